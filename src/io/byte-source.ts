@@ -1,0 +1,72 @@
+/**
+ * The one byte-source seam: every reader (TIFF, ZIP, SMLM, Potree, npy) reads through this, so a
+ * local file, a Blob, an in-memory buffer and an HTTP(S)/pre-signed URL are interchangeable.
+ */
+export interface ByteSource {
+  /** What to name in error messages: a path, a file name, or a URL without its query string. */
+  readonly name: string;
+  /** Total size in bytes. */
+  size(): Promise<number>;
+  /**
+   * Exactly `length` bytes starting at `offset`. Reading past the end is an error (never a short
+   * read), so a size taken from a file header that does not fit the file surfaces at once.
+   */
+  read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** An error that names the source and the problem; readers wrap their format errors in it too. */
+export class SourceError extends Error {
+  constructor(
+    readonly source: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(`${source}: ${message}`);
+    this.name = 'SourceError';
+  }
+}
+
+export function checkRange(name: string, size: number, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+    throw new SourceError(name, `invalid byte range offset=${offset} length=${length}`);
+  }
+  if (offset + length > size) {
+    throw new SourceError(
+      name,
+      `byte range ${offset}..${offset + length} lies beyond the end of the data (${size} bytes); the file is truncated or a header value is wrong`,
+    );
+  }
+}
+
+/** In-memory bytes (tests, data passed over RPC, small files already loaded). */
+export class BytesSource implements ByteSource {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly name = 'bytes',
+  ) {}
+  async size(): Promise<number> {
+    return this.bytes.byteLength;
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this.name, this.bytes.byteLength, offset, length);
+    return this.bytes.subarray(offset, offset + length);
+  }
+}
+
+/** A browser File or Blob (also works in Node 20, which has Blob). */
+export class BlobSource implements ByteSource {
+  readonly name: string;
+  constructor(
+    readonly blob: Blob,
+    name?: string,
+  ) {
+    this.name = name ?? (blob as { name?: string }).name ?? 'blob';
+  }
+  async size(): Promise<number> {
+    return this.blob.size;
+  }
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this.name, this.blob.size, offset, length);
+    return new Uint8Array(await this.blob.slice(offset, offset + length).arrayBuffer());
+  }
+}

@@ -1,0 +1,61 @@
+import type { ByteSource } from './byte-source.js';
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+export interface CoalesceOptions {
+  /** Merge two ranges when the hole between them is at most this many bytes. */
+  maxGap?: number;
+  /** Never merge into a single read larger than this. */
+  maxRead?: number;
+  /** How many merged reads may be in flight at once. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+/** Groups ranges (in any order) into as few reads as the gap and size limits allow. */
+export function planReads(ranges: ByteRange[], maxGap = 64 * 1024, maxRead = 16 * 1024 * 1024) {
+  const order = ranges.map((_, i) => i).sort((a, b) => ranges[a].offset - ranges[b].offset);
+  const groups: { offset: number; end: number; members: number[] }[] = [];
+  for (const i of order) {
+    const r = ranges[i];
+    const g = groups[groups.length - 1];
+    const end = r.offset + r.length;
+    if (g && r.offset - g.end <= maxGap && Math.max(g.end, end) - g.offset <= maxRead) {
+      g.end = Math.max(g.end, end);
+      g.members.push(i);
+    } else {
+      groups.push({ offset: r.offset, end, members: [i] });
+    }
+  }
+  return groups;
+}
+
+/**
+ * Reads many ranges of one source with few requests: neighbours separated by small gaps are read
+ * together and sliced apart. Results come back in the order of `ranges`.
+ */
+export async function readRanges(
+  source: ByteSource,
+  ranges: ByteRange[],
+  opts: CoalesceOptions = {},
+): Promise<Uint8Array[]> {
+  const groups = planReads(ranges, opts.maxGap, opts.maxRead);
+  const out: Uint8Array[] = new Array(ranges.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < groups.length) {
+      const g = groups[next++];
+      const block = await source.read(g.offset, g.end - g.offset, opts.signal);
+      for (const i of g.members) {
+        const start = ranges[i].offset - g.offset;
+        out[i] = block.subarray(start, start + ranges[i].length);
+      }
+    }
+  };
+  const n = Math.max(1, Math.min(opts.concurrency ?? 6, groups.length));
+  await Promise.all(Array.from({ length: n }, worker));
+  return out;
+}

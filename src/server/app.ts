@@ -1,0 +1,96 @@
+import path from 'node:path';
+import type http from 'node:http';
+import { startStaticServer, type Handler, type RunningServer } from './static-server.js';
+import { ensureDemoData } from './demo.js';
+import { services as defaultServices, type RunningService, type Service } from './services.js';
+
+export interface AppOptions {
+  /** Repository root (where dist/, slides/ and manifest.imjoy.json are). */
+  root: string;
+  port?: number;
+  /** Port of the second origin that hosts plugin frames (default: port + 1, or any free port when port is 0). */
+  framePort?: number;
+  cacheDir?: string;
+  /** Extra URL prefix → folder mounts (tests serve ../shared/data this way). */
+  mounts?: Record<string, string>;
+  handlers?: Handler[];
+  demo?: boolean;
+  services?: Service[];
+  log?: (msg: string) => void;
+  onRequest?: (req: http.IncomingMessage) => void;
+}
+
+export interface RunningApp {
+  url: string;
+  frameUrl: string;
+  /** What /host/config.json serves: frame origin and the services' configs. */
+  config: Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * The local ImJoy host: one server for the host page, slides, plugins and demo data, and a second
+ * origin (another port) that serves the base frame plugins run in, as ImJoy isolates plugins.
+ */
+export async function startApp(opts: AppOptions): Promise<RunningApp> {
+  const root = path.resolve(opts.root);
+  const dist = path.join(root, 'dist');
+  const cacheDir = path.resolve(opts.cacheDir ?? path.join(root, '.cache'));
+  const demoDir = path.join(cacheDir, 'demo');
+  const log = opts.log ?? (() => {});
+  if (opts.demo !== false) await ensureDemoData(demoDir, log);
+
+  const config: Record<string, unknown> = {};
+  const hostConfig: Handler = (_req, res, url) => {
+    if (url.pathname !== '/host/config.json') return false;
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(config));
+    return true;
+  };
+  const main = await startStaticServer({
+    port: opts.port ?? 8080,
+    onRequest: opts.onRequest,
+    handlers: [hostConfig, ...(opts.handlers ?? [])],
+    aliases: { '/': path.join(dist, 'host', 'index.html'), '/manifest.imjoy.json': path.join(root, 'manifest.imjoy.json') },
+    mounts: {
+      '/host/': path.join(dist, 'host'),
+      '/dist/': dist,
+      '/slides/': path.join(root, 'slides'),
+      '/slides-runtime/': path.join(dist, 'slides'),
+      '/demo/': demoDir,
+      ...opts.mounts,
+    },
+  });
+  let frame: RunningServer;
+  try {
+    frame = await startStaticServer({
+      port: opts.framePort ?? (main.port && opts.port ? main.port + 1 : 0),
+      onRequest: opts.onRequest,
+      mounts: { '/lib/': path.join(dist, 'host', 'lib') },
+    });
+  } catch (e) {
+    await main.close();
+    throw e;
+  }
+  config.frame_origin = frame.url;
+  config.base_url = main.url;
+  const running: RunningService[] = [];
+  try {
+    for (const s of opts.services ?? defaultServices) {
+      const r = await s.start({ baseUrl: main.url, cacheDir, demoDir, log });
+      running.push(r);
+      config[s.name] = r.config;
+    }
+  } catch (e) {
+    await Promise.all([...running.map((r) => r.stop()), main.close(), frame.close()]);
+    throw e;
+  }
+  return {
+    url: main.url,
+    frameUrl: frame.url,
+    config,
+    close: async () => {
+      await Promise.all(running.map((r) => r.stop()));
+      await Promise.all([main.close(), frame.close()]);
+    },
+  };
+}
