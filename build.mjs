@@ -161,7 +161,6 @@ async function buildPages() {
   // The host page and the slides runtime: plain browser bundles, loaded by <script> tags.
   const entries = [
     ['host/main.ts', 'host/host.js'],
-    ['slides/runtime/main.ts', 'slides/slides.js'],
   ].filter(([src]) => fs.existsSync(path.join(root, src)));
   for (const [src, out] of entries) {
     await esbuild.build({ ...browserOptions, write: true, entryPoints: [path.join(root, src)], format: 'iife', outfile: path.join(dist, out) });
