@@ -1,0 +1,143 @@
+import { SourceError, type ByteSource } from '../io/byte-source.js';
+import type { ProgressCallback } from '../progress.js';
+import { listArchive, readEntry, streamEntry, type ZipEntry } from './archive.js';
+import { Deinterleaver, tableLayout } from './layout.js';
+import { decodeDataUrl, fileType, mimeOf, parseManifest, statsOf, unitsOf } from './manifest.js';
+import type { SmlmDataset, SmlmFileEntry, SmlmImage, SmlmManifest, SmlmTable } from './types.js';
+
+export interface ReadSmlmOptions {
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  /** Which tables to load (default: all). */
+  tables?: (entry: SmlmFileEntry, index: number) => boolean;
+  /** Read image attachments (default true). */
+  images?: boolean;
+  inflater?: 'native' | 'fflate';
+}
+
+const fail = (source: ByteSource, msg: string): never => {
+  throw new SourceError(source.name, msg);
+};
+
+/** Lists the archive and parses its manifest, without reading any table. */
+export async function readSmlmManifest(source: ByteSource): Promise<{ manifest: SmlmManifest; entries: Map<string, ZipEntry> }> {
+  let entries: Map<string, ZipEntry>;
+  try {
+    entries = await listArchive(source);
+  } catch (e) {
+    if (e instanceof SourceError && /not a ZIP/i.test(e.message)) {
+      throw new SourceError(source.name, 'not an .smlm file: it is not a ZIP archive (no end-of-central-directory record)');
+    }
+    throw e;
+  }
+  const me = entries.get('manifest.json');
+  if (!me) fail(source, `not an .smlm file: no manifest.json at the archive root (members: ${[...entries.keys()].slice(0, 5).join(', ') || 'none'})`);
+  const text = new TextDecoder().decode(await readEntry(source, me!));
+  let manifest: SmlmManifest;
+  try {
+    manifest = parseManifest(text, 'manifest.json');
+  } catch (e) {
+    throw new SourceError(source.name, (e as Error).message);
+  }
+  return { manifest, entries };
+}
+
+/**
+ * Reads a `.smlm` archive: every binary table is inflated as a stream straight into per-column
+ * typed arrays (the records are never held whole), images and the thumbnail come out as bytes.
+ */
+export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): Promise<SmlmDataset> {
+  const { manifest, entries } = await readSmlmManifest(source);
+  const entryOf = (f: SmlmFileEntry): ZipEntry => {
+    const e = entries.get(f.name) ?? entries.get(f.name.replace(/^\.?\//, ''));
+    if (!e) fail(source, `manifest.json lists "${f.name}" but the archive has no such member`);
+    return e!;
+  };
+  const wanted = manifest.files
+    .map((f, i) => ({ f, i, fmt: manifest.formats[f.format] }))
+    .filter(({ f, fmt }) => fileType(f, fmt) === 'table')
+    .filter(({ f, i }) => !opts.tables || opts.tables(f, i));
+
+  // Validate every table before inflating any, so a bad manifest fails fast.
+  const plans = wanted.map(({ f, fmt }) => {
+    const where = `table ${f.name}`;
+    if ((fmt.mode ?? 'binary') !== 'binary') fail(source, `${where}: mode "${fmt.mode}" tables are not supported (only binary)`);
+    let layout;
+    try {
+      layout = tableLayout(fmt.headers, fmt.dtype, fmt.shape, `format "${f.format}"`);
+    } catch (e) {
+      return fail(source, `${where}: ${(e as Error).message}`);
+    }
+    const rows = f.rows;
+    if (!Number.isSafeInteger(rows) || (rows as number) < 0) fail(source, `${where}: "rows" must be a non-negative integer, found ${JSON.stringify(rows)}`);
+    const entry = entryOf(f);
+    const expected = (rows as number) * layout.stride;
+    if (entry.size !== expected) {
+      fail(source, `${where}: rows × stride = ${rows} × ${layout.stride} = ${expected} bytes, but the member holds ${entry.size} bytes`);
+    }
+    return { f, fmt, layout, rows: rows as number, entry };
+  });
+
+  const total = plans.reduce((a, p) => a + p.entry.compressedSize, 0);
+  let doneBefore = 0;
+  const tables: SmlmTable[] = [];
+  for (const p of plans) {
+    const where = `${source.name}: table ${p.f.name}`;
+    const sink = new Deinterleaver(p.layout, p.rows, where);
+    await streamEntry(source, p.entry, (c) => sink.push(c), {
+      signal: opts.signal,
+      inflater: opts.inflater,
+      onRead: (n) => opts.onProgress?.(doneBefore + n, total, p.f.name),
+    });
+    let data;
+    try {
+      data = sink.finish();
+    } catch (e) {
+      return fail(source, `table ${p.f.name}: ${(e as Error).message.replace(`${where}: `, '')}`);
+    }
+    doneBefore += p.entry.compressedSize;
+    const headers = p.layout.columns.map((c) => c.name);
+    const offset: Record<string, number> = {};
+    if (p.f.offset && typeof p.f.offset === 'object') {
+      for (const [k, v] of Object.entries(p.f.offset as object)) if (typeof v === 'number') offset[k] = v;
+    }
+    tables.push({
+      name: p.f.name,
+      channel: typeof p.f.channel === 'string' ? p.f.channel : 'default',
+      rows: p.rows,
+      columns: p.layout.columns.map((c, i) => ({ name: c.name, dtype: c.dtype, shape: c.shape, data: data[i] })),
+      offset,
+      min: statsOf(p.f.min, headers),
+      max: statsOf(p.f.max, headers),
+      avg: statsOf(p.f.avg, headers),
+      pixelSize: typeof p.f.pixel_size === 'number' ? p.f.pixel_size : undefined,
+      units: unitsOf(p.fmt.units, headers),
+      metadata: p.f.metadata && typeof p.f.metadata === 'object' ? (p.f.metadata as Record<string, unknown>) : {},
+      info: { ...p.f },
+    });
+  }
+
+  const images: SmlmImage[] = [];
+  if (opts.images !== false) {
+    for (const f of manifest.files) {
+      const fmt = manifest.formats[f.format];
+      if (fileType(f, fmt) !== 'image') continue;
+      images.push({
+        name: f.name,
+        channel: typeof f.channel === 'string' ? f.channel : undefined,
+        mime: mimeOf(String(fmt.extension ?? f.name)),
+        bytes: await readEntry(source, entryOf(f), opts.signal),
+      });
+    }
+  }
+
+  let thumbnail: SmlmImage | undefined;
+  if (typeof manifest.thumbnail === 'string') {
+    const d = decodeDataUrl(manifest.thumbnail);
+    if (d) thumbnail = { name: 'thumbnail', mime: d.mime, bytes: d.bytes };
+    else if (entries.has(manifest.thumbnail)) {
+      thumbnail = { name: manifest.thumbnail, mime: mimeOf(manifest.thumbnail), bytes: await readEntry(source, entries.get(manifest.thumbnail)!) };
+    }
+  }
+  return { manifest, tables, images, thumbnail };
+}
