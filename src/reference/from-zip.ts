@@ -114,7 +114,8 @@ export async function zipReferences(source: ByteSource, opts: ZipReferenceOption
       const node = nodes.get(path) ?? { path, kind: 'group', attrs: {} };
       if (base === '.zarray') {
         node.kind = 'array';
-        node.v2 = { dimension_separator: '.', filters: null, ...(doc as unknown as V2ArrayMeta) };
+        const m = doc as unknown as V2ArrayMeta;
+        node.v2 = { ...m, dimension_separator: m.dimension_separator ?? '.', filters: m.filters ?? null };
       } else if (base === '.zattrs') node.attrs = doc;
       nodes.set(path, node);
     }

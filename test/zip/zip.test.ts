@@ -1,0 +1,130 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BytesSource, type ByteSource } from '../../src/io/byte-source.js';
+import { FileSource } from '../../src/io/file-source.js';
+import { listZip, readEntry } from '../../src/zip/zip.js';
+
+const repoRoot = path.resolve(__dirname, '../..');
+const shared = path.resolve(repoRoot, '../shared/data');
+const zips = ['omezarr-v04-blosc-stored.zip', 'omezarr-v04-deflated-members.zip', 'omezarr-v04-zlib-nested-zip64.zip'];
+const py = (code: string, ...args: string[]) => execFileSync('/usr/bin/python3', ['-c', code, ...args], { maxBuffer: 1 << 28 }).toString();
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Python's zipfile: the independent reader whose listing and member bytes we must match. */
+const PY_LIST = `
+import zipfile, sys, json, hashlib
+z = zipfile.ZipFile(sys.argv[1])
+last = {}
+for i in z.infolist(): last[i.filename] = i
+print(json.dumps([{"name": i.filename, "method": i.compress_type, "compressedSize": i.compress_size, "size": i.file_size,
+  "crc32": i.CRC, "headerOffset": i.header_offset, "sha": hashlib.sha256(z.read(i)).hexdigest()} for i in last.values()]))
+`;
+
+/** Counts reads so tests can assert the listing is lazy. */
+class Counting implements ByteSource {
+  reads: [number, number][] = [];
+  constructor(readonly inner: ByteSource) {}
+  get name() { return this.inner.name; }
+  size() { return this.inner.size(); }
+  read(o: number, l: number) { this.reads.push([o, l]); return this.inner.read(o, l); }
+}
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zip-test-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('listZip / readEntry on the shared archives', () => {
+  for (const f of zips) {
+    it(`${f}: same members, offsets and bytes as Python zipfile`, async () => {
+      const file = path.join(shared, 'zip', f);
+      const expected = JSON.parse(py(PY_LIST, file)) as Record<string, unknown>[];
+      const src = new FileSource(file);
+      const { entries } = await listZip(src);
+      expect(entries.map((e) => e.name)).toEqual(expected.map((e) => e.name));
+      for (const [i, e] of entries.entries()) {
+        const x = expected[i];
+        expect([e.method, e.compressedSize, e.size, e.crc32, e.headerOffset]).toEqual([x.method, x.compressedSize, x.size, x.crc32, x.headerOffset]);
+        expect(sha(await readEntry(src, e))).toBe(x.sha);
+      }
+      await src.close();
+    });
+  }
+
+  it('reads only the end records, the directory and coalesced local headers', async () => {
+    const file = path.join(shared, 'zip', 'omezarr-v04-zlib-nested-zip64.zip');
+    const src = new Counting(new FileSource(file));
+    const { entries } = await listZip(src);
+    expect(entries.length).toBe(89);
+    // EOCD + directory + local headers merged across the ~26 KB chunks: far fewer reads than members.
+    expect(src.reads.length).toBeLessThan(10);
+    await (src.inner as FileSource).close();
+  });
+});
+
+describe('ZIP64 written by independent tools', () => {
+  it('Python zipfile with 70,000 members (ZIP64 end records, 0xFFFF count in the classic EOCD)', async () => {
+    const file = path.join(tmp, 'many.zip');
+    py(`
+import zipfile, sys
+with zipfile.ZipFile(sys.argv[1], 'w', compression=zipfile.ZIP_STORED) as z:
+    for i in range(70000): z.writestr(f"d/{i}", f"member {i}".encode())
+`, file);
+    const bytes = fs.readFileSync(file);
+    expect(bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 6, 6]))).toBeGreaterThan(0); // ZIP64 EOCD present
+    const src = new BytesSource(new Uint8Array(bytes), file);
+    const { entries } = await listZip(src);
+    expect(entries.length).toBe(70000);
+    for (const i of [0, 1, 65535, 65536, 69999]) {
+      const e = entries[i];
+      expect(e.name).toBe(`d/${i}`);
+      expect(new TextDecoder().decode(await readEntry(src, e))).toBe(`member ${i}`);
+    }
+  });
+
+  it('Info-ZIP zip -0 -fz (ZIP64 extra fields in local headers only)', async () => {
+    const dir = path.join(tmp, 'store');
+    fs.mkdirSync(path.join(dir, 'a'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'a', 'x'), 'hello zip64');
+    fs.writeFileSync(path.join(dir, '.zgroup'), '{"zarr_format": 2}');
+    const file = path.join(tmp, 'fz.zip');
+    execFileSync('zip', ['-q', '-0', '-r', '-fz', file, '.'], { cwd: dir });
+    const expected = JSON.parse(py(PY_LIST, file)) as { name: string; headerOffset: number }[];
+    const { entries } = await listZip(new FileSource(file));
+    const x = entries.find((e) => e.name === 'a/x')!;
+    expect(x.headerOffset).toBe(expected.find((e) => e.name === 'a/x')!.headerOffset);
+    // The local header's extra field is longer than the central one's: data starts after it.
+    const local = fs.readFileSync(file).subarray(x.headerOffset);
+    expect(x.dataOffset).toBe(x.headerOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28));
+    expect(new TextDecoder().decode(await readEntry(new FileSource(file), x))).toBe('hello zip64');
+  });
+});
+
+describe('bad input', () => {
+  it('not a ZIP: names the file', async () => {
+    const tif = path.join(shared, 'tiff', fs.readdirSync(path.join(shared, 'tiff'))[0]);
+    await expect(listZip(new FileSource(tif))).rejects.toThrow(new RegExp(`${tif.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a ZIP archive`));
+  });
+  it('tiny input', async () => {
+    await expect(listZip(new BytesSource(new Uint8Array(10), 'tiny.zip'))).rejects.toThrow(/tiny\.zip: not a ZIP archive/);
+  });
+  it('a ZIP whose middle is missing: offsets beyond the data are caught', async () => {
+    const b = fs.readFileSync(path.join(shared, 'zip', 'omezarr-v04-blosc-stored.zip'));
+    const cut = new Uint8Array(Buffer.concat([b.subarray(0, 100_000), b.subarray(b.length - 5000)]));
+    await expect(listZip(new BytesSource(cut, 'cut.zip'))).rejects.toThrow(/cut\.zip: .*(beyond the end|corrupt)/);
+  });
+  it('a DEFLATE member with corrupt data names the member', async () => {
+    const file = path.join(shared, 'zip', 'omezarr-v04-deflated-members.zip');
+    const b = new Uint8Array(fs.readFileSync(file));
+    const src = new BytesSource(b, 'deflated.zip');
+    const { entries } = await listZip(src);
+    const e = entries.find((x) => x.name === '0/0/0/0')!;
+    b.fill(0xff, e.dataOffset, e.dataOffset + 64);
+    await expect(readEntry(src, e)).rejects.toThrow(/deflated\.zip: ZIP member 0\/0\/0\/0/);
+  });
+});
