@@ -21,7 +21,7 @@ export interface TileIndex {
 
 export function levelForZoom(zoom: number, levels: number): number {
   const z = Math.min(0, Math.max(-(levels - 1), Math.ceil(zoom)));
-  return -z;
+  return 0 - z;
 }
 
 /** The tiles of the chosen level that intersect the view, clipped to the image extent. */
