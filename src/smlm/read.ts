@@ -13,6 +13,8 @@ export interface ReadSmlmOptions {
   /** Read image attachments (default true). */
   images?: boolean;
   inflater?: 'native' | 'fflate';
+  /** Compressed bytes per read while streaming a table (default 4 MiB). */
+  chunkSize?: number;
 }
 
 const fail = (source: ByteSource, msg: string): never => {
@@ -87,6 +89,7 @@ export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): 
     await streamEntry(source, p.entry, (c) => sink.push(c), {
       signal: opts.signal,
       inflater: opts.inflater,
+      chunkSize: opts.chunkSize,
       onRead: (n) => opts.onProgress?.(doneBefore + n, total, p.f.name),
     });
     let data;
