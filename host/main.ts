@@ -128,6 +128,15 @@ async function boot(): Promise<void> {
   }
   listPlugins(window.manifestPlugins, (p) => void runPlugin(p));
 
+  // getPlugin returns a bare proxy for window plugins; the plugin manager knows name and type.
+  const loadAndList = async (uri: string) => {
+    await imjoy.api.getPlugin({ src: uri });
+    const loaded: any = Object.values(imjoy.pm.plugins).find((p: any) => p.config?.origin === uri);
+    const entry = { name: loaded?.name ?? uri, type: loaded?.config?.type, uri };
+    if (!window.manifestPlugins.some((p) => p.uri === uri)) listPlugins([entry], (p) => void runPlugin(p));
+    return entry;
+  };
+
   document.getElementById('layout-toggle')!.onclick = (e) => wm.toggleLayout(e.currentTarget as HTMLElement);
   document.getElementById('load-form')!.onsubmit = async (e) => {
     e.preventDefault();
@@ -138,8 +147,7 @@ async function boot(): Promise<void> {
       window.manifestPlugins.push(...more);
       listPlugins(more, (p) => void runPlugin(p));
     } else {
-      const plugin = await imjoy.api.getPlugin({ src: url });
-      listPlugins([{ name: plugin.config?.name ?? url, type: plugin.config?.type, uri: url }], (p) => void runPlugin(p));
+      await loadAndList(new URL(url, location.href).href);
     }
   };
 
@@ -150,15 +158,13 @@ async function boot(): Promise<void> {
   const config = Object.fromEntries(params.entries());
   if (pluginUrl) {
     const known = window.manifestPlugins.find((p) => p.name === pluginUrl);
-    const uri = known?.uri ?? new URL(pluginUrl, location.href).href;
-    const plugin = await imjoy.api.getPlugin({ src: uri });
-    if (!known) listPlugins([{ name: plugin.config?.name ?? pluginUrl, type: plugin.config?.type, uri }], (p) => void runPlugin(p));
-    if (!start) ui.showMessage(`Loaded plugin ${plugin.config?.name ?? pluginUrl}`);
+    const entry = await loadAndList(known?.uri ?? new URL(pluginUrl, location.href).href);
+    if (!start) ui.showMessage(`Loaded plugin ${entry.name}`);
   }
   if (start) {
     const p = window.manifestPlugins.find((x) => x.name === start);
-    if (p) await runPlugin(p, config);
-    else await runPlugin({ uri: pluginUrl ? new URL(pluginUrl, location.href).href : start, name: start }, config);
+    const target = p ?? { uri: pluginUrl ? new URL(pluginUrl, location.href).href : start, name: start };
+    (window as any).started = await runPlugin(target, config);
   }
   const slides = params.get('slides');
   if (slides) {

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRange, startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { startApp } from '../../src/server/app.js';
+import { ensureDemoData } from '../../src/server/demo.js';
+import { repoRoot } from '../helpers/paths.js';
+import { tmpDir } from '../helpers/host.js';
+
+describe('parseRange', () => {
+  it('handles closed, open-ended and suffix ranges, and unsatisfiable ones', () => {
+    expect(parseRange('bytes=10-19', 100)).toEqual({ start: 10, end: 19 });
+    expect(parseRange('bytes=90-', 100)).toEqual({ start: 90, end: 99 });
+    expect(parseRange('bytes=-5', 100)).toEqual({ start: 95, end: 99 });
+    expect(parseRange('bytes=95-200', 100)).toEqual({ start: 95, end: 99 });
+    expect(parseRange('bytes=100-101', 100)).toBeNull();
+    expect(parseRange(undefined, 100)).toBeUndefined();
+    expect(parseRange('bytes=0-1,5-6', 100)).toBeUndefined();
+  });
+});
+
+describe('static server', () => {
+  let dir: string;
+  let srv: RunningServer;
+  const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => i & 255));
+  beforeAll(async () => {
+    dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'a.tif'), body);
+    fs.writeFileSync(path.join(dir, 'p.wasm'), 'x');
+    fs.writeFileSync(path.join(path.dirname(dir), 'secret.txt'), 'no');
+    srv = await startStaticServer({ mounts: { '/d/': dir } });
+  });
+  afterAll(() => srv.close());
+
+  it('serves Range requests with 206 and Content-Range, and CORS for plugin frames', async () => {
+    const r = await fetch(`${srv.url}/d/a.tif`, { headers: { Range: 'bytes=100-199' } });
+    expect(r.status).toBe(206);
+    expect(r.headers.get('content-range')).toBe('bytes 100-199/5000');
+    expect(r.headers.get('access-control-expose-headers')).toContain('Content-Range');
+    expect(Buffer.from(await r.arrayBuffer()).equals(body.subarray(100, 200))).toBe(true);
+    const bad = await fetch(`${srv.url}/d/a.tif`, { headers: { Range: 'bytes=6000-6001' } });
+    expect(bad.status).toBe(416);
+    expect(bad.headers.get('content-range')).toBe('bytes */5000');
+  });
+
+  it('uses correct MIME types', async () => {
+    expect((await fetch(`${srv.url}/d/p.wasm`)).headers.get('content-type')).toBe('application/wasm');
+    expect((await fetch(`${srv.url}/d/a.tif`)).headers.get('content-type')).toBe('image/tiff');
+  });
+
+  it('never serves files outside a mount', async () => {
+    for (const p of ['/d/../secret.txt', '/d/%2e%2e/secret.txt', '/d/..%2fsecret.txt']) {
+      const r = await fetch(`${srv.url}${p}`);
+      expect(r.status, p).toBe(404);
+    }
+  });
+
+  it('says clearly when the port is taken', async () => {
+    await expect(startStaticServer({ mounts: {}, port: srv.port })).rejects.toThrow(`port ${srv.port} on 127.0.0.1 is already in use`);
+  });
+});
+
+describe('app server', () => {
+  it('serves the host, the manifest, slides and a second origin for plugin frames', async () => {
+    const app = await startApp({ root: repoRoot, port: 0, demo: false, services: [] });
+    try {
+      const html = await (await fetch(`${app.url}/`)).text();
+      expect(html).toContain('host/host.js');
+      const cfg = await (await fetch(`${app.url}/host/config.json`)).json();
+      expect(cfg.frame_origin).toBe(app.frameUrl);
+      expect(new URL(app.frameUrl).port).not.toBe(new URL(app.url).port);
+      expect((await fetch(`${app.frameUrl}/lib/base_frame.html`)).status).toBe(200);
+      expect((await fetch(`${app.frameUrl}/lib/imjoy-rpc.min.js`)).status).toBe(200);
+      // The host page itself is not served on the frame origin.
+      expect((await fetch(`${app.frameUrl}/`)).status).toBe(404);
+      expect((await (await fetch(`${app.url}/manifest.imjoy.json`)).json()).name).toBe('imjoy-share');
+      expect(await (await fetch(`${app.url}/slides/scalable-data-sharing.md`)).text()).toContain('-----');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('generates demo data once and retries a failed generator', async () => {
+    const cache = tmpDir();
+    let runs = 0;
+    let fail = true;
+    const gen = {
+      name: 'g',
+      async generate(d: string) {
+        runs++;
+        if (fail) throw new Error('boom');
+        fs.writeFileSync(path.join(d, 'x.txt'), 'ok');
+      },
+    };
+    await expect(ensureDemoData(cache, () => {}, [gen])).rejects.toThrow('boom');
+    fail = false;
+    await ensureDemoData(cache, () => {}, [gen]);
+    await ensureDemoData(cache, () => {}, [gen]);
+    expect(runs).toBe(2);
+    expect(fs.readFileSync(path.join(cache, 'g', 'x.txt'), 'utf8')).toBe('ok');
+  });
+});
+
+describe('port helper sanity', () => {
+  it('a free port really is free after close', async () => {
+    const s = await startStaticServer({ mounts: {} });
+    const port = s.port;
+    await s.close();
+    await new Promise<void>((resolve, reject) => {
+      const n = net.createServer().once('error', reject).listen(port, '127.0.0.1', () => n.close(() => resolve()));
+    });
+  });
+});
