@@ -1,0 +1,395 @@
+/**
+ * Runs a BioImage.IO model's ONNX weights: input shape checks, processing with whole-sample
+ * statistics, optional tiling with halo, and the spec's test (compare with the test tensors).
+ */
+import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
+import type { ProgressCallback } from '../progress.js';
+import { readNpy } from './npy.js';
+import { createOnnxSession, type ModelSession, type OrtModule } from './onnx.js';
+import type { ModelPackage } from './package.js';
+import { applyProcessing, type Tensor } from './processing.js';
+import type { AxisSpec, ModelSpec, TensorSpec, ToleranceRule } from './spec.js';
+import { gatherBlock, planBlocks, scatter, type Block } from './tiling.js';
+import { DTYPE_CTORS } from '../ndarray/ndarray.js';
+
+export class ModelError extends Error {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super(`${where}: ${message}`);
+    this.name = 'ModelError';
+  }
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'AbortError';
+  }
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function checkedFile(pkg: ModelPackage, rel: string, sha256: string | undefined, signal?: AbortSignal): Promise<Uint8Array> {
+  const bytes = await pkg.readFile(rel, signal);
+  if (sha256) {
+    const got = await sha256Hex(bytes);
+    if (got.toLowerCase() !== sha256.toLowerCase()) {
+      throw new ModelError(rel, `sha256 mismatch: the RDF says ${sha256}, the file has ${got}; the file is corrupt or was replaced`);
+    }
+  }
+  return bytes;
+}
+
+export interface RunnerOptions {
+  executionProviders?: string[];
+  signal?: AbortSignal;
+}
+
+export interface PredictOptions {
+  /** Block size per input axis id (e.g. {y: 256, x: 256}); forces tiling. */
+  block?: Record<string, number>;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+export interface OutputComparison {
+  name: string;
+  max_abs_diff: number;
+  mismatched: number;
+  total: number;
+  passed: boolean;
+  /** Why it failed when it is not a numeric mismatch (shape), or the tolerance used. */
+  detail: string;
+}
+
+export interface TestReport {
+  passed: boolean;
+  outputs: OutputComparison[];
+}
+
+export interface ShapeInfo {
+  id: string;
+  axes: { id: string; type: string; size: string; halo: number }[];
+}
+
+export class ModelRunner {
+  private constructor(
+    readonly pkg: ModelPackage,
+    readonly session: ModelSession,
+  ) {}
+
+  get spec(): ModelSpec {
+    return this.pkg.spec;
+  }
+
+  /** Loads and hash-checks the ONNX weights and opens a session. */
+  static async create(pkg: ModelPackage, ort: OrtModule, opts: RunnerOptions = {}): Promise<ModelRunner> {
+    const w = pkg.spec.weights.onnx;
+    if (!w) {
+      const formats = Object.keys(pkg.spec.weights).join(', ') || 'none';
+      throw new ModelError(pkg.location, `no ONNX weights: this model is not runnable here (weights available: ${formats}; only onnx runs in the browser/Node)`);
+    }
+    if (!w.source) throw new ModelError(pkg.location, 'weights.onnx.source is missing');
+    const bytes = await checkedFile(pkg, w.source, w.sha256, opts.signal);
+    const session = await createOnnxSession(ort, bytes, w.source, opts.executionProviders);
+    if (session.inputs.length !== pkg.spec.inputs.length) {
+      throw new ModelError(pkg.location, `the ONNX graph has ${session.inputs.length} inputs but the RDF describes ${pkg.spec.inputs.length}`);
+    }
+    return new ModelRunner(pkg, session);
+  }
+
+  /** Human-readable axes and sizes, with the graph's static dims applied. */
+  describe(): { inputs: ShapeInfo[]; outputs: ShapeInfo[] } {
+    const info = (t: TensorSpec): ShapeInfo => ({
+      id: t.id,
+      axes: t.axes.map((a) => ({ id: a.id, type: a.type, size: sizeText(a), halo: a.halo })),
+    });
+    return { inputs: this.spec.inputs.map(info), outputs: this.spec.outputs.map(info) };
+  }
+
+  /** Predicts; inputs by tensor id (or in order when given as an array). */
+  async predict(inputs: Record<string, NdArray> | NdArray[], opts: PredictOptions = {}): Promise<Record<string, NdArray>> {
+    const spec = this.spec;
+    const list = Array.isArray(inputs) ? inputs : spec.inputs.map((t) => inputs[t.id]);
+    spec.inputs.forEach((t, i) => {
+      if (!list[i]) throw new ModelError(t.id, 'input missing');
+    });
+    const raw = new Map<string, Tensor>();
+    spec.inputs.forEach((t, i) => raw.set(t.id, { array: conformRank(list[i], t, `input ${t.id}`), axes: t.axes.map((a) => a.id) }));
+    const rawOf = (id: string) => raw.get(id);
+    const pre = spec.inputs.map((t) => applyProcessing(t.id, raw.get(t.id)!, t.processing, rawOf).array);
+    const modelOut = await this.runModel(pre, opts);
+    const rawOut = new Map<string, Tensor>();
+    spec.outputs.forEach((t, i) => rawOut.set(t.id, { array: conformRank(modelOut[i], t, `output ${t.id}`), axes: t.axes.map((a) => a.id) }));
+    const statsOf = (id: string) => rawOut.get(id) ?? raw.get(id);
+    const result: Record<string, NdArray> = {};
+    for (const t of spec.outputs) result[t.id] = applyProcessing(t.id, rawOut.get(t.id)!, t.processing, statsOf).array;
+    return result;
+  }
+
+  /** Runs the model on preprocessed inputs: in one go when the shapes are valid, else in blocks. */
+  private async runModel(pre: NdArray[], opts: PredictOptions): Promise<NdArray[]> {
+    const spec = this.spec;
+    const plan = spec.inputs.map((t, i) => planInput(t, pre[i].shape, this.session.inputs[i]?.shape, spec, pre, opts.block));
+    const tiled = plan.some((p) => p.tiled);
+    if (opts.signal?.aborted) throw new CancelledError();
+    if (!tiled) {
+      opts.onProgress?.(0, 1, 'blocks');
+      const out = await this.session.run(pre);
+      opts.onProgress?.(1, 1, 'blocks');
+      return out;
+    }
+    if (spec.inputs.length !== 1) {
+      throw new ModelError(spec.inputs.map((t) => t.id).join(', '), 'tiling a model with several inputs is not supported; give inputs of a valid shape');
+    }
+    const input = spec.inputs[0];
+    const p = plan[0];
+    const halo = inputHalo(input, spec);
+    const effHalo = p.blockShape.map((B, k) => (B >= pre[0].shape[k] ? 0 : halo[k]));
+    let blocks: Block[];
+    try {
+      blocks = planBlocks(pre[0].shape, p.blockShape, effHalo);
+    } catch (e) {
+      throw new ModelError(`input ${input.id}`, (e as Error).message);
+    }
+    const outs: NdArray[] = [];
+    const outMaps = spec.outputs.map((o) => outputAxisMap(o, input, spec));
+    for (let bi = 0; bi < blocks.length; bi++) {
+      if (opts.signal?.aborted) throw new CancelledError();
+      opts.onProgress?.(bi, blocks.length, 'blocks');
+      const block = blocks[bi];
+      const res = await this.session.run([gatherBlock(pre[0], block)]);
+      res.forEach((r, oi) => {
+        const map = outMaps[oi];
+        if (r.shape.length !== map.length) {
+          throw new ModelError(`output ${spec.outputs[oi].id}`, `the model returned rank ${r.shape.length}, the RDF describes ${map.length} axes`);
+        }
+        if (!outs[oi]) {
+          const full = map.map((m, k) => (m.inputAxis < 0 ? r.shape[k] : Math.round(pre[0].shape[m.inputAxis] * m.factor)));
+          outs[oi] = { data: new DTYPE_CTORS[r.dtype](sizeOf(full)), shape: full, dtype: r.dtype };
+        }
+        const dstStart: number[] = [];
+        const crop: number[] = [];
+        const len: number[] = [];
+        map.forEach((m, k) => {
+          if (m.inputAxis < 0) {
+            dstStart.push(0);
+            crop.push(0);
+            len.push(r.shape[k]);
+          } else {
+            const b = block[m.inputAxis];
+            dstStart.push(Math.round(b.start * m.factor));
+            crop.push(Math.round(b.halo * m.factor));
+            len.push(Math.round((b.stop - b.start) * m.factor));
+          }
+        });
+        scatter(outs[oi], dstStart, r, crop, len);
+      });
+    }
+    opts.onProgress?.(blocks.length, blocks.length, 'blocks');
+    return outs;
+  }
+
+  /** The spec's test: every test input through the whole pipeline (no tiling), compared with the test outputs. */
+  async test(opts: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<TestReport> {
+    const spec = this.spec;
+    const inputs: NdArray[] = [];
+    for (const t of spec.inputs) {
+      if (!t.testTensor) throw new ModelError(`input ${t.id}`, 'no test tensor in the RDF');
+      inputs.push(readNpy(await checkedFile(this.pkg, t.testTensor, t.testSha256, opts.signal), t.testTensor));
+    }
+    const out = await this.predict(inputs, { signal: opts.signal, onProgress: opts.onProgress });
+    const outputs: OutputComparison[] = [];
+    for (const t of spec.outputs) {
+      if (!t.testTensor) throw new ModelError(`output ${t.id}`, 'no test tensor in the RDF');
+      const expected = conformRank(readNpy(await checkedFile(this.pkg, t.testTensor, t.testSha256, opts.signal), t.testTensor), t, `test output ${t.id}`);
+      outputs.push(compareOutput(t.id, out[t.id], expected, toleranceFor(spec, t.id)));
+    }
+    return { passed: outputs.every((o) => o.passed), outputs };
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+// ---- shapes -------------------------------------------------------------------------------------
+
+function sizeText(a: AxisSpec): string {
+  const s = a.size;
+  switch (s.kind) {
+    case 'fixed':
+      return String(s.value);
+    case 'param':
+      return `${s.min} + n·${s.step}`;
+    case 'ref':
+      return `${s.tensor}.${s.axis}${s.factor !== 1 ? `·${s.factor}` : ''}${s.offset ? ` ${s.offset > 0 ? '+' : '−'} ${Math.abs(s.offset)}` : ''}`;
+    default:
+      return 'any';
+  }
+}
+
+const canBeOne = (a: AxisSpec) =>
+  a.type === 'batch' ||
+  (a.size.kind === 'fixed' && a.size.value === 1) ||
+  (a.size.kind === 'param' && a.size.min === 1) ||
+  a.size.kind === 'any';
+
+/**
+ * Fits an array's rank to the tensor's axes as core's test-tensor loading does: drop singleton
+ * dims, then put size-1 dims back where an axis may be 1 (batch first, then size-1 axes).
+ */
+export function conformRank(a: NdArray, t: TensorSpec, where: string): NdArray {
+  if (a.shape.length === t.axes.length) return a;
+  const dims = a.shape.filter((d) => d !== 1);
+  const need = t.axes.length - dims.length;
+  const bad = () =>
+    new ModelError(where, `shape [${a.shape.join(', ')}] does not fit the axes (${t.axes.map((x) => x.id).join(', ')}): wrong rank ${a.shape.length}, expected ${t.axes.length}`);
+  if (need < 0) throw bad();
+  const ones = new Set<number>();
+  const order = [...t.axes.keys()].sort((i, j) => Number(t.axes[j].type === 'batch') - Number(t.axes[i].type === 'batch'));
+  for (const i of order) {
+    if (ones.size === need) break;
+    if (canBeOne(t.axes[i])) ones.add(i);
+  }
+  if (ones.size !== need) throw bad();
+  let j = 0;
+  const shape = t.axes.map((_, i) => (ones.has(i) ? 1 : dims[j++]));
+  return { data: a.data, shape, dtype: a.dtype };
+}
+
+interface InputPlan {
+  tiled: boolean;
+  blockShape: number[];
+}
+
+/** Per-axis validity of an input shape, and the block shape to use when it must be tiled. */
+function planInput(
+  t: TensorSpec,
+  shape: number[],
+  graphShape: (number | string)[] | undefined,
+  spec: ModelSpec,
+  all: NdArray[],
+  block: Record<string, number> | undefined,
+): InputPlan {
+  let tiled = false;
+  const blockShape = t.axes.map((a, k) => {
+    const S = shape[k];
+    const g = graphShape && typeof graphShape[k] === 'number' && (graphShape[k] as number) > 0 ? (graphShape[k] as number) : undefined;
+    const where = `input ${t.id}, axis ${a.id}`;
+    const tileable = a.type === 'space' || a.type === 'time';
+    const req = block?.[a.id];
+    let fixed = a.size.kind === 'fixed' ? a.size.value : g;
+    if (a.size.kind === 'fixed' && g !== undefined && g !== a.size.value) {
+      throw new ModelError(where, `the RDF says size ${a.size.value} but the ONNX graph has ${g}`);
+    }
+    if (a.size.kind === 'ref') {
+      const ri = spec.inputs.findIndex((x) => x.id === (a.size as { tensor: string }).tensor);
+      const rt = spec.inputs[ri];
+      const rk = rt ? rt.axes.findIndex((x) => x.id === (a.size as { axis: string }).axis) : -1;
+      if (rk >= 0 && all[ri]) fixed = Math.floor(all[ri].shape[rk] * a.size.factor + a.size.offset);
+    }
+    if (fixed !== undefined) {
+      if (S === fixed) return S;
+      if (!tileable) throw new ModelError(where, `size ${S}, the model needs exactly ${fixed}`);
+      if (S < fixed) throw new ModelError(where, `size ${S} is smaller than the minimum ${fixed} the model accepts`);
+      if (req !== undefined && req !== fixed) throw new ModelError(where, `block size ${req} is not possible: the model needs exactly ${fixed}`);
+      tiled = true;
+      return fixed;
+    }
+    if (a.size.kind === 'param') {
+      const { min, step } = a.size;
+      if (S < min) throw new ModelError(where, `size ${S} is smaller than the minimum ${min} the model accepts`);
+      const valid = (S - min) % step === 0;
+      if (req === undefined && valid) return S;
+      if (!tileable) throw new ModelError(where, `size ${S} is not ${min} + n·${step}`);
+      const target = Math.min(req ?? S, S);
+      if (req !== undefined && req < min) throw new ModelError(where, `block size ${req} is smaller than the minimum ${min}`);
+      const B = min + Math.floor((target - min) / step) * step;
+      if (B !== S) tiled = true;
+      return B;
+    }
+    // batch without size, data-dependent: take the input as it is
+    if (req !== undefined && tileable && req < S) {
+      tiled = true;
+      return req;
+    }
+    return S;
+  });
+  return { tiled, blockShape };
+}
+
+/** Input halo per input axis: output halo mapped back through the size reference (must be whole). */
+function inputHalo(input: TensorSpec, spec: ModelSpec): number[] {
+  return input.axes.map((a) => {
+    let h = 0;
+    for (const o of spec.outputs) {
+      for (const oa of o.axes) {
+        if (oa.size.kind === 'ref' && oa.size.tensor === input.id && oa.size.axis === a.id && oa.halo > 0) {
+          const hi = oa.halo / oa.size.factor;
+          if (!Number.isInteger(hi)) throw new ModelError(`output ${o.id}, axis ${oa.id}`, `halo ${oa.halo} does not map to a whole input halo (${hi})`);
+          h = Math.max(h, hi);
+        }
+      }
+    }
+    return h;
+  });
+}
+
+/** For each output axis: which input axis it follows (and the scale), or -1 when it is not tiled. */
+function outputAxisMap(o: TensorSpec, input: TensorSpec, spec: ModelSpec): { inputAxis: number; factor: number }[] {
+  void spec;
+  return o.axes.map((a) => {
+    if (a.size.kind === 'ref' && a.size.tensor === input.id && (a.type === 'space' || a.type === 'time')) {
+      if (a.size.offset !== 0) throw new ModelError(`output ${o.id}, axis ${a.id}`, `tiling outputs with a size offset (${a.size.offset}) is not supported; give an input of a valid shape`);
+      return { inputAxis: input.axes.findIndex((x) => x.id === (a.size as { axis: string }).axis), factor: a.size.factor };
+    }
+    return { inputAxis: -1, factor: 1 };
+  });
+}
+
+// ---- comparison ---------------------------------------------------------------------------------
+
+interface Tolerance {
+  rtol: number;
+  atol: number;
+  ppm: number;
+  text: string;
+}
+
+/** 0.5: first matching reproducibility_tolerance entry (defaults 1e-3, 1e-3, 100 ppm); 0.4: no mismatches. */
+export function toleranceFor(spec: ModelSpec, outputId: string): Tolerance {
+  if (spec.major === '0.4') return { rtol: 1e-3, atol: 1e-3, ppm: 0, text: 'atol 1e-3, rtol 1e-3, no mismatches (0.4)' };
+  const r: ToleranceRule | undefined = spec.tolerances.find(
+    (t) => (t.outputIds.length === 0 || t.outputIds.includes(outputId)) && (t.weightsFormats.length === 0 || t.weightsFormats.includes('onnx')),
+  );
+  const tol = { rtol: r?.relativeTolerance ?? 1e-3, atol: r?.absoluteTolerance ?? 1e-3, ppm: r?.mismatchedElementsPerMillion ?? 100 };
+  return { ...tol, text: `atol ${tol.atol}, rtol ${tol.rtol}, ≤ ${tol.ppm} mismatched per million` };
+}
+
+export function compareOutput(name: string, actual: NdArray, expected: NdArray, tol: Tolerance): OutputComparison {
+  const total = sizeOf(expected.shape);
+  if (actual.shape.join() !== expected.shape.join()) {
+    return { name, max_abs_diff: Infinity, mismatched: total, total, passed: false, detail: `shape [${actual.shape}] differs from the expected [${expected.shape}]` };
+  }
+  let mismatched = 0;
+  let maxAbs = 0;
+  const a = actual.data;
+  const e = expected.data;
+  for (let i = 0; i < total; i++) {
+    // both cast to float32 first, as core does
+    const av = Math.fround(Number(a[i]));
+    const ev = Math.fround(Number(e[i]));
+    const d = Math.abs(av - ev);
+    if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : d;
+    if (!(d <= tol.atol + tol.rtol * Math.abs(ev))) mismatched++;
+  }
+  const passed = (mismatched / total) * 1e6 <= tol.ppm;
+  return { name, max_abs_diff: maxAbs, mismatched, total, passed, detail: tol.text };
+}
+
