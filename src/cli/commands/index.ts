@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerServe } from './serve.js';
+import { registerSmlm } from './smlm.js';
 
 /** One line per subcommand module; each adds its command (with --help) to the program. */
 export const commands: ((program: Command) => void)[] = [
   registerServe,
+  registerSmlm,
 ];

@@ -1,0 +1,65 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pyReadSmlm } from './pyreader.js';
+
+const repoRoot = path.resolve(__dirname, '../..');
+const EIFFEL = path.resolve(repoRoot, '../shared/data/smlm/eiffel_tower.smlm');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smlm-cli-'));
+const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), ...args], { encoding: 'utf8' });
+
+beforeAll(() => {
+  execFileSync(process.execPath, ['build.mjs', '--cli-only'], { cwd: repoRoot });
+});
+
+describe('imjoy-share smlm', () => {
+  it('info --json --head 2 on the real file', () => {
+    const r = cli('smlm', 'info', EIFFEL, '--json', '--head', '2');
+    expect(r.status).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.tables).toHaveLength(1);
+    const t = info.tables[0];
+    expect([t.name, t.channel, t.rows]).toEqual(['eiffel_tower-df.bin', 'default', 31464]);
+    expect(t.columns.map((c: { name: string; dtype: string }) => [c.name, c.dtype])).toEqual([['frame', 'float32'], ['x', 'float32'], ['y', 'float32']]);
+    expect(t.columns[0]).toMatchObject({ min: 1, max: 273 });
+    expect(t.head).toHaveLength(2);
+    expect(t.head[0][0]).toBe(1);
+    expect(t.head[0][1]).toBeCloseTo(3092.63, 2);
+    expect(t.head[0][2]).toBeCloseTo(20595.38, 2);
+  });
+
+  it('convert .smlm → .csv → .smlm keeps every value; Python reads the result', () => {
+    const csv = path.join(tmp, 'e.csv');
+    const out = path.join(tmp, 'e.smlm');
+    expect(cli('smlm', 'convert', EIFFEL, '-o', csv).status).toBe(0);
+    const lines = fs.readFileSync(csv, 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('"frame","x [nm]","y [nm]"');
+    expect(lines).toHaveLength(31465);
+    expect(cli('smlm', 'convert', csv, '-o', out).status).toBe(0);
+    const a = pyReadSmlm(EIFFEL).tables[0].columns;
+    const b = pyReadSmlm(out).tables[0].columns;
+    for (const k of ['frame', 'x', 'y']) expect(b[k]).toEqual(a[k]);
+  });
+
+  it('a bad CSV row: exit code 2, message with line and column, no output left behind', () => {
+    const csv = path.join(tmp, 'bad.csv');
+    fs.writeFileSync(csv, 'frame,x [nm],y [nm]\n1,2,3\n2,3,oops\n');
+    const out = path.join(tmp, 'bad.smlm');
+    const r = cli('smlm', 'convert', csv, '-o', out);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('bad.csv line 3, column 3 (y [nm]): "oops" is not a number');
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.existsSync(`${out}.partial`)).toBe(false);
+  });
+
+  it('not an .smlm: exit code 2 naming the file', () => {
+    const f = path.join(tmp, 'notzip.smlm');
+    fs.writeFileSync(f, 'hello world, this is not a zip archive at all');
+    const r = cli('smlm', 'info', f, '--json');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${f}: not an .smlm file`);
+    expect(r.stdout).toBe('');
+  });
+});
