@@ -4,6 +4,7 @@
  * `omero` block so viewers get channel colours and windows without scanning pixels.
  * Pure functions over plain JSON.
  */
+import { dtypeWindow, omeroAttrs } from './ngff.js';
 
 export interface LevelInfo {
   path: string;
@@ -16,18 +17,6 @@ interface Axis {
   name: string;
   type?: string;
   unit?: string;
-}
-
-const DEFAULT_COLORS = ['FFFFFF', 'FF0000', '00FF00', '0000FF', 'FF00FF', '00FFFF', 'FFFF00'];
-
-/** Value range of an integer dtype ('<u2' → [0, 65535]); floats get [0, 1]. */
-export function dtypeRange(dtype: string): [number, number] {
-  const kind = dtype.slice(-2, -1);
-  const bytes = Number(dtype.slice(-1));
-  if (kind === 'u') return [0, 2 ** (8 * bytes) - 1];
-  if (kind === 'i') return [-(2 ** (8 * bytes - 1)), 2 ** (8 * bytes - 1) - 1];
-  if (kind === 'b') return [0, 1];
-  return [0, 1];
 }
 
 /** Default NGFF axes for n dimensions: the last n of t, c, z, y, x. */
@@ -83,19 +72,21 @@ export function normalizeImageAttrs(attrs: Json, levels: LevelInfo[], name = 'im
 
 function normalizeOmero(omero: Json | undefined, axes: Axis[], level0: LevelInfo): Json {
   const ci = axes.findIndex((a) => a.type === 'channel');
+  const zi = axes.findIndex((a) => a.name === 'z');
   const nc = ci >= 0 ? level0.shape[ci] : 1;
-  const [lo, hi] = dtypeRange(level0.dtype);
-  const given = Array.isArray(omero?.channels) ? (omero!.channels as Json[]) : [];
-  const channels = Array.from({ length: nc }, (_, i) => {
+  const defaults = omeroAttrs({ channels: Array.from({ length: nc }, () => ({})), dtype: level0.dtype, sizeZ: zi >= 0 ? level0.shape[zi] : 1 });
+  if (!omero) return defaults;
+  const given = Array.isArray(omero.channels) ? (omero.channels as Json[]) : [];
+  // Keep what the file says; fill only what NGFF requires and is missing (colour, window).
+  const channels = defaults.channels.map((d, i) => {
     const g = given[i] ?? {};
     const w = (g.window ?? {}) as Json;
     return {
+      ...d,
       ...g,
-      active: g.active ?? i < 6,
-      color: typeof g.color === 'string' && /^[0-9a-fA-F]{6}$/.test(g.color) ? g.color : nc === 1 ? 'FFFFFF' : DEFAULT_COLORS[(i + 1) % DEFAULT_COLORS.length],
-      label: g.label ?? `Channel ${i}`,
-      window: { min: w.min ?? lo, max: w.max ?? hi, start: w.start ?? lo, end: w.end ?? hi },
+      color: typeof g.color === 'string' && /^[0-9a-fA-F]{6}$/.test(g.color) ? g.color : d.color,
+      window: { min: w.min ?? d.window.min, max: w.max ?? d.window.max, start: w.start ?? d.window.start, end: w.end ?? d.window.end },
     };
   });
-  return { ...(omero ?? {}), channels, rdefs: (omero?.rdefs as Json) ?? { model: nc > 1 ? 'color' : 'greyscale' } };
+  return { ...omero, channels, rdefs: (omero.rdefs as Json) ?? defaults.rdefs };
 }

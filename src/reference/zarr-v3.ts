@@ -95,9 +95,10 @@ export function v3ToV2(meta: V3ArrayMeta, where: string): V3Layout {
   const ndim = meta.shape.length;
   const outerShape = meta.chunk_grid.configuration.chunk_shape;
   let shard: V3Layout['shard'];
-  let inner = chain(meta.codecs, ndim, where);
+  const sharded = meta.codecs.length === 1 && meta.codecs[0].name === 'sharding_indexed';
+  let inner = sharded ? undefined : chain(meta.codecs, ndim, where);
   let chunks = outerShape;
-  if (meta.codecs.length === 1 && meta.codecs[0].name === 'sharding_indexed') {
+  if (sharded) {
     const cfg = meta.codecs[0].configuration as {
       chunk_shape: number[];
       codecs: V3ArrayMeta['codecs'];
@@ -122,6 +123,7 @@ export function v3ToV2(meta: V3ArrayMeta, where: string): V3Layout {
   } else if (meta.codecs.some((c) => c.name === 'sharding_indexed')) {
     throw new Error(`${where}: sharding combined with other array codecs is not supported`);
   }
+  if (!inner) throw new Error(`${where}: no codec chain`);
   const dtype = (dt[1] === 1 ? '|' : inner.endian === 'big' ? '>' : '<') + dt[0];
   const enc = meta.chunk_key_encoding ?? { name: 'default' };
   const sep = enc.configuration?.separator ?? (enc.name === 'v2' ? '.' : '/');
