@@ -1,5 +1,8 @@
 /** Node-only edge for src/rdf: local file reads for loadRdf, with folder detection. */
+import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
+import { openNodeSource } from '../io/open-node.js';
+import type { FileAccess } from './files.js';
 import { loadRdf, RdfLoadError, tooLarge, isHttpUrl, type LoadOptions, type LoadedRdf } from './load.js';
 
 /** Reads a local file, refusing (before reading) one larger than maxBytes. */
@@ -35,4 +38,15 @@ export async function loadRdfNode(location: string, opts: LoadOptions = {}): Pro
     if (!st) throw new RdfLoadError(location, 'no such file or folder', 404);
   }
   return loadRdf(loc, { readFile: nodeReadFile, ...opts });
+}
+
+/** Referenced-file access for Node: local paths and URLs through the ByteSource seam; streamed sha256. */
+export function nodeFileAccess(): FileAccess {
+  return {
+    open: (loc) => openNodeSource(loc),
+    sha256: () => {
+      const h = createHash('sha256');
+      return { update: (b) => void h.update(b), digest: async () => h.digest('hex') };
+    },
+  };
 }
