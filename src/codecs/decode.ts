@@ -7,12 +7,15 @@
  *
  * Filters (`imagecodecs_delta`, `imagecodecs_floatpred`) work on the bytes in the file's byte order
  * given by their `dtype` (as Python's numcodecs/imagecodecs do). Decompressors come from maintained
- * packages: fflate (zlib/gzip), fzstd (zstd), numcodecs (blosc), geotiff.js (LZW, PackBits, JPEG
- * with JPEGTables, WebP — WebP needs a browser: geotiff decodes it with createImageBitmap).
+ * packages: fflate (zlib/gzip), fzstd (zstd), numcodecs (blosc), lzw-tiff-decoder (LZW, the WASM
+ * decoder Viv uses — geotiff's JS LZW overruns its dictionary on long streams, geotiff.js#546),
+ * geotiff.js (PackBits, JPEG with JPEGTables, WebP — WebP needs a browser: geotiff decodes it with
+ * createImageBitmap).
  */
 import { unzlibSync, gunzipSync } from 'fflate';
 import { decompress as zstdDecompress } from 'fzstd';
 import { getDecoder, rgb } from 'geotiff';
+import { decompress as lzwDecompress } from 'lzw-tiff-decoder';
 import type { CodecConfig } from './tiff-map.js';
 
 export const CODEC_IDS = [
@@ -131,8 +134,11 @@ async function decodeJpeg(cfg: CodecConfig, bytes: Uint8Array): Promise<Uint8Arr
 
 let blosc: Promise<{ fromConfig(c: any): { decode(b: Uint8Array): Uint8Array | Promise<Uint8Array> } }> | undefined;
 
-/** Decode one codec step. Unknown ids are an error naming the id. */
-export async function decodeChunk(config: CodecConfig, bytes: Uint8Array): Promise<Uint8Array> {
+/**
+ * Decode one codec step. Unknown ids are an error naming the id. `size` is the decoded size
+ * when known (LZW needs an output bound; without it we allow 1024× the input, at most 256 MiB).
+ */
+export async function decodeChunk(config: CodecConfig, bytes: Uint8Array, size?: number): Promise<Uint8Array> {
   const id = config.id.startsWith('numcodecs.') ? config.id.slice(10) : config.id;
   switch (id) {
     case 'zlib': return unzlibSync(bytes);
@@ -143,7 +149,7 @@ export async function decodeChunk(config: CodecConfig, bytes: Uint8Array): Promi
       blosc ??= import('numcodecs/blosc').then((m) => m.default as any);
       return (await blosc).fromConfig({ ...config, id: 'blosc' }).decode(bytes);
     }
-    case 'imagecodecs_lzw': return geotiffDecode(5, bytes);
+    case 'imagecodecs_lzw': return lzwDecompress(bytes, size ?? Math.min(bytes.length * 1024, 1 << 28));
     case 'imagecodecs_packbits': return geotiffDecode(32773, bytes);
     case 'imagecodecs_jpeg': return decodeJpeg(config, bytes);
     case 'imagecodecs_webp': return geotiffDecode(50001, bytes, { samplesPerPixel: config.hasalpha ? 4 : 3 });
@@ -161,9 +167,9 @@ export async function decodeZarrChunk(
   meta: { compressor: CodecConfig | null; filters: CodecConfig[] | null; chunks: number[]; dtype: string },
   bytes: Uint8Array,
 ): Promise<Uint8Array> {
-  let b = meta.compressor ? await decodeChunk(meta.compressor, bytes) : bytes;
   const itemsize = Number(meta.dtype.slice(2));
   const full = meta.chunks.reduce((a, x) => a * x, 1) * itemsize;
+  let b = meta.compressor ? await decodeChunk(meta.compressor, bytes, full) : bytes;
   if (b.length < full) {
     const p = new Uint8Array(full);
     p.set(b);

@@ -37,7 +37,7 @@ function bytesCodec(id: string) {
         kind: 'bytes_to_bytes' as const,
         encode: readOnly,
         async decode(bytes: Uint8Array) {
-          const out = await decodeChunk(cfg, bytes);
+          const out = await decodeChunk(cfg, bytes, full);
           if (out.length >= full) return out;
           const p = new Uint8Array(full);
           p.set(out);
@@ -62,7 +62,7 @@ function filterCodec(id: string) {
         kind: 'array_to_array' as const,
         encode: readOnly,
         async decode(chunk: Chunk) {
-          const size = chunk.data.BYTES_PER_ELEMENT ?? 1;
+          const size = (chunk.data as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
           const bytes = new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength).slice();
           const needSwap = size > 1 && big === hostLittle;
           if (needSwap) swap(bytes, size);

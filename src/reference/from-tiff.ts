@@ -1,0 +1,279 @@
+/**
+ * TIFF / BigTIFF / OME-TIFF → kerchunk v1 references (zarr v2 group with NGFF 0.4 metadata).
+ *
+ * Exports: `tiffReferences(source, {url, onProgress})`.
+ *
+ * Output: `.zgroup`, `.zattrs` (`multiscales` + `omero`), and per level `N/.zarray`,
+ * `N/.zattrs` (`_ARRAY_DIMENSIONS`), chunks `N/i.j.k…` (tifffile's key style, `.` separator) →
+ * `["{{u}}", offset, length]`. One chunk = one TIFF tile or strip; sparse tiles (offset or byte
+ * count 0) get no key (fill value 0). See ngff.ts for the axis layout (incl. interleaved RGB).
+ *
+ * Series: OME-TIFF → the first OME Image, planes mapped to IFDs through TiffData/DimensionOrder;
+ * otherwise all full-resolution pages of the main IFD chain with the first page's geometry form a
+ * `z` stack. Pyramid levels come from SubIFDs (Bio-Formats ≥6, libvips) or, for a single image,
+ * from the reduced-resolution pages (NewSubfileType bit 0) of the chain (GDAL/COG).
+ *
+ * Strips: a last strip shorter than RowsPerStrip is split for uncompressed data into chunks of
+ * gcd(RowsPerStrip, ImageLength) rows (every reader can use them); compressed short last strips
+ * stay one chunk whose decoded bytes are short — our codecs (src/codecs) zero-pad them, Python
+ * zarr cannot read those files (as with tifffile, which refuses them).
+ */
+import { BlockCacheSource } from '../io/block-cache.js';
+import { SourceError, type ByteSource } from '../io/byte-source.js';
+import type { ProgressCallback } from '../progress.js';
+import { tiffCodecs } from '../codecs/tiff-map.js';
+import { readHeader, readIfd, walkIfdChain, type Ifd, type TiffHeader } from '../tiff/ifd.js';
+import { describeImage, imageDtype, isReduced, loadChunkTable, type TiffImageInfo } from '../tiff/image.js';
+import { effectiveSizeC, parseOmeXml, planeIfd, type OmeImage } from '../tiff/ome-xml.js';
+import { multiscalesAttrs, ngffUnit, omeroAttrs, type NgffAxis, type ChannelInfo } from './ngff.js';
+import { emptyReferences, setJson, type References } from './types.js';
+
+export interface TiffReferenceOptions {
+  /** URL written to `templates.u` (the data file as readers will fetch it). */
+  url: string;
+  onProgress?: ProgressCallback;
+}
+
+interface Series {
+  name?: string;
+  sizeT: number;
+  sizeC: number; // planes along C (IFDs), not samples
+  sizeZ: number;
+  /** IFD per (t, c, z) in t-major order, undefined where missing. */
+  planes: (Ifd | undefined)[][];
+  ome?: OmeImage;
+}
+
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  }));
+  return out;
+}
+
+export async function tiffReferences(source: ByteSource, opts: TiffReferenceOptions): Promise<References> {
+  const src = source instanceof BlockCacheSource ? source : new BlockCacheSource(source);
+  const name = src.name;
+  const h = await readHeader(src);
+  const chain = await walkIfdChain(src, h);
+  opts.onProgress?.(0, 1, 'directories');
+  const first = await describeImage(src, h, chain[0]);
+
+  // ---- series and levels -------------------------------------------------------------------
+  let series: Series;
+  let levelIfds: (l: number, ifd: Ifd, plane: number) => Promise<Ifd>;
+  let nLevels: number;
+  const visited = new Set<number>(chain.map((i) => i.offset));
+  const subIfd = async (offset: number) => {
+    if (offset <= 0 || offset >= h.fileSize) throw new SourceError(name, `SubIFD offset ${offset} lies outside the file (${h.fileSize} bytes)`);
+    return readIfd(src, h, offset);
+  };
+  const isOme = first.description?.includes('<OME') ?? false;
+  if (isOme) {
+    const ome = parseOmeXml(first.description!, name)[0];
+    const cp = effectiveSizeC(ome);
+    const planes: (Ifd | undefined)[][] = [];
+    for (let t = 0; t < ome.sizeT; t++) {
+      for (let c = 0; c < cp; c++) {
+        const row: (Ifd | undefined)[] = [];
+        for (let z = 0; z < ome.sizeZ; z++) {
+          const k = planeIfd(ome, t, c, z);
+          if (k >= chain.length) {
+            throw new SourceError(name, `OME-XML maps plane t=${t} c=${c} z=${z} to IFD ${k}, but the file has ${chain.length} IFDs`);
+          }
+          row.push(k >= 0 ? chain[k] : undefined);
+        }
+        planes.push(row);
+      }
+    }
+    series = { name: ome.name, sizeT: ome.sizeT, sizeC: cp, sizeZ: ome.sizeZ, planes, ome };
+  } else {
+    const full: Ifd[] = [];
+    for (const ifd of chain) {
+      const d = ifd === chain[0] ? first : await describeImage(src, h, ifd);
+      if ((d.newSubfileType & 5) === 0 && d.width === first.width && d.height === first.height) full.push(ifd);
+    }
+    series = { sizeT: 1, sizeC: 1, sizeZ: full.length, planes: [full] };
+  }
+  const anyPlane = series.planes.flat().find((p): p is Ifd => !!p);
+  if (!anyPlane) throw new SourceError(name, 'the OME-XML maps no plane to an IFD of this file');
+  const anyDesc = await describeImage(src, h, anyPlane);
+  if (anyDesc.subIfds.length > 0) {
+    nLevels = 1 + anyDesc.subIfds.length;
+    levelIfds = async (l, ifd) => {
+      if (l === 0) return ifd;
+      const d = await describeImage(src, h, ifd);
+      if (d.subIfds.length < l) throw new SourceError(name, `IFD at ${ifd.offset} has ${d.subIfds.length} SubIFDs, expected ${nLevels - 1} like the first plane`);
+      const off = d.subIfds[l - 1];
+      if (visited.has(off) && l > 0) throw new SourceError(name, `SubIFD offset ${off} points back to an IFD already read (loop)`);
+      return subIfd(off);
+    };
+  } else {
+    // COG / GDAL: reduced-resolution pages following a single full-resolution image
+    const reduced: Ifd[] = [];
+    if (series.planes.flat().length === 1) {
+      for (const ifd of chain.slice(1)) {
+        const d = await describeImage(src, h, ifd);
+        if (isReduced(d) && (d.newSubfileType & 4) === 0) reduced.push(ifd);
+      }
+    }
+    nLevels = 1 + reduced.length;
+    levelIfds = async (l, ifd) => (l === 0 ? ifd : reduced[l - 1]);
+  }
+
+  // ---- references ----------------------------------------------------------------------------
+  const refs = emptyReferences(opts.url);
+  setJson(refs, '.zgroup', { zarr_format: 2 });
+  const planeList = series.planes.flatMap((row, tc) => row.map((ifd, z) => ({ ifd, t: Math.floor(tc / series.sizeC), c: tc % series.sizeC, z })));
+  const totalSteps = nLevels * planeList.length;
+  let doneSteps = 0;
+  let axes: NgffAxis[] = [];
+  const scales: number[][] = [];
+  let level0: TiffImageInfo | undefined;
+  let dtype0 = '';
+  let rgbInterleaved = false;
+  let spp0 = 1;
+
+  for (let level = 0; level < nLevels; level++) {
+    const ifds = await mapLimit(planeList, 8, async (p) => (p.ifd ? levelIfds(level, p.ifd, 0) : undefined));
+    for (const ifd of ifds) if (ifd) visited.add(ifd.offset);
+    const descs = await mapLimit(ifds, 8, async (ifd) => (ifd ? describeImage(src, h, ifd) : undefined));
+    const key = descs.find((d): d is TiffImageInfo => !!d)!;
+    for (const d of descs) {
+      if (d && (d.width !== key.width || d.height !== key.height || d.chunkWidth !== key.chunkWidth || d.chunkHeight !== key.chunkHeight ||
+        d.samplesPerPixel !== key.samplesPerPixel || d.bitsPerSample !== key.bitsPerSample || d.compression !== key.compression ||
+        d.predictor !== key.predictor || d.planar !== key.planar || d.tiled !== key.tiled)) {
+        throw new SourceError(name, `level ${level}: IFD at ${d.ifdOffset} differs in geometry or encoding from IFD at ${key.ifdOffset}; mixed planes are not supported`);
+      }
+    }
+    if (key.fillOrder !== 1) throw new SourceError(name, `FillOrder ${key.fillOrder} (bit-reversed data) is not supported`);
+    if (key.photometric === 6 && key.compression !== 7 && (key.ycbcrSubsampling[0] !== 1 || key.ycbcrSubsampling[1] !== 1)) {
+      throw new SourceError(name, 'subsampled YCbCr without JPEG compression is not supported');
+    }
+    const dtype = imageDtype(key, h.littleEndian, name);
+    const itemsize = Number(dtype.slice(2));
+    const spp = key.samplesPerPixel;
+    const contig = spp > 1 && key.planar === 1;
+    if (level === 0) {
+      level0 = key; dtype0 = dtype; rgbInterleaved = contig; spp0 = spp;
+      if (contig && series.sizeC > 1) throw new SourceError(name, `interleaved ${spp}-sample images with ${series.sizeC} channel planes need a 6th axis; not supported`);
+    }
+
+    // rows per chunk: split uncompressed strips whose last strip is short
+    let rowsPerChunk = key.chunkHeight;
+    let split = 1;
+    if (!key.tiled && key.height % key.chunkHeight !== 0 && key.compression === 1) {
+      rowsPerChunk = gcd(key.chunkHeight, key.height);
+      split = key.chunkHeight / rowsPerChunk;
+    }
+
+    // dims: [t?, c, z?, y, x, (c if interleaved)]
+    const hasT = series.sizeT > 1;
+    const hasZ = series.sizeZ > 1;
+    const cLen = contig ? spp : series.sizeC * (key.planar === 2 ? spp : 1);
+    const shape: number[] = [];
+    const chunks: number[] = [];
+    const dims: string[] = [];
+    if (hasT) { shape.push(series.sizeT); chunks.push(1); dims.push('t'); }
+    if (!contig) { shape.push(cLen); chunks.push(1); dims.push('c'); }
+    if (hasZ) { shape.push(series.sizeZ); chunks.push(1); dims.push('z'); }
+    shape.push(key.height, key.width); chunks.push(rowsPerChunk, key.chunkWidth); dims.push('y', 'x');
+    if (contig) { shape.push(spp); chunks.push(spp); dims.push('c'); }
+
+    let codecs;
+    try {
+      codecs = tiffCodecs({ ...key, chunks, dtype });
+    } catch (e) {
+      throw new SourceError(name, (e as Error).message);
+    }
+    setJson(refs, `${level}/.zarray`, {
+      chunks, compressor: codecs.compressor, dtype, fill_value: 0, filters: codecs.filters, order: 'C', shape, zarr_format: 2,
+    });
+    setJson(refs, `${level}/.zattrs`, { _ARRAY_DIMENSIONS: dims });
+
+    // chunk keys
+    const rowBytes = key.width * itemsize * (contig ? spp : 1);
+    await mapLimit(planeList, 8, async (p, i) => {
+      const d = descs[i];
+      if (!d) return;
+      const table = await loadChunkTable(src, h, d);
+      const planesPerIfd = key.planar === 2 ? spp : 1;
+      const perPlane = table.across * table.down;
+      for (let s = 0; s < planesPerIfd; s++) {
+        const cIdx = p.c * planesPerIfd + s;
+        let prefix = `${level}/`;
+        if (hasT) prefix += `${p.t}.`;
+        if (!contig) prefix += `${cIdx}.`;
+        if (hasZ) prefix += `${p.z}.`;
+        const suffix = contig ? '.0' : '';
+        for (let ty = 0; ty < table.down; ty++) {
+          for (let tx = 0; tx < table.across; tx++) {
+            const k = s * perPlane + ty * table.across + tx;
+            const off = table.offsets[k];
+            const len = table.byteCounts[k];
+            if (off === 0 || len === 0) continue; // sparse
+            if (split === 1) {
+              refs.refs[`${prefix}${ty}.${tx}${suffix}`] = ['{{u}}', off, len];
+            } else {
+              const rows = Math.min(key.chunkHeight, key.height - ty * key.chunkHeight);
+              for (let r = 0; r * rowsPerChunk < rows; r++) {
+                const sub = r * rowsPerChunk * rowBytes;
+                const n = rowsPerChunk * rowBytes;
+                if (sub + n > len) throw new SourceError(name, `strip ${k} of IFD at ${d.ifdOffset} holds ${len} bytes, fewer than its ${rows} rows need`);
+                refs.refs[`${prefix}${ty * split + r}.${tx}${suffix}`] = ['{{u}}', off + sub, n];
+              }
+            }
+          }
+        }
+      }
+      opts.onProgress?.(++doneSteps, totalSteps, 'directories');
+    });
+
+    // scale: physical size × downsampling
+    const ome = series.ome;
+    const fy = level0!.height / key.height;
+    const fx = level0!.width / key.width;
+    const scale: number[] = [];
+    if (hasT) scale.push(ome?.timeIncrement ?? 1);
+    if (!contig) scale.push(1);
+    if (hasZ) scale.push(ome?.physicalSizeZ ?? 1);
+    scale.push((ome?.physicalSizeY ?? 1) * fy, (ome?.physicalSizeX ?? 1) * fx);
+    if (contig) scale.push(1);
+    scales.push(scale);
+    if (level === 0) {
+      const space = (u?: string) => ngffUnit(u);
+      axes = dims.map((d): NgffAxis => {
+        if (d === 't') return { name: 't', type: 'time', unit: ngffUnit(ome?.timeIncrementUnit) };
+        if (d === 'c') return { name: 'c', type: 'channel' };
+        if (d === 'z') return { name: 'z', type: 'space', unit: space(ome?.physicalSizeZUnit) };
+        if (d === 'y') return { name: 'y', type: 'space', unit: space(ome?.physicalSizeYUnit) };
+        return { name: 'x', type: 'space', unit: space(ome?.physicalSizeXUnit) };
+      });
+    }
+  }
+
+  // ---- root metadata ---------------------------------------------------------------------------
+  const ome = series.ome;
+  const nChannels = rgbInterleaved ? spp0 : series.sizeC * (level0!.planar === 2 ? spp0 : 1);
+  const channels: ChannelInfo[] = [];
+  for (let i = 0; i < nChannels; i++) {
+    const och = ome && !rgbInterleaved && level0!.planar !== 2 ? ome.channels[i] : undefined;
+    channels.push({ label: och?.name, color: och?.color });
+  }
+  const imgName = series.name ?? name.split(/[\\/]/).pop() ?? 'image';
+  setJson(refs, '.zattrs', {
+    multiscales: multiscalesAttrs({ name: imgName, axes, scales }),
+    omero: omeroAttrs({ name: imgName, channels, dtype: dtype0, rgb: spp0 >= 3, sizeZ: series.sizeZ }),
+  });
+  opts.onProgress?.(totalSteps, totalSteps, 'directories');
+  return refs;
+}
+
+export type { TiffHeader };

@@ -1,0 +1,47 @@
+/**
+ * Every file in ../shared/data/tiff (written by tifffile and libvips): our references, read by
+ * Debian Python (fsspec ReferenceFileSystem + zarr 2.13) where numcodecs can decode the codec,
+ * and by zarrita + our codecs always, give exactly the pixels tifffile reads; chunk byte ranges
+ * equal tifffile write_fsspec's where it supports the file.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileSource } from '../../src/io/file-source.js';
+import { tiffReferences } from '../../src/reference/from-tiff.js';
+import { sharedData } from '../helpers/paths.js';
+import { equalArrays, expectedPixels, ourPairs, readLevel, runOracle } from '../tiff/helpers.js';
+
+const dir = path.join(sharedData, 'tiff');
+const files = readdirSync(dir).filter((f) => /\.tiff?$/.test(f)).sort();
+
+describe('references for ../shared/data/tiff', () => {
+  it('finds the shared TIFF files', () => {
+    expect(files.length).toBeGreaterThanOrEqual(4);
+  });
+  for (const f of files) {
+    it(f, async () => {
+      const file = path.join(dir, f);
+      const refs = await tiffReferences(new FileSource(file), { url: file });
+      expect(refs.version).toBe(1);
+      expect(refs.templates.u).toBe(file);
+      const oracle = await runOracle(file, refs);
+      expect(oracle.levels.length).toBeGreaterThan(0);
+      for (const lvl of oracle.levels) {
+        if (lvl.python_readable) expect(lvl.python_equal, `python level ${lvl.level}`).toBe(true);
+        const exp = expectedPixels(oracle.dir, lvl.level);
+        const got = await readLevel(refs, file, lvl.level);
+        expect(got.shape).toEqual(exp.shape);
+        const cmp = equalArrays(got.data as any, exp.data as any);
+        expect(cmp, `zarrita level ${lvl.level}`).toEqual({ equal: true });
+      }
+      if (oracle.tifffile_refs) {
+        const ours = ourPairs(refs);
+        for (const [lev, pairs] of Object.entries(oracle.tifffile_refs)) expect(ours[lev], `level ${lev} offsets`).toEqual(pairs);
+      } else {
+        console.log(`${f}: tifffile write_fsspec refused: ${oracle.tifffile_error}`);
+      }
+      console.log(f, JSON.stringify(oracle.levels.map((l) => [l.level, l.shape.join('x'), l.python_readable ? 'python' : 'js-only', (l as any).decoder])));
+    });
+  }
+});

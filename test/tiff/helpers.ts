@@ -1,0 +1,70 @@
+/** Test helpers for the TIFF reference tests: a minimal read-only zarrita store over references
+ * and a local file, the Python oracle runner, and reading every level with zarrita. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import * as zarr from 'zarrita';
+import { FileSource } from '../../src/io/file-source.js';
+import type { References } from '../../src/reference/types.js';
+import { registerCodecs } from '../../src/codecs/index.js';
+import { readNpy } from '../../src/model/npy.js';
+import { python, repoRoot } from '../helpers/paths.js';
+
+export const run = promisify(execFile);
+
+/** zarrita `Readable` over a reference set whose template points at a local file. */
+export function fileRefStore(refs: References, file: string) {
+  const src = new FileSource(file);
+  return {
+    async get(key: string): Promise<Uint8Array | undefined> {
+      const v = refs.refs[key.replace(/^\//, '')];
+      if (v === undefined) return undefined;
+      if (typeof v === 'string') return new TextEncoder().encode(v);
+      if (v.length !== 3) throw new Error('whole-file refs not expected');
+      return src.read(v[1], v[2]);
+    },
+  };
+}
+
+export interface OracleLevel { level: number; shape: number[]; dtype: string; python_readable: boolean; python_equal?: boolean; python_shape?: number[] }
+export interface OracleResult { levels: OracleLevel[]; tifffile_refs: Record<string, [number, number][]> | null; tifffile_error: string | null; dir: string }
+
+export async function runOracle(tif: string, refs: References): Promise<OracleResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tiff-oracle-'));
+  const refsPath = path.join(dir, 'refs.json');
+  await writeFile(refsPath, JSON.stringify(refs));
+  const { stdout } = await run(python, [path.join(repoRoot, 'test/tiff/py/tiff_oracle.py'), tif, refsPath, dir], { maxBuffer: 1 << 28 });
+  return { ...JSON.parse(stdout), dir };
+}
+
+export function expectedPixels(dir: string, level: number) {
+  const f = path.join(dir, `${level}.npy`);
+  return readNpy(new Uint8Array(readFileSync(f)), f);
+}
+
+/** Read a whole level with zarrita + our codecs. */
+export async function readLevel(refs: References, file: string, level: number) {
+  registerCodecs();
+  const root = zarr.root(fileRefStore(refs, file));
+  const arr = await zarr.open.v2(root.resolve(String(level)), { kind: 'array' });
+  return zarr.get(arr);
+}
+
+/** Sorted (offset, length) pairs of our chunk refs, per level. */
+export function ourPairs(refs: References): Record<string, [number, number][]> {
+  const out: Record<string, [number, number][]> = {};
+  for (const [k, v] of Object.entries(refs.refs)) {
+    if (Array.isArray(v) && v.length === 3) (out[k.split('/')[0]] ??= []).push([v[1], v[2]]);
+  }
+  for (const k of Object.keys(out)) out[k].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return out;
+}
+
+export function equalArrays(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>): { equal: boolean; firstDiff?: number } {
+  if (a.length !== b.length) return { equal: false, firstDiff: -1 };
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return { equal: false, firstDiff: i };
+  return { equal: true };
+}
