@@ -113,7 +113,7 @@ export function describeModel(rdf: unknown, where = 'rdf'): ModelSpec {
     const to = Array.isArray(rdf.test_outputs) ? rdf.test_outputs : [];
     spec.inputs = rdf.inputs.map((t, i) => tensor04(t, i, 'inputs', where, ti[i] as string | undefined));
     spec.outputs = rdf.outputs.map((t, i) => tensor04(t, i, 'outputs', where, to[i] as string | undefined));
-    resolve04Refs(spec, rdf, where);
+    resolve04Refs(spec, where);
   } else {
     spec.inputs = rdf.inputs.map((t, i) => tensor05(t, i, 'inputs', where));
     spec.outputs = rdf.outputs.map((t, i) => tensor05(t, i, 'outputs', where));
@@ -269,18 +269,19 @@ function tensor04(t: unknown, i: number, kind: 'inputs' | 'outputs', where: stri
   return { id, axes, dtype, processing: steps, testTensor: test, description: typeof t.description === 'string' ? t.description : undefined };
 }
 
-function resolve04Refs(spec: ModelSpec, rdf: Obj, where: string) {
+function resolve04Refs(spec: ModelSpec, where: string) {
   for (const t of spec.outputs) {
     for (const a of t.axes) {
-      if (a.size.kind !== 'ref') continue;
-      const ref = spec.inputs.find((x) => x.id === a.size.tensor);
-      if (!ref) throw new ModelSpecError(`${where}: ${t.id}`, `shape.reference_tensor "${(a.size as { tensor: string }).tensor}" is not an input`);
-      const j = Number(a.size.axis.slice(1));
+      const size = a.size;
+      if (size.kind !== 'ref') continue;
+      const ref = spec.inputs.find((x) => x.id === size.tensor);
+      if (!ref) throw new ModelSpecError(`${where}: ${t.id}`, `shape.reference_tensor "${size.tensor}" is not an input`);
+      // 0.4 implicit shapes are positional: axis j follows axis j of the reference tensor
+      const j = Number(size.axis.slice(1));
       if (j >= ref.axes.length) throw new ModelSpecError(`${where}: ${t.id}`, `shape has more axes than reference tensor "${ref.id}"`);
-      a.size.axis = ref.axes[j].id;
+      size.axis = ref.axes[j].id;
     }
   }
-  void rdf;
 }
 
 function axesOf04(axes: unknown, mode: unknown): string[] | undefined {

@@ -12,7 +12,9 @@ export interface DemoGenerator {
 }
 
 /** One line per generator; later features add theirs. */
-export const demoGenerators: DemoGenerator[] = [];
+export const demoGenerators: DemoGenerator[] = [
+  { name: 'model', generate: async (dir, log) => (await import('../model/demo-generate.js')).generateDemoModel(dir, log) },
+];
 
 export async function ensureDemoData(cacheDir: string, log: (msg: string) => void = () => {}, generators = demoGenerators) {
   for (const g of generators) {
