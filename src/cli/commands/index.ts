@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { registerRdf } from './rdf.js';
 import { registerServe } from './serve.js';
 import { registerSmlm } from './smlm.js';
 
 /** One line per subcommand module; each adds its command (with --help) to the program. */
 export const commands: ((program: Command) => void)[] = [
   registerServe,
+  registerRdf,
   registerSmlm,
 ];

@@ -1,0 +1,93 @@
+import type { Command } from 'commander';
+import { toCard } from '../../rdf/card.js';
+import { explain04to05 } from '../../rdf/convert.js';
+import { validateLoaded } from '../../rdf/full.js';
+import { RdfLoadError, type LoadedRdf } from '../../rdf/load.js';
+import { loadRdfNode, nodeFileAccess } from '../../rdf/node.js';
+import { RdfParseError } from '../../rdf/parse.js';
+import { formatCard, formatResult } from '../../rdf/show.js';
+import { readCollection, searchCollection } from '../../rdf/collection.js';
+import { progressBar } from '../progress.js';
+
+/** Loads or exits with code 2 (unreadable), printing the reason (and JSON when asked). */
+async function loadOr2(location: string, json: boolean): Promise<LoadedRdf | undefined> {
+  try {
+    return await loadRdfNode(location);
+  } catch (e) {
+    if (!(e instanceof RdfLoadError || e instanceof RdfParseError)) throw e;
+    const pos = e instanceof RdfParseError ? e.position : undefined;
+    if (json) {
+      process.stdout.write(JSON.stringify({ valid: false, readable: false, error: e.message, ...(pos ? { line: pos.line, column: pos.column } : {}) }) + '\n');
+    }
+    process.stderr.write(`imjoy-share rdf: ${e.message}\n`);
+    process.exitCode = 2;
+    return undefined;
+  }
+}
+
+export function registerRdf(program: Command) {
+  const rdf = program.command('rdf').description('BioImage.IO resource descriptions (rdf.yaml / bioimageio.yaml): validate, show, convert preview, collections');
+
+  rdf
+    .command('validate <path-or-url>')
+    .description('validate an RDF (all types; model 0.4/0.5) and the files it references; exit 0 valid, 1 invalid, 2 unreadable')
+    .option('--json', 'print {"valid","type","format_version","errors","warnings"} as JSON')
+    .option('--no-files', 'skip checking referenced files (existence, sha256, test tensor shapes)')
+    .option('--no-hashes', 'check that referenced files exist but do not hash them')
+    .action(async (location: string, opts: { json?: boolean; files: boolean; hashes: boolean }) => {
+      const loaded = await loadOr2(location, !!opts.json);
+      if (!loaded) return;
+      const bar = opts.json ? undefined : progressBar('checking files');
+      const r = await validateLoaded(loaded, {
+        access: nodeFileAccess(),
+        files: opts.files,
+        hashes: opts.hashes,
+        onProgress: (d, t, l) => bar?.update(d, t, l),
+      });
+      bar?.stop();
+      if (opts.json) process.stdout.write(JSON.stringify({ valid: r.valid, type: r.type, format_version: r.format_version, errors: r.errors, warnings: r.warnings }, null, 2) + '\n');
+      else process.stdout.write(formatResult(r, loaded.location) + '\n');
+      process.exitCode = r.valid ? 0 : 1;
+    });
+
+  rdf
+    .command('show <path-or-url>')
+    .description('print a readable summary of an RDF (name, authors, citations, tensors, weights)')
+    .option('--json', 'print the normalised card as JSON')
+    .option('--convert-preview', 'for a model 0.4: explain how its fields map to 0.5 (not the official converter)')
+    .action(async (location: string, opts: { json?: boolean; convertPreview?: boolean }) => {
+      const loaded = await loadOr2(location, false);
+      if (!loaded) return;
+      const card = toCard(loaded.parsed.data, loaded.baseUrl);
+      if (opts.json) process.stdout.write(JSON.stringify(card, null, 2) + '\n');
+      else process.stdout.write(formatCard(card) + '\n');
+      if (opts.convertPreview) {
+        if (!card.format_version.startsWith('0.4.')) {
+          process.stdout.write('\n(convert preview applies to model format 0.4 only)\n');
+        } else {
+          const p = explain04to05(loaded.parsed.data);
+          process.stdout.write(`\n0.4 → 0.5: ${p.disclaimer}\n` + p.steps.map((s) => `  ${s.from} → ${s.to}: ${s.note}`).join('\n') + '\n');
+        }
+      }
+    });
+
+  rdf
+    .command('search <collection> [query...]')
+    .description('list or search a collection (collection.json, index.json or a collection RDF); query terms, type:model, tag:x')
+    .option('--json', 'print matching entries as JSON')
+    .action(async (location: string, query: string[], opts: { json?: boolean }) => {
+      const loaded = await loadOr2(location, !!opts.json);
+      if (!loaded) return;
+      let entries;
+      try {
+        entries = searchCollection(readCollection(loaded.parsed.data, loaded.baseUrl), query.join(' '));
+      } catch (e) {
+        process.stderr.write(`imjoy-share rdf: ${loaded.location}: ${(e as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (opts.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+      else for (const e of entries) process.stdout.write(`${e.id.padEnd(28)} ${e.type.padEnd(12)} ${e.name}${e.rdf_source ? `  ${e.rdf_source}` : ''}\n`);
+      process.exitCode = entries.length ? 0 : 1;
+    });
+}

@@ -1,0 +1,52 @@
+/** Plain-text rendering of a card and a validation result (CLI `rdf show` / `rdf validate`). */
+import type { Card } from './card.js';
+import type { RdfIssue, ValidationResult } from './types.js';
+
+export function formatIssue(i: RdfIssue, file?: string): string {
+  const where = i.line !== undefined ? `${file ? file + ':' : ''}${i.line}:${i.column}` : file ?? '';
+  return `${where ? where + ' ' : ''}${i.severity === 'error' ? 'error' : 'warning'} ${i.path || '(root)'}: ${i.message}`;
+}
+
+export function formatResult(r: ValidationResult, file: string): string {
+  const lines = [`${file}: ${r.type ?? '?'} ${r.format_version ?? '?'} — ${r.valid ? 'valid' : 'INVALID'} (${r.errors.length} error(s), ${r.warnings.length} warning(s))`];
+  for (const i of [...r.errors, ...r.warnings]) lines.push('  ' + formatIssue(i, file));
+  return lines.join('\n');
+}
+
+export function formatCard(c: Card): string {
+  const out: string[] = [];
+  const row = (k: string, v: string | undefined) => v && out.push(`${(k + ':').padEnd(14)}${v}`);
+  out.push(`${c.name}  [${c.type} ${c.format_version}]`);
+  if (c.description) out.push(c.description, '');
+  row('id', c.id);
+  row('version', c.version);
+  row('license', c.license);
+  row('authors', c.authors.map((a) => a.name ?? a.github_user).filter(Boolean).join(', '));
+  row('maintainers', c.maintainers.map((a) => a.github_user ?? a.name).filter(Boolean).join(', '));
+  row('tags', c.tags.join(', '));
+  row('documentation', c.documentation);
+  row('git_repo', c.git_repo);
+  row('source', c.source);
+  if (c.covers.length) row('covers', c.covers.join('\n' + ' '.repeat(14)));
+  for (const ci of c.cite) out.push(`cite:         ${ci.text}${ci.href ? ` <${ci.href}>` : ''}`);
+  for (const [title, ts] of [['inputs', c.inputs], ['outputs', c.outputs]] as const) {
+    if (!ts.length) continue;
+    out.push('', `${title}:`);
+    for (const t of ts) {
+      out.push(`  ${t.id}  ${t.dtype}${t.range ? ' ' + t.range : ''}${t.description ? ` — ${t.description}` : ''}`);
+      out.push(`    axes: ${t.axes.map((a) => `${a.id}=${a.size}${a.scale ? ` (scale ${a.scale})` : ''}${a.halo ? ` (halo ${a.halo})` : ''}`).join(', ')}`);
+      if (t.processing.length) out.push(`    ${title === 'inputs' ? 'pre' : 'post'}processing: ${t.processing.join(' → ')}`);
+      if (t.testTensor) out.push(`    test tensor: ${t.testTensor}`);
+    }
+  }
+  if (c.weights.length) {
+    out.push('', 'weights:');
+    for (const w of c.weights) {
+      out.push(`  ${w.format}: ${w.source}${w.parent ? ` (converted from ${w.parent})` : ''}`);
+      if (w.sha256) out.push(`    sha256 ${w.sha256}`);
+      if (w.details.length) out.push(`    ${w.details.join('; ')}`);
+    }
+  }
+  if (c.attachments.length) out.push('', 'attachments:', ...c.attachments.map((a) => `  ${a.source}`));
+  return out.join('\n');
+}
