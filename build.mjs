@@ -129,6 +129,7 @@ const pluginDirs = (base) =>
     ? fs
         .readdirSync(base)
         .filter((d) => !d.startsWith('_') && fs.existsSync(path.join(base, d, 'plugin.json')))
+        .filter((d) => fs.existsSync(path.join(base, d, 'index.ts')) || void console.warn(`build: skipping ${d}: plugin.json without index.ts`))
         .sort()
         .map((d) => path.join(base, d))
     : [];
