@@ -67,6 +67,9 @@ const browserOptions = {
   logLevel: 'warning',
   define: { 'process.env.NODE_ENV': '"production"' },
   loader: { '.wasm': 'file', '.css': 'text', '.html': 'text', '.md': 'text' },
+  // Libraries that also run in Node keep Node-only branches (e.g. `await import('worker_threads')`);
+  // those are never taken in a browser, so leave them unresolved instead of failing the bundle.
+  external: ['worker_threads', 'node:*', 'fs', 'fs/promises', 'path', 'os', 'crypto', 'url', 'module', 'child_process'],
   write: false,
 };
 

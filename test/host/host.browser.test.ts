@@ -56,6 +56,20 @@ describe('local ImJoy host (real imjoy-core, offline)', () => {
     expect(await alerted).toBe('closed');
   });
 
+  it('showDialog opens a window plugin in a modal dialog', async () => {
+    const src = `${host.app.url}/dist/test-plugins/Echo-Window-Fixture.imjoy.html`;
+    const text = await withTimeout(
+      host.page.evaluate(async (src) => {
+        const w = await window.imjoy.api.showDialog({ src, name: 'dialog-win', data: { text: 'in a dialog' } });
+        return w.getText();
+      }, src),
+      30_000,
+      'showDialog',
+    );
+    expect(text).toBe('in a dialog');
+    expect(await host.page.locator('.dialog.window-dialog iframe').count()).toBe(1);
+  });
+
   it('made no request outside 127.0.0.1', () => {
     expect(host.requests.length).toBeGreaterThan(3);
     expect(host.external()).toEqual([]);
