@@ -1,3 +1,5 @@
+import { s3Service } from './s3-service.js';
+
 /**
  * Local services started next to the web server (e.g. an S3 server for the sharing demos). What a
  * service returns in `config` is published to pages at /host/config.json under its name.
@@ -21,4 +23,4 @@ export interface Service {
 }
 
 /** One line per service; later features add theirs. */
-export const services: Service[] = [];
+export const services: Service[] = [s3Service];
