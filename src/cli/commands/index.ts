@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerModel } from './model.js';
 import { registerRdf } from './rdf.js';
 import { registerServe } from './serve.js';
 import { registerSmlm } from './smlm.js';
@@ -6,6 +7,7 @@ import { registerSmlm } from './smlm.js';
 /** One line per subcommand module; each adds its command (with --help) to the program. */
 export const commands: ((program: Command) => void)[] = [
   registerServe,
+  registerModel,
   registerRdf,
   registerSmlm,
 ];
