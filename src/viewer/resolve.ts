@@ -12,7 +12,6 @@ import type { AsyncReadable } from '@zarrita/storage';
 import { BlobSource, type ByteSource } from '../io/byte-source.js';
 import { HttpSource, displayUrl } from '../io/http-source.js';
 import { ReferenceStore, openReferences, type OpenReferencesOptions } from '../reference/open.js';
-import { zipReferences } from '../reference/from-zip.js';
 import type { References } from '../reference/types.js';
 import { isRpcStore, rpcStore, urlStore } from './stores.js';
 
@@ -24,9 +23,14 @@ export interface ResolveOptions {
   refreshUrl?: (oldUrl: string) => Promise<string> | string;
   /** Merge neighbouring chunk reads of one file into one Range request (default true). */
   coalesce?: boolean;
-  /** Makes references for a TIFF (injected so this module stays free of the TIFF reader's weight when unused). */
-  tiffReferences?: (source: ByteSource, opts: { url: string }) => Promise<References>;
+  /**
+   * Reference makers for files that are not Zarr stores (injected, see makers.ts, so a bundle
+   * carries the ZIP and TIFF readers only when it asks for them).
+   */
+  makers?: Partial<Record<'zip' | 'tiff', ReferenceMaker>>;
 }
+
+export type ReferenceMaker = (source: ByteSource, opts: { url: string }) => Promise<References>;
 
 export interface ResolvedSource {
   store: AsyncReadable;
@@ -63,12 +67,9 @@ function absolute(url: string): string {
 }
 
 async function fromByteSource(kind: 'zip' | 'tiff', src: ByteSource, url: string, opts: ResolveOptions, name: string): Promise<ResolvedSource> {
-  let refs: References;
-  if (kind === 'zip') refs = await zipReferences(src, { url });
-  else {
-    if (!opts.tiffReferences) throw new Error(`${name}: OME-TIFF sources need the TIFF reference maker, which this build does not include`);
-    refs = await opts.tiffReferences(src, { url });
-  }
+  const make = opts.makers?.[kind];
+  if (!make) throw new Error(`${name}: ${kind === 'zip' ? 'zipped OME-Zarr' : 'OME-TIFF'} sources need the ${kind.toUpperCase()} reference maker, which this build does not include`);
+  const refs = await make(src, { url });
   const store = new ReferenceStore(refs, { ...refOptions(opts), openSource: url.startsWith('blob:') || !/^https?:/i.test(url) ? () => src : undefined });
   return { store, name, kind, references: store };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
 import { openViewerImage, countingFetch, type FetchStats } from '../../src/viewer/open.js';
+import { defaultMakers } from '../../src/viewer/makers.js';
 import { classifyUrl } from '../../src/viewer/resolve.js';
 import { python, sharedData } from '../helpers/paths.js';
 
@@ -35,7 +36,7 @@ describe('source resolution', () => {
 
 describe('zipped OME-Zarr over HTTP: references made on the fly', () => {
   it('reads the same pixels as Python zarr reading the ZIP', async () => {
-    const { image, source } = await openViewerImage(`${server.url}/zip/omezarr-v04-blosc-stored.zip`);
+    const { image, source } = await openViewerImage(`${server.url}/zip/omezarr-v04-blosc-stored.zip`, { makers: defaultMakers });
     expect(source.kind).toBe('zip');
     expect(image.levels.map((l) => l.shape)).toEqual([
       [2, 700, 900],
@@ -50,7 +51,7 @@ describe('zipped OME-Zarr over HTTP: references made on the fly', () => {
   it('coalesces neighbouring chunks of one file into fewer Range requests than chunks', async () => {
     const run = async (coalesce: boolean) => {
       const stats: FetchStats = { requests: 0, bytes: 0, inflight: 0 };
-      const { image } = await openViewerImage(`${server.url}/zip/${ZIP}`, { fetch: countingFetch(fetch, stats), coalesce });
+      const { image } = await openViewerImage(`${server.url}/zip/${ZIP}`, { fetch: countingFetch(fetch, stats), coalesce, makers: defaultMakers });
       const before = stats.requests;
       // a full row of level-0 tiles (128-px chunks, 5 tiles) for all 3 channels: 15 chunks
       const tiles = await Promise.all([0, 1, 2].flatMap((c) => [0, 1, 2, 3, 4].map((x) => image.levels[0].getTile({ x, y: 1, selection: { c } }))));
@@ -65,7 +66,7 @@ describe('zipped OME-Zarr over HTTP: references made on the fly', () => {
   });
 
   it('a ZIP with compressed members is refused with the reason and a fix', async () => {
-    await expect(openViewerImage(`${server.url}/zip/omezarr-v04-deflated-members.zip`)).rejects.toThrow(
+    await expect(openViewerImage(`${server.url}/zip/omezarr-v04-deflated-members.zip`, { makers: defaultMakers })).rejects.toThrow(
       /omezarr-v04-deflated-members\.zip: ZIP member 0\/0\/0\/0 is compressed .* only stored \(uncompressed\) members/,
     );
   });
