@@ -65,15 +65,27 @@ export function parseRdf(text: string, opts: { name: string } & ParseLimits): Pa
       `file is ${(text.length / 1048576).toFixed(1)} MB; RDF files are limited to ${(limits.maxBytes / 1048576).toFixed(0)} MB`,
     );
   }
+  const flowDepth = maxFlowDepth(text, limits.maxDepth);
+  if (flowDepth.exceeded) {
+    throw new RdfParseError(name, `YAML nesting deeper than ${limits.maxDepth} levels`, flowDepth.position);
+  }
   const lineCounter = new LineCounter();
   // uniqueKeys: a duplicated key in YAML silently overwrites in many readers; make it an error.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  } catch (e) {
+    // The composer recurses per nesting level; a stack overflow means hostile nesting.
+    if (e instanceof RangeError) throw new RdfParseError(name, `YAML nesting too deep to read (${e.message})`);
+    throw new RdfParseError(name, `YAML error: ${firstLine((e as Error).message)}`);
+  }
   const pos = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
+    if (/call stack/i.test(e.message)) throw new RdfParseError(name, 'YAML nesting too deep to read', pos(e.pos[0]));
     throw new RdfParseError(name, `YAML syntax error: ${firstLine(e.message)}`, pos(e.pos[0]));
   }
   checkDepth(doc.contents as Node | null, limits.maxDepth, name, pos);
@@ -152,6 +164,43 @@ function checkDepth(root: Node | null, maxDepth: number, name: string, pos: (o: 
       }
     }
   }
+}
+
+/**
+ * Flow collections ([ and {) are composed recursively by the parser, so very deep flow nesting
+ * would take seconds and end in a stack overflow; a linear pre-scan rejects it first. Quoted
+ * strings and comments are skipped; brackets inside plain scalars may over-count, which only
+ * matters for text with dozens of unclosed brackets.
+ */
+function maxFlowDepth(text: string, limit: number): { exceeded: boolean; position?: SourcePosition } {
+  let depth = 0;
+  let line = 1;
+  let col = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    col++;
+    if (c === 10) {
+      line++;
+      col = 0;
+      continue;
+    }
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) {
+        if (text.charCodeAt(i) === 92) i++;
+        if (text.charCodeAt(i) === 10) line++;
+      }
+    } else if (c === 39 /* ' */ && (i === 0 || /[\s\[{,:-]/.test(text[i - 1]!))) {
+      for (i++; i < text.length && !(text.charCodeAt(i) === 39 && text.charCodeAt(i + 1) !== 39); i++) {
+        if (text.charCodeAt(i) === 39) i++;
+        if (text.charCodeAt(i) === 10) line++;
+      }
+    } else if (c === 35 /* # */ && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i + 1 < text.length && text.charCodeAt(i + 1) !== 10) i++;
+    } else if (c === 91 || c === 123) {
+      if (++depth > limit) return { exceeded: true, position: { line, column: col } };
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return { exceeded: false };
 }
 
 function firstLine(s: string): string {
