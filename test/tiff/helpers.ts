@@ -29,7 +29,7 @@ export function fileRefStore(refs: References, file: string) {
   };
 }
 
-export interface OracleLevel { level: number; shape: number[]; dtype: string; python_readable: boolean; python_equal?: boolean; python_shape?: number[] }
+export interface OracleLevel { level: number; shape: number[]; dtype: string; decoder: string; python_readable: boolean; python_equal?: boolean; python_error?: string; python_shape?: number[] }
 export interface OracleResult { levels: OracleLevel[]; tifffile_refs: Record<string, [number, number][]> | null; tifffile_error: string | null; dir: string }
 
 export async function runOracle(tif: string, refs: References): Promise<OracleResult> {
@@ -63,8 +63,16 @@ export function ourPairs(refs: References): Record<string, [number, number][]> {
   return out;
 }
 
+/** Element-wise equality; typed arrays compare their bytes (so NaN payloads compare too). */
 export function equalArrays(a: ArrayLike<number | bigint>, b: ArrayLike<number | bigint>): { equal: boolean; firstDiff?: number } {
   if (a.length !== b.length) return { equal: false, firstDiff: -1 };
+  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
+    const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    if (x.length !== y.length) return { equal: false, firstDiff: -1 };
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return { equal: false, firstDiff: Math.floor(i / (x.length / a.length)) };
+    return { equal: true };
+  }
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return { equal: false, firstDiff: i };
   return { equal: true };
 }
