@@ -5,8 +5,7 @@
 import { Viewer } from './viewer.js';
 import { Panel } from './panel.js';
 import type { OpenViewerOptions } from '../../src/viewer/open.js';
-// ZIP and TIFF sources: the reference makers (see src/viewer/makers.ts).
-const MAKERS: OpenViewerOptions['makers'] = {};
+import { MAKERS } from './makers.js';
 
 declare const api: any;
 

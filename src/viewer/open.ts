@@ -5,6 +5,7 @@
 import { resolveSource, type ResolveOptions, type ResolvedSource } from './resolve.js';
 import { withFetching, type FetchingStore } from './fetching.js';
 import { openImage, type OpenImageOptions, type ViewerImage } from './image.js';
+import { registerCodecs } from '../codecs/index.js';
 
 export interface OpenViewerOptions extends ResolveOptions, OpenImageOptions {
   /** Chunk cache budget in bytes (default 256 MiB); 0 disables the cache. */
@@ -20,6 +21,8 @@ export interface OpenedImage {
 }
 
 export async function openViewerImage(source: unknown, opts: OpenViewerOptions = {}): Promise<OpenedImage> {
+  // TIFF references use imagecodecs ids (LZW, predictors, …) that zarrita does not know by itself.
+  registerCodecs();
   const resolved = await resolveSource(source, opts);
   const store = withFetching(resolved.store, {
     cacheBytes: opts.cacheBytes,
