@@ -76,10 +76,11 @@ export function registerRef(program: Command) {
     .command('check')
     .description('fetch and decode every chunk of a reference set; report per array (exit 1 on any failure)')
     .argument('<refs.json>', 'a reference JSON file or URL')
-    .option('--url <url>', 'read the data from this URL instead of templates.u (e.g. a fresh pre-signed URL)')
+    // Not --url: commander would hand that to the parent `ref` command.
+    .option('--data-url <url>', 'read the data from this URL instead of templates.u (e.g. a fresh pre-signed URL)')
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, opts: { url?: string; json?: boolean }) => {
-      const reports = await refCheck(file, opts);
+    .action(async (file: string, opts: { dataUrl?: string; json?: boolean }) => {
+      const reports = await refCheck(file, { url: opts.dataUrl });
       console.log(opts.json ? JSON.stringify(reports, null, 2) : formatReport(reports));
       if (reports.length === 0) throw new Error(`${file}: no arrays (.zarray) in these references`);
       if (reports.some((r) => r.failures.length)) process.exitCode = 1;
@@ -88,12 +89,12 @@ export function registerRef(program: Command) {
     .command('retemplate')
     .description('point existing references at a fresh URL (e.g. a new pre-signed URL); only templates.u changes')
     .argument('<refs.json>', 'a reference JSON file')
-    .requiredOption('--url <url>', 'the new data URL')
+    .requiredOption('--to <url>', 'the new data URL')
     .option('-o, --output <refs.json>', 'write here instead of stdout')
-    .action(async (file: string, opts: { url: string; output?: string }) => {
+    .action(async (file: string, opts: { to: string; output?: string }) => {
       const refs = await loadRefs(file);
       if (typeof refs === 'string') throw new Error('retemplate works on a local reference file');
-      const json = JSON.stringify(retemplate(refs, opts.url));
+      const json = JSON.stringify(retemplate(refs, opts.to));
       if (opts.output) fs.writeFileSync(opts.output, json);
       else process.stdout.write(json + '\n');
     });
