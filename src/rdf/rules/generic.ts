@@ -99,8 +99,13 @@ export function typeFields(type: string, family: 'v02' | 'v03'): Fields {
   }
 }
 
+const cache = new Map<string, Check>();
 export function genericChecker(type: string, family: 'v02' | 'v03'): Check {
-  return obj({ ...(family === 'v02' ? base02() : base03()), ...typeFields(type, family) });
+  const known = ['dataset', 'application', 'notebook'].includes(type) ? type : 'generic';
+  const key = `${known}|${family}`;
+  let c = cache.get(key);
+  if (!c) cache.set(key, (c = obj({ ...(family === 'v02' ? base02() : base03()), ...typeFields(known, family) })));
+  return c;
 }
 
 export const linkedDataset = (family: 'v02' | 'v03'): Check =>

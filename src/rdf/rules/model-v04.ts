@@ -94,6 +94,20 @@ export function modelFields04() {
   };
 }
 
+const rootCache = new Map<boolean, Check>();
+/** Built once per variant: constructing the field checkers is a measurable part of validation. */
+function rootChecker04(v040: boolean): Check {
+  let c = rootCache.get(v040);
+  if (!c) {
+    const fields: Record<string, unknown> = modelFields04();
+    // 0.4.0 had `dependencies` at the root; the 0.4.1 converter moves it into the weights entry.
+    if (v040) fields.dependencies = { check: str(), deprecated: '"dependencies" at the root is 0.4.0 syntax; since 0.4.1 it belongs to weights.pytorch_state_dict.dependencies' };
+    c = obj(fields as never);
+    rootCache.set(v040, c);
+  }
+  return c;
+}
+
 interface T04 {
   name: string;
   axes: string;
@@ -102,10 +116,7 @@ interface T04 {
 }
 
 export function checkModel04(d: Record<string, unknown>, ctx: Ctx, patch: number): void {
-  const fields: Record<string, unknown> = modelFields04();
-  // 0.4.0 had `dependencies` at the root; the 0.4.1 converter moves it into the weights entry.
-  if (patch === 0) fields.dependencies = { check: str(), deprecated: '"dependencies" at the root is 0.4.0 syntax; since 0.4.1 it belongs to weights.pytorch_state_dict.dependencies' };
-  obj(fields as never)(d, [], ctx);
+  rootChecker04(patch === 0)(d, [], ctx);
 
   const ins = tensors(d.inputs, 'inputs');
   const outs = tensors(d.outputs, 'outputs');

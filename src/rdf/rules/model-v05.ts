@@ -92,6 +92,8 @@ export function modelFields05(patch: number) {
   };
 }
 
+const rootCache = new Map<boolean, Check>();
+
 interface Axis {
   id: string;
   type: string;
@@ -113,7 +115,10 @@ interface T05 {
 const DEFAULT_AXIS_ID: Record<string, string> = { batch: 'batch', channel: 'channel', index: 'index', time: 'time', space: 'x' };
 
 export function checkModel05(d: Record<string, unknown>, ctx: Ctx, patch: number): void {
-  obj(modelFields05(patch) as never)(d, [], ctx);
+  const newer = patch > 7;
+  let root = rootCache.get(newer);
+  if (!root) rootCache.set(newer, (root = obj(modelFields05(patch) as never)));
+  root(d, [], ctx);
   const ins = tensors05(d.inputs, 'in');
   const outs = tensors05(d.outputs, 'out');
   const all = [...ins, ...outs];
