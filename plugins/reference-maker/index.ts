@@ -1,0 +1,144 @@
+/**
+ * Reference Maker (ImJoy window plugin): a thin adapter over src/reference/make.ts — pick a file
+ * or a URL, make kerchunk references, download them or open them in the Reference Viewer.
+ */
+import { BlobSource, BytesSource, type ByteSource } from '../../src/io/byte-source.js';
+import { HttpSource } from '../../src/io/http-source.js';
+import { makeReferences } from '../../src/reference/make.js';
+import { summarizeReferences } from '../../src/reference/summary.js';
+import type { References } from '../../src/reference/types.js';
+import type { ProgressCallback } from '../../src/progress.js';
+import { pluginUrl } from '../_shared/assets.js';
+
+declare const api: any;
+
+interface MakeRequest {
+  url?: string;
+  file?: Blob | File;
+  /** Raw bytes (e.g. from Python over RPC) with a name for messages. */
+  bytes?: ArrayBuffer | Uint8Array;
+  name?: string;
+  /** What to write in templates.u (default: `url`, or the file name). */
+  template_url?: string;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function sourceOf(req: MakeRequest): { source: ByteSource; url: string; name: string } {
+  if (req.url) {
+    const abs = new URL(req.url, location.href).href;
+    return { source: new HttpSource(abs), url: abs, name: abs.split('?')[0] };
+  }
+  if (req.file) {
+    const name = req.name ?? (req.file as File).name ?? 'file';
+    return { source: new BlobSource(req.file, name), url: name, name };
+  }
+  if (req.bytes) {
+    const name = req.name ?? 'bytes';
+    const b = req.bytes instanceof Uint8Array ? req.bytes : new Uint8Array(req.bytes);
+    return { source: new BytesSource(b, name), url: name, name };
+  }
+  throw new Error('make_references: pass {url}, {file} or {bytes}');
+}
+
+async function make_references(req: MakeRequest, onProgress?: ProgressCallback): Promise<References> {
+  if (!req || typeof req !== 'object') throw new Error('make_references: pass an object such as {url: "https://…/image.ome.tif"}');
+  const { source, url } = sourceOf(req);
+  return makeReferences(source, { url: req.template_url || url, onProgress });
+}
+
+// ---- window UI -------------------------------------------------------------------------------
+let last: { refs: References; req: MakeRequest; name: string } | undefined;
+
+function showError(msg?: string) {
+  const box = $('rm-error');
+  box.hidden = !msg;
+  box.textContent = msg ?? '';
+}
+
+async function makeFromUi() {
+  const url = $<HTMLInputElement>('rm-url').value.trim();
+  const file = $<HTMLInputElement>('rm-file').files?.[0];
+  const template = $<HTMLInputElement>('rm-template').value.trim();
+  const req: MakeRequest = url ? { url } : file ? { file } : {};
+  if (template) req.template_url = template;
+  showError();
+  $('rm-result').hidden = true;
+  $('rm-progress').hidden = false;
+  const bar = $<HTMLProgressElement>('rm-bar');
+  const status = $('rm-status');
+  status.textContent = 'reading the file’s directory…';
+  try {
+    const refs = await make_references(req, (done, total, label) => {
+      bar.max = Math.max(total, 1);
+      bar.value = done;
+      status.textContent = `${label ?? ''} ${done}/${total}`;
+    });
+    last = { refs, req, name: url ? url.split('?')[0].split('/').pop()! : (file?.name ?? 'image') };
+    const s = summarizeReferences(refs);
+    $('rm-summary').textContent = [
+      `axes: ${s.axes.join(', ')}   channels: ${s.channels.join(', ') || '–'}`,
+      ...s.arrays.map((a) => `level ${a.path}: ${a.shape.join('×')} ${a.dtype}, chunks ${a.chunks.join('×')}, ${a.codec}, ${a.chunkRefs} chunk refs`),
+      `JSON: ${(s.jsonBytes / 1024).toFixed(1)} KiB; template u = ${refs.templates.u.split('?')[0]}`,
+    ].join('\n');
+    $('rm-result').hidden = false;
+  } catch (e) {
+    showError(String((e as Error)?.message ?? e));
+  } finally {
+    $('rm-progress').hidden = true;
+  }
+}
+
+function download() {
+  if (!last) return;
+  const blob = new Blob([JSON.stringify(last.refs)], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `${last.name.replace(/\.(ome\.)?(tiff?|zip|ozx|btf)$/i, '')}.refs.json`;
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(() => {
+    URL.revokeObjectURL(a.href);
+    a.remove();
+  }, 1000);
+}
+
+/** The viewer plugin next to this one (same dist folder). */
+async function viewerSrc(): Promise<string> {
+  const own = await pluginUrl(api);
+  if (!own) throw new Error('cannot locate the Reference Viewer: this plugin was not loaded from a URL');
+  return own.replace(/[^/]*\.imjoy\.html(\?.*)?$/, 'Reference-Viewer.imjoy.html');
+}
+
+async function open_in_viewer(refs?: References, name?: string) {
+  const r = refs ?? last?.refs;
+  if (!r) throw new Error('make references first');
+  // A local file without a public template URL is not reachable from the viewer's window: hand
+  // it the file itself (it indexes it the same way) instead of references it cannot read.
+  const local = !refs && last?.req.file && !last.req.template_url;
+  const source = local ? last!.req.file : r;
+  const viewer = await api.createWindow({ src: await viewerSrc(), name: 'Reference Viewer' });
+  return viewer.add_image({ source, name: name ?? last?.name ?? 'image' });
+}
+
+function init() {
+  $('rm-make').onclick = () => void makeFromUi();
+  $('rm-download').onclick = download;
+  $('rm-open').onclick = () => open_in_viewer().catch((e) => showError(String(e?.message ?? e)));
+}
+
+api.export({
+  async setup() {
+    init();
+  },
+  async run(ctx: { data?: MakeRequest; config?: MakeRequest }) {
+    const data = ctx?.data ?? ctx?.config;
+    if (data && (data.url || data.file || data.bytes)) {
+      if (data.url) $<HTMLInputElement>('rm-url').value = data.url;
+      if (data.template_url) $<HTMLInputElement>('rm-template').value = data.template_url;
+      if (data.url) await makeFromUi();
+    }
+  },
+  make_references: (req: MakeRequest) => make_references(req),
+  open_in_viewer,
+});

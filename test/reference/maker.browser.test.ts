@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { HttpSource } from '../../src/io/http-source.js';
+import { FileSource } from '../../src/io/file-source.js';
+import { makeReferences } from '../../src/reference/make.js';
+import { openHost, withTimeout, type Host } from '../helpers/host.js';
+import { repoRoot, sharedData } from '../helpers/paths.js';
+
+let host: Host;
+let src: string;
+const files = ['zip/omezarr-v04-blosc-stored.zip', 'zip/omezarr-v04-zlib-nested-zip64.zip', 'tiff/tczyx-u8-lzw.ome.tif'];
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ['build.mjs', '--only', 'reference-maker'], { cwd: repoRoot });
+  host = await openHost({ mounts: { '/data/': sharedData } });
+  src = `${host.app.url}/dist/plugins/Reference-Maker.imjoy.html`;
+  // A window plugin: its API comes from createWindow (getPlugin gives no instance).
+  await withTimeout(
+    host.page.evaluate(async (src) => {
+      (window as any).rm = await (window as any).imjoy.api.createWindow({ src, name: 'Reference Maker' });
+    }, src),
+    60_000,
+    'creating the Reference Maker window',
+  );
+}, 180_000);
+afterAll(() => host?.close());
+
+const call = (fn: string, arg: unknown) =>
+  withTimeout(
+    host.page.evaluate(
+      async ([fn, arg]) => {
+        const p = (window as any).rm;
+        try {
+          return { ok: await p[fn](arg) };
+        } catch (e) {
+          return { error: String((e as Error)?.message ?? e) };
+        }
+      },
+      [fn, arg] as const,
+    ),
+    60_000,
+    fn,
+  );
+
+describe('Reference Maker plugin in the ImJoy host', () => {
+  for (const f of files) {
+    it(`make_references({url}) for ${f} equals Node's references`, async () => {
+      const url = `${host.app.url}/data/${f}`;
+      const r = await call('make_references', { url });
+      expect(r.error).toBeUndefined();
+      expect(r.ok).toEqual(await makeReferences(new HttpSource(url), { url }));
+    });
+  }
+
+  it('make_references({file, template_url}) from a browser File', async () => {
+    const f = files[0];
+    const template = 'https://bucket.example/image.zip';
+    const r = await withTimeout(
+      host.page.evaluate(
+        async ([url, template]) => {
+          const blob = await (await fetch(url)).blob();
+          const file = new File([blob], 'local.zip');
+          return (window as any).rm.make_references({ file, template_url: template });
+        },
+        [`${host.app.url}/data/${f}`, template] as const,
+      ),
+      60_000,
+      'file',
+    );
+    const local = new FileSource(`${sharedData}/${f}`);
+    expect(r).toEqual(await makeReferences(local, { url: template }));
+    await local.close();
+  });
+
+  it('bad input: a clear error naming the file', async () => {
+    const url = `${host.app.url}/dist/plugins/Reference-Maker.imjoy.html`;
+    const r = await call('make_references', { url });
+    expect(r.error).toMatch(/Reference-Maker\.imjoy\.html: not a TIFF or ZIP file/);
+    const deflated = await call('make_references', { url: `${host.app.url}/data/zip/omezarr-v04-deflated-members.zip` });
+    expect(deflated.error).toMatch(/omezarr-v04-deflated-members\.zip: ZIP member 0\/0\/0\/0 is compressed/);
+  });
+
+  it('the window: run with a URL shows a summary; open_in_viewer adds the image to the Reference Viewer', async () => {
+    const url = `${host.app.url}/data/zip/omezarr-v04-blosc-stored.zip`;
+    const added = await withTimeout(
+      host.page.evaluate(
+        async ([src, url]) => {
+          const w = await (window as any).imjoy.api.createWindow({ src, name: 'Reference Maker', data: { url } });
+          await w.run({ data: { url } });
+          return w.open_in_viewer();
+        },
+        [src, url] as const,
+      ),
+      90_000,
+      'window',
+    );
+    expect(added).toMatchObject({ shape: [2, 700, 900], levels: 3 });
+    const texts = await Promise.all(host.page.frames().map((fr) => fr.evaluate(() => document.getElementById('rm-summary')?.textContent ?? '').catch(() => '')));
+    const summary = texts.find((t) => t.includes('level'));
+    expect(summary).toMatch(/level 0: 2×700×900 <u2, chunks 1×256×256, blosc, 24 chunk refs/);
+  });
+});
