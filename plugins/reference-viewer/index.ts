@@ -40,7 +40,7 @@ function init(): void {
     $('rv-view'),
     {
     onChange: updateOverlay,
-    onError: () => showError(viewer.errors.join('\n')),
+    onError: () => showError(viewer.errors.join('\n') || undefined),
     onLoading: (pending, stats) => {
       const box = $('rv-loading');
       box.hidden = pending === 0;
@@ -93,7 +93,9 @@ async function add_image(config: AddImageConfig) {
     coalesce: config.coalesce,
     cacheBytes: config.cache_bytes ?? config.cacheBytes,
   };
-  showError(undefined);
+  // a new attempt: earlier open failures are no longer relevant (tile errors of shown images stay)
+  viewer.errors = viewer.errors.filter((m) => viewer.images.some((e) => m.startsWith(`${e.image.name}: `)));
+  showError(viewer.errors.join('\n') || undefined);
   $('rv-hint').hidden = true;
   const box = $('rv-loading');
   box.hidden = false;
@@ -101,7 +103,7 @@ async function add_image(config: AddImageConfig) {
   try {
     const e = await viewer.add(source, opts);
     panel.rebuild();
-    return { name: e.image.name, kind: e.kind, shape: e.image.shape, labels: e.image.labels, dtype: e.image.dtype, levels: e.image.levels.length, channels: e.image.channels };
+    return { name: e.image.name, kind: e.kind, shape: e.image.shape, labels: e.image.labels, dtype: e.image.dtype, levels: e.image.levels.length, tileSize: e.image.levels[0].tileSize, channels: e.image.channels };
   } catch (e) {
     const msg = messageOf(e);
     viewer.errors.push(msg);

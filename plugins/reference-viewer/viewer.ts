@@ -152,6 +152,8 @@ export class Viewer {
   remove(image: string | number): void {
     const e = this.find(image);
     this.images.splice(this.images.indexOf(e), 1);
+    this.errors = this.errors.filter((m) => !m.startsWith(`${e.image.name}: `));
+    this.events.onError(this.errors.join('\n'));
     this.render();
   }
 

@@ -33,6 +33,8 @@ function parseTotal(contentRange: string | null): number | undefined {
 export class HttpSource implements ByteSource {
   private total?: number;
   private refreshed = false;
+  /** The refresh in progress, shared by concurrent requests that all hit the expiry. */
+  private refreshing?: Promise<string>;
   constructor(
     public url: string,
     readonly opts: HttpSourceOptions = {},
@@ -72,8 +74,9 @@ export class HttpSource implements ByteSource {
       const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 60_000);
       const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
       let res: Response;
+      const sent = this.url;
       try {
-        res = await doFetch(this.url, {
+        res = await doFetch(sent, {
           headers: { ...this.opts.headers, Range: `bytes=${first}-${last}` },
           signal: sig,
         });
@@ -107,10 +110,21 @@ export class HttpSource implements ByteSource {
         }
         throw new SourceError(this.name, `byte range ${first}-${last} is beyond the end of the file (HTTP 416)`, 416);
       }
-      if (res.status === 403 && this.opts.refreshUrl && !this.refreshed) {
-        this.refreshed = true;
-        this.url = await this.opts.refreshUrl(this.url);
-        continue;
+      if (res.status === 403 && this.opts.refreshUrl) {
+        // Requests in flight when the URL expired all get 403: only the first refreshes, the
+        // others wait for it (or see the new URL) and retry, instead of failing.
+        if (this.url !== sent) continue;
+        if (this.refreshing) {
+          await this.refreshing.catch(() => {});
+          continue;
+        }
+        if (!this.refreshed) {
+          this.refreshed = true;
+          const refresh = this.opts.refreshUrl;
+          this.refreshing = Promise.resolve(refresh(sent)).finally(() => (this.refreshing = undefined));
+          this.url = await this.refreshing;
+          continue;
+        }
       }
       if ((res.status === 429 || res.status >= 500) && attempt < retries) {
         await sleep(100 * 2 ** attempt);
