@@ -50,13 +50,17 @@ export async function streamEntry(
   };
   const inflater = entry.method === ZIP_DEFLATED ? createInflater(sink, opts.inflater) : undefined;
   try {
+    // One read ahead: the next chunk is fetched while the current one inflates.
+    const readAt = (pos: number) => source.read(entry.dataOffset + pos, Math.min(chunkSize, entry.compressedSize - pos), opts.signal);
+    let next = entry.compressedSize > 0 ? readAt(0) : undefined;
     for (let pos = 0; pos < entry.compressedSize; pos += chunkSize) {
       opts.signal?.throwIfAborted();
-      const len = Math.min(chunkSize, entry.compressedSize - pos);
-      const chunk = await source.read(entry.dataOffset + pos, len, opts.signal);
+      const chunk = await next!;
+      next = pos + chunkSize < entry.compressedSize ? readAt(pos + chunkSize) : undefined;
+      next?.catch(() => {}); // reported when awaited
       if (inflater) await inflater.push(chunk);
       else sink(chunk);
-      opts.onRead?.(pos + len);
+      opts.onRead?.(pos + chunk.byteLength);
     }
     await inflater?.end();
   } catch (e) {

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { BytesSource } from '../../src/io/byte-source.js';
+import { zlibInflater } from '../../src/smlm/node.js';
+import { registerInflater } from '../../src/smlm/inflate.js';
+import { listArchive, streamEntry } from '../../src/smlm/archive.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { readSmlm, readSmlmManifest, tableInput, writeSmlm } from '../../src/smlm/index.js';
 import { pyReadSmlm } from './pyreader.js';
@@ -40,11 +43,15 @@ describe('reading the real ShareLoc file', () => {
     for (const c of d.tables[0].columns) expect(Array.from(c.data)).toEqual(py.tables[0].columns[c.name]);
   });
 
-  it('native and fflate inflaters give the same columns; progress reaches the compressed size', async () => {
+  it('zlib, DecompressionStream and fflate inflaters give the same columns; progress reaches the compressed size', async () => {
     const seen: number[] = [];
     const a = await readSmlm(new FileSource(EIFFEL), { inflater: 'fflate', onProgress: (d, t) => seen.push(d, t) });
-    const b = await readSmlm(new FileSource(EIFFEL), { inflater: 'native' });
-    a.tables[0].columns.forEach((c, i) => expect(c.data).toEqual(b.tables[0].columns[i].data));
+    const b = await readSmlm(new FileSource(EIFFEL), { inflater: 'native' }); // Node zlib (src/smlm/node.ts)
+    registerInflater(undefined);
+    const c = await readSmlm(new FileSource(EIFFEL), { inflater: 'native' }); // DecompressionStream
+    registerInflater(zlibInflater);
+    a.tables[0].columns.forEach((col, i) => expect(col.data).toEqual(b.tables[0].columns[i].data));
+    a.tables[0].columns.forEach((col, i) => expect(col.data).toEqual(c.tables[0].columns[i].data));
     expect(seen.at(-1)).toBe(seen.at(-2));
     expect(seen.at(-1)).toBe(248896); // compressed size of eiffel_tower-df.bin (zipfile reports it)
   });
@@ -187,6 +194,14 @@ describe('bad input', () => {
     const broken = bytes.slice();
     broken.fill(0xff, 1000, 60000); // inside eiffel_tower-df.bin's deflate stream
     await expect(read(broken)).rejects.toThrow(/bad\.smlm: ZIP member eiffel_tower-df\.bin: (corrupt or truncated deflate data|inflated to)/);
+  });
+  it('a deflate stream that stops early fails with every inflater (no hang)', async () => {
+    const src = new BytesSource(new Uint8Array(fs.readFileSync(EIFFEL)), 'cut.smlm');
+    const entry = (await listArchive(src)).get('eiffel_tower-df.bin')!;
+    const cut = { ...entry, compressedSize: entry.compressedSize - 5000 };
+    for (const inflater of ['native', 'fflate'] as const) {
+      await expect(streamEntry(src, cut, () => {}, { inflater })).rejects.toThrow(/cut\.smlm: ZIP member eiffel_tower-df\.bin: (corrupt or truncated deflate data|inflated to)/);
+    }
   });
   it('a file that is not there', async () => {
     await expect(readSmlm(new FileSource('/nonexistent/a.smlm'))).rejects.toThrow(/\/nonexistent\/a\.smlm: no such file/);

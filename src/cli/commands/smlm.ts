@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openNodeSource } from '../../io/open-node.js';
+import '../../smlm/node.js';
 import { csvToSmlm, decodeText, parseCsv, readSmlm, readSmlmManifest, tableInput, tableToCsv, SmlmWriter } from '../../smlm/index.js';
 import { tableLayout } from '../../smlm/layout.js';
 import { statsOf } from '../../smlm/manifest.js';
