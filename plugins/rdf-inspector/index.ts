@@ -1,0 +1,320 @@
+/**
+ * RDF Inspector (ImJoy window plugin): a thin UI over src/rdf. Every string from an RDF goes into
+ * the page as text (textContent) except Markdown, which goes through marked + DOMPurify.
+ */
+import { pluginUrl } from '../_shared/assets.js';
+import type { Card, TensorCard } from '../../src/rdf/card.js';
+import { inspectRdf, type Inspection, type InspectSource } from '../../src/rdf/inspect.js';
+import { createSanitizer } from '../../src/rdf/markdown.js';
+import type { RdfIssue } from '../../src/rdf/types.js';
+import { webFileAccess } from '../../src/rdf/web.js';
+
+declare const api: any;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const sanitizer = createSanitizer(window);
+const MAX_DOC_BYTES = 2 * 1024 * 1024;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string | null, cls?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (text != null) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+function link(text: string, href: string | undefined): HTMLElement {
+  const safe = sanitizer.safeUrl(href);
+  if (!safe) return el('span', text);
+  const a = el('a', text);
+  a.href = safe;
+  a.target = '_blank';
+  a.rel = 'noopener noreferrer nofollow';
+  return a;
+}
+
+let last: Inspection | undefined;
+
+function status(msg: string | undefined) {
+  const s = $('ri-status');
+  s.hidden = !msg;
+  s.textContent = msg ?? '';
+}
+
+// ---- validation panel and source view ------------------------------------------------------------
+
+function renderValidation(ins: Inspection) {
+  const r = ins.result;
+  $('ri-validation').hidden = false;
+  const v = $('ri-verdict');
+  v.className = r.valid ? 'valid' : 'invalid';
+  v.textContent = `${r.valid ? '✓ valid' : '✗ invalid'} — ${r.type ?? '?'} ${r.format_version ?? ''} · ${r.errors.length} error(s), ${r.warnings.length} warning(s)`;
+  const ol = $('ri-issues');
+  ol.replaceChildren();
+  for (const i of [...r.errors, ...r.warnings]) {
+    const li = el('li', null, i.severity);
+    li.dataset.line = String(i.line ?? '');
+    li.append(el('span', i.severity, 'sev'), ' ', el('code', i.path || '(root)'), ` ${i.line ? `line ${i.line}: ` : ''}${i.message}`);
+    li.onclick = () => showSource(i);
+    ol.append(li);
+  }
+}
+
+function showSource(issue?: RdfIssue) {
+  if (!last) return;
+  const pre = $('ri-source');
+  pre.replaceChildren();
+  const lines = last.text.split(/\r?\n/);
+  let target: HTMLElement | undefined;
+  lines.forEach((l, k) => {
+    const span = el('span', l || ' ', 'ln');
+    span.dataset.n = String(k + 1);
+    if (issue?.line === k + 1) {
+      span.classList.add('hl');
+      target = span;
+    }
+    pre.append(span);
+  });
+  $('ri-source-box').hidden = false;
+  target?.scrollIntoView({ block: 'center' });
+}
+
+// ---- card ---------------------------------------------------------------------------------------
+
+function section(title: string, ...children: (Node | string)[]) {
+  const s = el('div');
+  s.append(el('h3', title), ...children);
+  return s;
+}
+
+function tensorTable(ts: TensorCard[], kind: 'inputs' | 'outputs') {
+  const t = el('table');
+  const head = el('tr');
+  for (const h of ['id', 'axes (size)', 'data', kind === 'inputs' ? 'preprocessing' : 'postprocessing', 'test tensor']) head.append(el('th', h));
+  t.append(head);
+  for (const x of ts) {
+    const tr = el('tr');
+    const axes = x.axes.map((a) => `${a.id}: ${a.size}${a.scale ? ` ·scale ${a.scale}` : ''}${a.unit ? ` ${a.unit}` : ''}${a.halo ? ` ·halo ${a.halo}` : ''}`).join('\n');
+    const axesTd = el('td');
+    axesTd.style.whiteSpace = 'pre';
+    axesTd.textContent = axes;
+    tr.append(el('td', x.description ? `${x.id} — ${x.description}` : x.id), axesTd, el('td', `${x.dtype}${x.range ? ' ' + x.range : ''}`), el('td', x.processing.join(' → ') || '—'), el('td', x.testTensor ?? '—'));
+    t.append(tr);
+  }
+  return t;
+}
+
+async function renderCard(c: Card, base: string | undefined) {
+  const box = $('ri-card');
+  box.replaceChildren();
+  box.hidden = false;
+  box.append(el('h2', c.name), el('div', `${c.type} · format ${c.format_version}${c.id ? ` · id ${c.id}` : ''}${c.version ? ` · version ${c.version}` : ''}${c.license ? ` · license ${c.license}` : ''}`, 'ri-meta'));
+  if (c.description) box.append(el('p', c.description));
+  if (c.badges.length) {
+    const b = el('div', null, 'ri-badges');
+    for (const x of c.badges) {
+      const a = link(x.label, x.url);
+      const icon = sanitizer.safeUrl(x.icon);
+      if (icon && a instanceof HTMLAnchorElement) {
+        const img = el('img');
+        img.src = icon;
+        img.alt = x.label;
+        a.replaceChildren(img);
+      }
+      b.append(a);
+    }
+    box.append(b);
+  }
+  const covers = c.covers.map((u) => sanitizer.safeUrl(u)).filter((u): u is string => !!u);
+  if (covers.length) {
+    const g = el('div', null, 'ri-covers');
+    for (const u of covers) {
+      const img = el('img');
+      img.src = u;
+      img.alt = 'cover';
+      img.loading = 'lazy';
+      g.append(img);
+    }
+    box.append(g);
+  }
+  if (c.tags.length) box.append(el('div', null), ...c.tags.map((t) => el('span', t, 'ri-tag')));
+  const people = (ps: Card['authors'], title: string) => {
+    if (!ps.length) return;
+    const ul = el('ul');
+    for (const p of ps) {
+      const li = el('li', [p.name, p.affiliation && `(${p.affiliation})`].filter(Boolean).join(' '));
+      if (p.orcid) li.append(' ', link('ORCID', `https://orcid.org/${encodeURIComponent(p.orcid)}`));
+      if (p.github_user) li.append(' ', link(`@${p.github_user}`, `https://github.com/${encodeURIComponent(p.github_user)}`));
+      ul.append(li);
+    }
+    box.append(section(title, ul));
+  };
+  people(c.authors, 'Authors');
+  people(c.maintainers, 'Maintainers');
+  if (c.cite.length) {
+    const ul = el('ul');
+    for (const ci of c.cite) {
+      const li = el('li', ci.text + ' ');
+      if (ci.doi) li.append(link(`doi:${ci.doi}`, ci.href));
+      else if (ci.href) li.append(link(ci.href, ci.href));
+      ul.append(li);
+    }
+    box.append(section('Citations', ul));
+  }
+  if (c.git_repo || c.source || c.links.length) {
+    const d = el('div');
+    if (c.git_repo) d.append(link('git repository', c.git_repo), ' ');
+    if (c.source) d.append(link('source', sanitizer.safeUrl(c.source, base)), ' ');
+    if (c.links.length) d.append(el('span', `links: ${c.links.join(', ')}`));
+    box.append(d);
+  }
+  if (c.inputs.length) box.append(section('Inputs', tensorTable(c.inputs, 'inputs')));
+  if (c.outputs.length) box.append(section('Outputs', tensorTable(c.outputs, 'outputs')));
+  if (c.weights.length) {
+    const t = el('table');
+    const head = el('tr');
+    for (const h of ['format', 'source', 'sha256', 'details']) head.append(el('th', h));
+    t.append(head);
+    for (const w of c.weights) {
+      const tr = el('tr');
+      const srcTd = el('td');
+      srcTd.append(link(w.source, sanitizer.safeUrl(w.url)));
+      tr.append(el('td', w.parent ? `${w.format} (from ${w.parent})` : w.format), srcTd, el('td', w.sha256 ?? '—', 'ri-hash'), el('td', w.details.join('; ')));
+      t.append(tr);
+    }
+    box.append(section('Weights', t));
+  }
+  if (c.attachments.length) {
+    const ul = el('ul');
+    for (const a of c.attachments) {
+      const li = el('li');
+      li.append(link(a.source, sanitizer.safeUrl(a.url)));
+      if (a.sha256) li.append(el('span', ` sha256 ${a.sha256}`, 'ri-hash'));
+      ul.append(li);
+    }
+    box.append(section('Attachments', ul));
+  }
+  if (c.type === 'model') {
+    const b = el('button', 'Test run');
+    b.id = 'ri-test-run';
+    b.disabled = true;
+    b.title = 'open the Model Runner on this model (needs an RDF opened by URL and the Model Runner plugin next to this one)';
+    box.append(b);
+    void enableTestRun(b);
+  }
+  const doc = c.documentation ? sanitizer.safeUrl(c.documentation) : undefined;
+  if (doc) {
+    const d = el('div', 'loading documentation…', 'ri-doc');
+    d.id = 'ri-doc';
+    box.append(d);
+    try {
+      const res = await fetch(doc);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const md = await res.text();
+      if (md.length > MAX_DOC_BYTES) throw new Error('documentation is larger than 2 MB');
+      d.innerHTML = sanitizer.markdown(md, doc);
+    } catch (e) {
+      d.textContent = `documentation ${doc}: ${(e as Error).message}`;
+    }
+  } else if (c.documentation) {
+    box.append(el('div', `documentation: ${c.documentation} (not loaded: open the RDF by URL to resolve relative files)`, 'ri-doc'));
+  }
+}
+
+/** The Model Runner plugin next to this one (same dist folder), when it is there. */
+async function modelRunnerSrc(): Promise<string | undefined> {
+  const own = await pluginUrl(api);
+  if (!own) return undefined;
+  const src = own.replace(/[^/]*\.imjoy\.html(\?.*)?$/, 'Model-Runner.imjoy.html');
+  const res = await fetch(src, { method: 'GET' }).catch(() => undefined);
+  return res?.ok ? src : undefined;
+}
+
+async function enableTestRun(b: HTMLButtonElement) {
+  const src = await modelRunnerSrc();
+  const location = last?.location;
+  if (!src || !location) return;
+  b.disabled = false;
+  b.onclick = () => void test_run().catch((e) => status(`Test run: ${e?.message ?? e}`));
+}
+
+async function test_run() {
+  const src = await modelRunnerSrc();
+  if (!src) throw new Error('the Model Runner plugin is not available next to this plugin');
+  if (!last?.location) throw new Error('open the model RDF by URL first (its files are resolved relative to it)');
+  return api.createWindow({ src, name: 'Model Runner', data: { source: last.location } });
+}
+
+// ---- API ----------------------------------------------------------------------------------------
+
+function publicResult(ins: Inspection, withCard: boolean) {
+  const r = ins.result;
+  return { valid: r.valid, readable: ins.readable, type: r.type, format_version: r.format_version, errors: r.errors, warnings: r.warnings, location: ins.location, ...(withCard ? { card: ins.card } : {}) };
+}
+
+async function run(source: InspectSource, render: boolean) {
+  if (source == null || source === '') throw new Error('inspect/validate: pass {source} (a URL, YAML text, a File/Blob or bytes)');
+  status('reading…');
+  try {
+    const ins = await inspectRdf(source, {
+      pageUrl: location.href,
+      access: webFileAccess(),
+      onProgress: (d, t, l) => status(`checking files ${d}/${t}${l ? ` (${l})` : ''}`),
+    });
+    if (render) {
+      last = ins;
+      status(undefined);
+      renderValidation(ins);
+      $('ri-source-box').hidden = true;
+      if (ins.card) await renderCard(ins.card, ins.baseUrl);
+      else $('ri-card').hidden = true;
+    }
+    return ins;
+  } finally {
+    if (!render) status(undefined);
+  }
+}
+
+const sourceOf = (x: { source?: InspectSource } | InspectSource | undefined) =>
+  x && typeof x === 'object' && !(x instanceof Blob) && !(x instanceof Uint8Array) && !(x instanceof ArrayBuffer) && 'source' in x ? x.source : (x as InspectSource);
+
+async function inspect(x: { source: InspectSource } | InspectSource) {
+  return publicResult(await run(sourceOf(x)!, true), true);
+}
+
+async function validate(x: { source: InspectSource } | InspectSource) {
+  return publicResult(await run(sourceOf(x)!, false), false);
+}
+
+function init() {
+  const go = (s: InspectSource) => void run(s, true).catch((e) => status(String(e?.message ?? e)));
+  $('ri-open').onclick = () => go($<HTMLInputElement>('ri-url').value.trim());
+  $<HTMLInputElement>('ri-url').onkeydown = (e) => e.key === 'Enter' && go($<HTMLInputElement>('ri-url').value.trim());
+  $<HTMLInputElement>('ri-file').onchange = () => {
+    const f = $<HTMLInputElement>('ri-file').files?.[0];
+    if (f) go(f);
+  };
+  $('ri-paste-go').onclick = () => go({ text: $<HTMLTextAreaElement>('ri-paste').value, name: 'pasted.yaml' });
+  $('ri-source-close').onclick = () => ($('ri-source-box').hidden = true);
+}
+
+api.export({
+  async setup() {
+    init();
+  },
+  async run(ctx: { data?: { source?: InspectSource }; config?: { source?: InspectSource } }) {
+    const source = ctx?.data?.source ?? ctx?.config?.source;
+    if (source) {
+      if (typeof source === 'string') $<HTMLInputElement>('ri-url').value = source;
+      await run(source, true);
+    }
+  },
+  inspect,
+  validate,
+  test_run,
+  /** Highlights the YAML line of the n-th issue (errors first), as a click would. */
+  show_issue: async (n: number) => {
+    const issues = [...(last?.result.errors ?? []), ...(last?.result.warnings ?? [])];
+    showSource(issues[n]);
+    return issues[n]?.line;
+  },
+});

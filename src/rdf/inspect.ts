@@ -1,0 +1,88 @@
+/**
+ * Browser-safe pipeline behind the RDF Inspector: take a URL, pasted text, a File/Blob or bytes,
+ * read and validate it (plus referenced files when it has a URL), and build the display card.
+ * Unreadable input becomes a result with one error (and its line), never an exception to the UI.
+ */
+import { toCard, type Card } from './card.js';
+import type { FileAccess } from './files.js';
+import { validateLoaded } from './full.js';
+import { loadRdf, RdfLoadError, type FetchFn, type LoadedRdf } from './load.js';
+import { parseRdf, RdfParseError, DEFAULT_PARSE_LIMITS } from './parse.js';
+import type { ValidationResult } from './types.js';
+
+export type InspectSource = string | Blob | Uint8Array | ArrayBuffer | { text: string; name?: string };
+
+export interface Inspection {
+  /** false when the input could not be read or parsed at all. */
+  readable: boolean;
+  name: string;
+  /** URL the RDF came from (relative references resolve against it); undefined for text/files. */
+  location?: string;
+  baseUrl?: string;
+  text: string;
+  result: ValidationResult;
+  card?: Card;
+}
+
+export interface InspectOptions {
+  fetch?: FetchFn;
+  /** Referenced-file checks for URL sources; omitted → static validation only. */
+  access?: FileAccess;
+  hashes?: boolean;
+  /** Base for relative URLs (the page URL in a browser). */
+  pageUrl?: string;
+  onProgress?: (done: number, total: number, label?: string) => void;
+}
+
+/** A string is a location (not YAML text) when it is one line that looks like a URL or an RDF file name. */
+export function looksLikeLocation(s: string): boolean {
+  const t = s.trim();
+  if (t.includes('\n')) return false;
+  if (/^https?:\/\//i.test(t)) return true;
+  return !/:\s/.test(t) && /(\.ya?ml|\.json|\/)(\?.*)?$/i.test(t);
+}
+
+export async function inspectRdf(source: InspectSource, opts: InspectOptions = {}): Promise<Inspection> {
+  let loaded: LoadedRdf;
+  let name = 'rdf.yaml';
+  let text = '';
+  try {
+    if (typeof source === 'string' && looksLikeLocation(source)) {
+      const url = opts.pageUrl ? new URL(source.trim(), opts.pageUrl).href : source.trim();
+      name = url;
+      loaded = await loadRdf(url, { fetch: opts.fetch });
+    } else {
+      if (typeof source === 'string') text = source;
+      else if (source instanceof Blob) {
+        name = (source as File).name ?? name;
+        if (source.size > DEFAULT_PARSE_LIMITS.maxBytes) throw new RdfLoadError(name, `file is ${(source.size / 1048576).toFixed(1)} MB; RDF files are limited to ${DEFAULT_PARSE_LIMITS.maxBytes / 1048576} MB`);
+        text = await source.text();
+      } else if (source instanceof Uint8Array || source instanceof ArrayBuffer) text = new TextDecoder().decode(source);
+      else if (source && typeof source === 'object' && typeof source.text === 'string') {
+        text = source.text;
+        name = source.name ?? name;
+      } else throw new RdfLoadError(name, 'source must be a URL, YAML text, a File/Blob or bytes');
+      loaded = { location: name, text, parsed: parseRdf(text, { name }), baseUrl: '' };
+    }
+  } catch (e) {
+    if (!(e instanceof RdfLoadError || e instanceof RdfParseError)) throw e;
+    const pos = e instanceof RdfParseError ? e.position : undefined;
+    return {
+      readable: false,
+      name,
+      text,
+      result: { valid: false, errors: [{ path: '', message: e.message, severity: 'error', line: pos?.line, column: pos?.column }], warnings: [] },
+    };
+  }
+  const isUrl = /^https?:\/\//i.test(loaded.location);
+  const result = await validateLoaded(loaded, { access: isUrl ? opts.access : undefined, hashes: opts.hashes, onProgress: opts.onProgress });
+  return {
+    readable: true,
+    name: loaded.location,
+    location: isUrl ? loaded.location : undefined,
+    baseUrl: isUrl ? loaded.baseUrl : undefined,
+    text: loaded.text,
+    result,
+    card: toCard(loaded.parsed.data, isUrl ? loaded.baseUrl : ''),
+  };
+}
