@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { openHost, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { sharedData } from '../helpers/paths.js';
 import { shareFile } from '../../src/s3/share.js';
-import { presignGet, s3Client } from '../../src/s3/client.js';
+import { presignGet, s3Client, uploadObject } from '../../src/s3/client.js';
 import type { S3Config } from '../../src/s3/config.js';
 import { visibleTiles } from '../../src/viewer/lod.js';
 import { makeOmeZarrFixtures } from './fixtures.js';
@@ -115,6 +115,26 @@ describe('Reference Viewer in the ImJoy host', () => {
     await rv(host.page, 'add_image', { source: zipRefs, name: 'zip', colors: spec.channels.map((c) => c.color), contrast_limits: spec.channels.map((c) => c.limits) });
     const shot = await shotAt(0, 100, 50);
     expectMatch(shot, expectedRender('zip', ZIP, 0, spec), 100, 50, [0, 1, 2]);
+  });
+
+  it('OME-TIFF and zipped OME-Zarr URLs (pre-signed): references are made in the browser on the fly', async () => {
+    await clear();
+    const client = s3Client(s3);
+    const tiffUrl = await presignGet(client, s3.bucket, 'viewer-test/pyramid.ome.tif', 3600);
+    const zip64 = `${sharedData}/zip/omezarr-v04-zlib-nested-zip64.zip`;
+    await uploadObject(client, s3.bucket, 'viewer-test/nested-zip64.zip', fs.readFileSync(zip64), fs.statSync(zip64).size);
+    const zipUrl = await presignGet(client, s3.bucket, 'viewer-test/nested-zip64.zip', 3600);
+    client.destroy();
+    const spec: RenderSpec = { channels: [{ c: 1, color: GREEN, limits: [0, 2500] }] };
+    const info = await rv(host.page, 'add_image', { source: tiffUrl, name: 'tiff-url', contrast_limits: [[0, 2500], [0, 2500]], visibilities: [false, true], colors: ['ff0000', '00ff00'] });
+    expect(info.kind).toBe('tiff');
+    expectMatch(await shotAt(2, 10, 5), expectedRender('tiff', TIFF, 2, spec), 10, 5, [1]);
+    await clear();
+    const zspec: RenderSpec = { channels: [{ c: 2, color: [255, 0, 255], limits: [0, 3000] }] };
+    const zinfo = await rv(host.page, 'add_image', { source: zipUrl, name: 'zip-url', contrast_limits: [[0, 1], [0, 1], [0, 3000]], visibilities: [false, false, true], colors: ['ff0000', '00ff00', 'ff00ff'] });
+    expect(zinfo.kind).toBe('zip');
+    expect(zinfo.shape).toEqual([3, 500, 600]);
+    expectMatch(await shotAt(0, 30, 30), expectedRender('zip', zip64, 0, zspec), 30, 30, [0, 2]);
   });
 
   it('z and t sliders select the plane (OME-Zarr t,c,z,y,x written by zarr-python)', async () => {
