@@ -4,6 +4,7 @@
  * package zip (rdf.yaml / bioimageio.yaml + files, read lazily through the ZIP seam).
  */
 import { SourceError, type ByteSource } from '../io/byte-source.js';
+import { openSource } from '../io/open.js';
 import { parseRdf } from '../rdf/parse.js';
 import { loadRdf, readBytes, resolveRef, RDF_FILE_NAMES, type FetchFn, type ReadFileFn } from '../rdf/load.js';
 import { listZip, readEntry, type ZipEntry } from '../zip/zip.js';
@@ -21,7 +22,7 @@ export interface ModelPackage {
 export interface OpenPackageOptions {
   fetch?: FetchFn;
   readFile?: ReadFileFn;
-  /** Opens a local path or URL as a ByteSource (for zips); defaults to URL-only. */
+  /** Opens a local path or URL as a ByteSource (for zips); defaults to openSource (URLs, browser-safe). */
   openSource?: (loc: string) => ByteSource;
   signal?: AbortSignal;
 }
@@ -34,8 +35,8 @@ export const isZipName = (s: string) => /\.zip($|\?)/i.test(s);
 export async function openModelPackage(input: string | ByteSource, opts: OpenPackageOptions = {}): Promise<ModelPackage> {
   if (typeof input !== 'string') return openZipPackage(input, opts);
   if (isZipName(input)) {
-    if (!opts.openSource) throw new Error(`${input}: no way to open a zip here (openSource missing)`);
-    return openZipPackage(opts.openSource(input), opts);
+    const open = opts.openSource ?? ((loc: string) => openSource(loc, { fetch: opts.fetch as typeof fetch | undefined }));
+    return openZipPackage(open(input), opts);
   }
   const loaded = await loadRdf(input, { fetch: opts.fetch, readFile: opts.readFile, signal: opts.signal });
   const spec = describeModel(loaded.parsed.data, loaded.location);

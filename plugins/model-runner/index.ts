@@ -1,0 +1,285 @@
+/**
+ * Model Runner (ImJoy window plugin): UI and ImJoy API over src/model, which runs in a web worker
+ * (model.worker.ts) so inference never blocks the page.
+ */
+import { assetUrl } from '../_shared/assets.js';
+import { fromRpc, isRpcNdArray, toRpc, type NdArray, type RpcNdArray } from '../../src/ndarray/ndarray.js';
+import { toGreyRgba } from '../../src/model/render.js';
+import { resultToReferences } from '../../src/model/result-refs.js';
+import type { ModelInfo } from '../../src/model/service.js';
+import type { TestReport } from '../../src/model/runner.js';
+
+declare const api: any;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+// ---- worker RPC ---------------------------------------------------------------------------------
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+let worker: Promise<Worker> | undefined;
+let nextId = 1;
+const pending = new Map<number, Pending>();
+
+/** The worker script lives next to the plugin on the host origin; the plugin frame is another
+ *  origin, and workers must be same-origin, so it is started from a Blob of its text. */
+function getWorker(): Promise<Worker> {
+  return (worker ??= (async () => {
+    const url = await assetUrl(api, 'model.worker.js');
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    const w = new Worker(URL.createObjectURL(new Blob([await res.text()], { type: 'text/javascript' })));
+    w.onmessage = (ev) => {
+      const m = ev.data as { id: number; result?: unknown; error?: string; name?: string; progress?: [number, number] };
+      const p = pending.get(m.id);
+      if (!p) return;
+      if (m.progress) return p.onProgress?.(...m.progress);
+      pending.delete(m.id);
+      if (m.error !== undefined) {
+        const e = new Error(m.error);
+        e.name = m.name ?? 'Error';
+        p.reject(e);
+      } else p.resolve(m.result);
+    };
+    await callOn(w, 'init', { wasm: await assetUrl(api, 'ort-wasm-simd-threaded.wasm') }).promise;
+    return w;
+  })().catch((e) => {
+    worker = undefined;
+    throw e;
+  }));
+}
+
+function callOn(w: Worker, method: string, args: unknown, onProgress?: Pending['onProgress'], transfer: Transferable[] = []) {
+  const id = nextId++;
+  const promise = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject, onProgress }));
+  w.postMessage({ id, method, args }, transfer);
+  return { id, promise };
+}
+
+let running: { id: number; w: Worker } | undefined;
+
+async function call<T>(method: string, args: unknown = {}, transfer: Transferable[] = []): Promise<T> {
+  const w = await getWorker();
+  const progress = $('mr-progress');
+  const bar = $<HTMLProgressElement>('mr-bar');
+  const status = $('mr-status');
+  const c = callOn(w, method, args, (done, total) => {
+    bar.max = total || 1;
+    bar.value = done;
+    status.textContent = `${method}: block ${Math.min(done + 1, total)} of ${total}`;
+  }, transfer);
+  running = { id: c.id, w };
+  progress.hidden = false;
+  bar.removeAttribute('value');
+  status.textContent = `${method}…`;
+  try {
+    return (await c.promise) as T;
+  } finally {
+    if (running?.id === c.id) running = undefined;
+    progress.hidden = true;
+  }
+}
+
+// ---- state and rendering ------------------------------------------------------------------------
+
+let info: ModelInfo | undefined;
+let lastResult: { id: string; array: NdArray; name: string } | undefined;
+
+function showError(e: unknown) {
+  const box = $('mr-error');
+  const msg = e === undefined ? '' : String((e as Error)?.message ?? e);
+  box.hidden = !msg;
+  box.textContent = msg;
+}
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function renderInfo(m: ModelInfo) {
+  const tensorRows = (kind: string, ts: ModelInfo['inputs']) =>
+    ts
+      .map(
+        (t) =>
+          `<tr><td>${kind}</td><td><b>${esc(t.id)}</b><br>${esc(t.description ?? '')}</td><td>${t.axes
+            .map((a) => `${esc(a.id)}: ${esc(a.size)}${a.halo ? ` (halo ${a.halo})` : ''}`)
+            .join('<br>')}${t.graphShape ? `<br><i>graph: [${t.graphShape.map((d) => esc(String(d))).join(', ')}]</i>` : ''}</td><td>${t.processing
+            .map((p) => `<code>${esc(p)}</code>`)
+            .join('<br>')}</td></tr>`,
+      )
+      .join('');
+  const el = $('mr-info');
+  el.innerHTML = `<h3>${esc(m.name)}</h3><div>format ${esc(m.formatVersion)} · weights: ${m.weights.map(esc).join(', ')} · <span class="loc">${esc(m.location)}</span></div>
+    <table><tr><th></th><th>tensor</th><th>axes</th><th>processing</th></tr>${tensorRows('input', m.inputs)}${tensorRows('output', m.outputs)}</table>`;
+  el.hidden = false;
+  for (const id of ['mr-test', 'mr-image', 'mr-view']) ($(id) as HTMLButtonElement).disabled = false;
+}
+
+function renderTest(r: TestReport) {
+  const el = $('mr-test-result');
+  el.innerHTML = `<div class="${r.passed ? 'pass' : 'fail'}">test ${r.passed ? 'passed' : 'FAILED'}</div>
+    <table><tr><th>output</th><th>max |Δ|</th><th>mismatched</th><th>total</th><th>result</th><th>tolerance</th></tr>${r.outputs
+      .map(
+        (o) =>
+          `<tr><td>${esc(o.name)}</td><td>${o.max_abs_diff.toExponential(3)}</td><td>${o.mismatched}</td><td>${o.total}</td><td class="${o.passed ? 'pass' : 'fail'}">${
+            o.passed ? 'pass' : 'fail'
+          }</td><td>${esc(o.detail)}</td></tr>`,
+      )
+      .join('')}</table>`;
+  el.hidden = false;
+}
+
+async function showResult(outputs: Record<string, NdArray>, name: string) {
+  const [id, array] = Object.entries(outputs)[0];
+  lastResult = { id, array, name };
+  const img = toGreyRgba(array);
+  const canvas = $<HTMLCanvasElement>('mr-canvas');
+  canvas.width = img.width;
+  canvas.height = img.height;
+  canvas.getContext('2d')!.putImageData(new ImageData(img.rgba as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
+  $('mr-result-info').textContent = `${id}: [${array.shape.join(', ')}] ${array.dtype}, range ${img.min.toPrecision(4)}…${img.max.toPrecision(4)}`;
+  $('mr-result').hidden = false;
+  await addToViewer(array, `${name} → ${id}`).catch(() => {});
+}
+
+/** When a Reference Viewer window is open, the result becomes a new layer there. */
+async function addToViewer(array: NdArray, name: string): Promise<boolean> {
+  let viewer: any;
+  try {
+    viewer = await api.getWindow('Reference Viewer');
+  } catch {
+    return false;
+  }
+  if (!viewer?.add_image) return false;
+  await viewer.add_image({ source: resultToReferences(array, name), name });
+  return true;
+}
+
+async function download(format: 'npy' | 'tif') {
+  if (!lastResult) return;
+  const copy = { ...lastResult.array, data: lastResult.array.data.slice() };
+  const bytes = await call<Uint8Array>('encode', { array: copy, format, name: lastResult.id }, [copy.data.buffer as ArrayBuffer]);
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+  a.download = `${lastResult.name.replace(/\.[^.]+$/, '')}_${lastResult.id}.${format}`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+function blockOf(text: string | undefined): Record<string, number> | undefined {
+  const t = (text ?? '').trim();
+  if (!t) return undefined;
+  const m = /^(\d+)\s*,\s*(\d+)$/.exec(t);
+  if (!m) throw new Error(`block "${t}": expected Y,X (two positive integers)`);
+  return { y: Number(m[1]), x: Number(m[2]) };
+}
+
+// ---- API ----------------------------------------------------------------------------------------
+
+async function load_model(config: { source?: unknown; url?: string } | string) {
+  const source = typeof config === 'string' ? config : (config?.source ?? config?.url);
+  if (!source) throw new Error('load_model: pass {source: "<RDF or model zip URL>"} (or a File/Blob/bytes)');
+  showError(undefined);
+  try {
+    const src = typeof source === 'string' ? new URL(source, location.href).href : source;
+    if (typeof src === 'string') $<HTMLInputElement>('mr-url').value = src;
+    info = await call<ModelInfo>('load', { source: src });
+    renderInfo(info);
+    return info;
+  } catch (e) {
+    showError(e);
+    throw e;
+  }
+}
+
+async function test() {
+  showError(undefined);
+  try {
+    const r = await call<TestReport>('test');
+    renderTest(r);
+    return r;
+  } catch (e) {
+    showError(e);
+    throw e;
+  }
+}
+
+type InputsArg = RpcNdArray | NdArray | (RpcNdArray | NdArray)[] | Record<string, RpcNdArray | NdArray>;
+
+function toNd(x: RpcNdArray | NdArray): NdArray {
+  const a = isRpcNdArray(x) ? fromRpc(x) : x;
+  // a private copy, transferred to the worker
+  return { data: a.data.slice(), shape: [...a.shape], dtype: a.dtype };
+}
+
+async function predict(config: { inputs: InputsArg; block?: Record<string, number> | string; show?: boolean }) {
+  if (!config?.inputs) throw new Error('predict: pass {inputs: ndarray | [ndarray…] | {tensor_id: ndarray}}');
+  showError(undefined);
+  const raw = config.inputs;
+  const inputs = isRpcNdArray(raw) || (raw as NdArray).data ? [toNd(raw as NdArray)] : Array.isArray(raw) ? raw.map(toNd) : Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, toNd(v)]));
+  const arrays = Array.isArray(inputs) ? inputs : Object.values(inputs);
+  const block = typeof config.block === 'string' ? blockOf(config.block) : config.block;
+  try {
+    const out = await call<Record<string, NdArray>>('predict', { inputs, block }, arrays.map((a) => a.data.buffer as ArrayBuffer));
+    if (config.show !== false) await showResult(out, 'input');
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, toRpc(v)]));
+  } catch (e) {
+    showError(e);
+    throw e;
+  }
+}
+
+async function predictFile(file: File) {
+  showError(undefined);
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const out = await call<Record<string, NdArray>>('predictFile', { bytes, name: file.name, block: blockOf($<HTMLInputElement>('mr-block').value) }, [bytes.buffer]);
+    await showResult(out, file.name);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+function wire() {
+  $('mr-load').onclick = () => load_model({ source: $<HTMLInputElement>('mr-url').value.trim() }).catch(() => {});
+  $<HTMLInputElement>('mr-zip').onchange = (ev) => {
+    const f = (ev.target as HTMLInputElement).files?.[0];
+    if (f) load_model({ source: f }).catch(() => {});
+  };
+  $('mr-test').onclick = () => test().catch(() => {});
+  $<HTMLInputElement>('mr-image').onchange = (ev) => {
+    const f = (ev.target as HTMLInputElement).files?.[0];
+    if (f) predictFile(f);
+  };
+  $('mr-view').onclick = () => showError('Run on viewer: open the image with predict_region({source, region}) — the Reference Viewer does not expose its pixels yet.');
+  $('mr-cancel').onclick = () => running && running.w.postMessage({ id: 0, method: 'cancel', args: { target: running.id } });
+  $('mr-dl-npy').onclick = () => download('npy').catch(showError);
+  $('mr-dl-tif').onclick = () => download('tif').catch(showError);
+}
+
+api.export({
+  async setup() {
+    wire();
+  },
+  async run(ctx: { data?: { source?: unknown } }) {
+    const source = ctx?.data?.source;
+    if (source) await load_model({ source });
+  },
+  load_model,
+  test,
+  predict,
+  async get_info() {
+    return info ?? null;
+  },
+  /** The last result shown (first output) as an ImJoy ndarray. */
+  async get_result() {
+    return lastResult ? toRpc(lastResult.array) : null;
+  },
+  /** For tests and the UI: cancel the running call. */
+  async cancel() {
+    if (running) running.w.postMessage({ id: 0, method: 'cancel', args: { target: running.id } });
+  },
+});

@@ -1,0 +1,101 @@
+/**
+ * The model runner behind one object, for the plugin's web worker (and any other host): load a
+ * model from a URL, a zip Blob or bytes; describe it; run the spec test; predict arrays or image
+ * files. Browser-safe; the ORT module and PNG decoder are injected.
+ */
+import { BlobSource, BytesSource } from '../io/byte-source.js';
+import type { NdArray } from '../ndarray/ndarray.js';
+import type { ProgressCallback } from '../progress.js';
+import type { FetchFn } from '../rdf/load.js';
+import { decodeImage, encodeImage, type PngDecoder } from './image-io.js';
+import type { OrtModule } from './onnx.js';
+import { openModelPackage, openZipPackage } from './package.js';
+import { ModelRunner, type TestReport } from './runner.js';
+import type { TensorSpec } from './spec.js';
+
+export interface TensorInfo {
+  id: string;
+  description?: string;
+  dtype: string;
+  axes: { id: string; type: string; size: string; halo: number }[];
+  /** Processing steps as "id(kwargs)". */
+  processing: string[];
+  graphShape?: (number | string)[];
+}
+
+export interface ModelInfo {
+  name: string;
+  location: string;
+  formatVersion: string;
+  weights: string[];
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+}
+
+export type ModelSource = string | Blob | Uint8Array | ArrayBuffer;
+
+export class ModelService {
+  private runner?: ModelRunner;
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly opts: { fetch?: FetchFn; decodePng?: PngDecoder; executionProviders?: string[] } = {},
+  ) {}
+
+  async load(source: ModelSource, signal?: AbortSignal): Promise<ModelInfo> {
+    const pkg =
+      typeof source === 'string'
+        ? await openModelPackage(source, { fetch: this.opts.fetch, signal })
+        : await openZipPackage(source instanceof Blob ? new BlobSource(source) : new BytesSource(source instanceof Uint8Array ? source : new Uint8Array(source), 'model.zip'), { signal });
+    const runner = await ModelRunner.create(pkg, this.ort, { signal, executionProviders: this.opts.executionProviders });
+    await this.runner?.release();
+    this.runner = runner;
+    return this.info();
+  }
+
+  info(): ModelInfo {
+    const r = this.need();
+    const d = r.describe();
+    const tinfo = (t: TensorSpec, i: number, axes: TensorInfo['axes'], graph?: (number | string)[]): TensorInfo => ({
+      id: t.id,
+      description: t.description,
+      dtype: t.dtype,
+      axes,
+      processing: t.processing.map((p) => `${p.id}(${Object.entries(p.kwargs).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`),
+      graphShape: graph,
+    });
+    return {
+      name: r.spec.name,
+      location: r.pkg.location,
+      formatVersion: r.spec.formatVersion,
+      weights: Object.keys(r.spec.weights),
+      inputs: r.spec.inputs.map((t, i) => tinfo(t, i, d.inputs[i].axes, r.session.inputs[i]?.shape)),
+      outputs: r.spec.outputs.map((t, i) => tinfo(t, i, d.outputs[i].axes)),
+    };
+  }
+
+  test(signal?: AbortSignal, onProgress?: ProgressCallback): Promise<TestReport> {
+    return this.need().test({ signal, onProgress });
+  }
+
+  predict(
+    inputs: NdArray[] | Record<string, NdArray>,
+    opts: { block?: Record<string, number>; signal?: AbortSignal; onProgress?: ProgressCallback } = {},
+  ): Promise<Record<string, NdArray>> {
+    return this.need().predict(inputs, opts);
+  }
+
+  /** Decodes an image file (npy/TIFF/PNG) and predicts it as the (single) input. */
+  async predictFile(bytes: Uint8Array, name: string, opts: { block?: Record<string, number>; signal?: AbortSignal; onProgress?: ProgressCallback } = {}) {
+    const img = await decodeImage(bytes, name, this.opts.decodePng);
+    return this.predict([img], opts);
+  }
+
+  encode(a: NdArray, format: 'npy' | 'tif', name?: string): Uint8Array {
+    return encodeImage(a, format, name);
+  }
+
+  private need(): ModelRunner {
+    if (!this.runner) throw new Error('no model loaded: call load_model({source}) first');
+    return this.runner;
+  }
+}
