@@ -23,7 +23,7 @@ import { SourceError, type ByteSource } from '../io/byte-source.js';
 import type { ProgressCallback } from '../progress.js';
 import { tiffCodecs } from '../codecs/tiff-map.js';
 import { readHeader, readIfd, walkIfdChain, type Ifd, type TiffHeader } from '../tiff/ifd.js';
-import { describeImage, imageDtype, isReduced, loadChunkTable, type TiffImageInfo } from '../tiff/image.js';
+import { describeImage, imageDtype, isReduced, loadChunkTables, type TiffImageInfo } from '../tiff/image.js';
 import { effectiveSizeC, parseOmeXml, planeIfd, type OmeImage } from '../tiff/ome-xml.js';
 import { multiscalesAttrs, ngffUnit, omeroAttrs, type NgffAxis, type ChannelInfo } from './ngff.js';
 import { emptyReferences, setJson, type References } from './types.js';
@@ -200,10 +200,12 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
 
     // chunk keys
     const rowBytes = key.width * itemsize * (contig ? spp : 1);
-    await mapLimit(planeList, 8, async (p, i) => {
+    const present = descs.filter((d): d is TiffImageInfo => !!d);
+    const tables = new Map((await loadChunkTables(src, h, present)).map((t, i) => [present[i], t]));
+    planeList.forEach((p, i) => {
       const d = descs[i];
       if (!d) return;
-      const table = await loadChunkTable(src, h, d);
+      const table = tables.get(d)!;
       const planesPerIfd = key.planar === 2 ? spp : 1;
       const perPlane = table.across * table.down;
       for (let s = 0; s < planesPerIfd; s++) {

@@ -173,11 +173,20 @@ async function entryBytes(source: ByteSource, e: IfdEntry): Promise<Uint8Array> 
   return source.read(e.valueOffset, e.count * TYPE_SIZE[e.type]);
 }
 
+/** Byte range of an entry's values in the file. */
+export function tagRange(e: IfdEntry): { offset: number; length: number } {
+  return { offset: e.valueOffset, length: e.count * TYPE_SIZE[e.type] };
+}
+
 /** Numeric tag values (one read for the whole array; RATIONALs as quotients). */
 export async function tagNumbers(source: ByteSource, h: TiffHeader, ifd: Ifd, tag: number): Promise<number[] | undefined> {
   const e = ifd.entries.get(tag);
   if (!e) return undefined;
-  const b = await entryBytes(source, e);
+  return decodeNumbers(h, e, await entryBytes(source, e));
+}
+
+/** Decode an entry's value bytes (as read from the file) to numbers. */
+export function decodeNumbers(h: TiffHeader, e: IfdEntry, b: Uint8Array): number[] {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const le = h.littleEndian;
   const n = e.count;

@@ -6,7 +6,8 @@
  * `imageDtype`, `isReduced`.
  */
 import { SourceError, type ByteSource } from '../io/byte-source.js';
-import { Tag, tagBytes, tagNumber, tagNumbers, tagString, type Ifd, type TiffHeader } from './ifd.js';
+import { readRanges } from '../io/coalesce.js';
+import { decodeNumbers, Tag, tagBytes, tagNumber, tagNumbers, tagRange, tagString, type Ifd, type TiffHeader } from './ifd.js';
 
 export interface TiffImageInfo {
   ifdOffset: number;
@@ -116,17 +117,37 @@ export interface ChunkTable {
 }
 
 /**
- * Tile or strip offsets and byte counts, each array fetched with one read. Checks the count
- * against the geometry and every non-empty range against the file size.
+ * Tile or strip offsets and byte counts of one image; see `loadChunkTables`.
  */
 export async function loadChunkTable(source: ByteSource, h: TiffHeader, img: TiffImageInfo): Promise<ChunkTable> {
-  const [offTag, cntTag] = img.tiled ? [Tag.TileOffsets, Tag.TileByteCounts] : [Tag.StripOffsets, Tag.StripByteCounts];
-  const [offsets, byteCounts] = await Promise.all([
-    tagNumbers(source, h, img.ifd, offTag),
-    tagNumbers(source, h, img.ifd, cntTag),
-  ]);
+  return (await loadChunkTables(source, h, [img]))[0];
+}
+
+/**
+ * Tile or strip offsets and byte counts of many images with as few reads as possible: the
+ * arrays of all images are read together, neighbours (writers put them next to each other and
+ * next to the IFD) merged into one request. Checks each count against the geometry and every
+ * non-empty range against the file size.
+ */
+export async function loadChunkTables(source: ByteSource, h: TiffHeader, imgs: TiffImageInfo[]): Promise<ChunkTable[]> {
+  const entries = imgs.flatMap((img) => {
+    const [offTag, cntTag] = img.tiled ? [Tag.TileOffsets, Tag.TileByteCounts] : [Tag.StripOffsets, Tag.StripByteCounts];
+    const o = img.ifd.entries.get(offTag);
+    const c = img.ifd.entries.get(cntTag);
+    if (!o || !c) throw new SourceError(source.name, `IFD at ${img.ifdOffset}: missing ${img.tiled ? 'tile' : 'strip'} offsets or byte counts`);
+    return [o, c];
+  });
+  const outOfLine = entries.filter((e) => !e.inline);
+  const bytes = await readRanges(source, outOfLine.map((e) => tagRange(e)), { maxGap: 64 * 1024, maxRead: 64 * 1024 * 1024 });
+  const got = new Map(outOfLine.map((e, i) => [e, bytes[i]]));
+  return imgs.map((img, i) => {
+    const [o, c] = [entries[2 * i], entries[2 * i + 1]];
+    return checkTable(source, h, img, decodeNumbers(h, o, got.get(o) ?? o.inline!), decodeNumbers(h, c, got.get(c) ?? c.inline!));
+  });
+}
+
+function checkTable(source: ByteSource, h: TiffHeader, img: TiffImageInfo, offsets: number[], byteCounts: number[]): ChunkTable {
   const what = img.tiled ? 'tile' : 'strip';
-  if (!offsets || !byteCounts) throw new SourceError(source.name, `IFD at ${img.ifdOffset}: missing ${what} offsets or byte counts`);
   const across = Math.ceil(img.width / img.chunkWidth);
   const down = Math.ceil(img.height / img.chunkHeight);
   const expected = across * down * (img.planar === 2 ? img.samplesPerPixel : 1);

@@ -51,12 +51,12 @@ sp = p('sparse-tiles.tif')
 tifffile.imwrite(sp, smooth(128, 192, 'u2'), tile=(32, 32), compression='zlib')
 with tifffile.TiffFile(sp) as t:
     page = t.pages[0]
-    # classic little-endian TIFF: both arrays are LONG (4 bytes) stored out of line
-    vo, vc = page.tags['TileOffsets'].valueoffset, page.tags['TileByteCounts'].valueoffset
+    # classic little-endian TIFF, arrays stored out of line as SHORT or LONG
+    arrays = [(page.tags[n].valueoffset, {3: '<H', 4: '<I'}[int(page.tags[n].dtype)]) for n in ('TileOffsets', 'TileByteCounts')]
 with open(sp, 'r+b') as f:
     for k in (1, 5):
-        f.seek(vo + 4 * k); f.write(struct.pack('<I', 0))
-        f.seek(vc + 4 * k); f.write(struct.pack('<I', 0))
+        for vo, fmt in arrays:
+            f.seek(vo + struct.calcsize(fmt) * k); f.write(struct.pack(fmt, 0))
 # COG-style reduced-resolution chain (NewSubfileType=1 pages after the full image)
 with tifffile.TiffWriter(p('cog-chain-zlib.tif')) as tw:
     base = smooth(256, 320, 'u1')

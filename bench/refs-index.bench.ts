@@ -1,0 +1,101 @@
+/**
+ * `npm run bench -- refs-index`: index a generated pyramidal OME-TIFF (2 channels, 16×16 tiles,
+ * 100,352 tiles at level 0, 133,376 in all) into kerchunk references.
+ * (1) local file: ours (tiffReferences over FileSource) vs tifffile `write_fsspec` (Debian
+ *     python3), in-process times, best of N. Target ≤ 0.5× tifffile's time.
+ * (2) over HTTP from a local Range server adding 20 ms per request: requests, bytes and wall
+ *     time, ours (HttpSource) vs tifffile through fsspec's HTTP filesystem. Target ≤ 0.25× the requests.
+ * The TIFF is generated into .cache/bench/ (gitignored).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { FileSource } from '../src/io/file-source.js';
+import { HttpSource } from '../src/io/http-source.js';
+import { tiffReferences } from '../src/reference/from-tiff.js';
+
+const root = process.env.IMJOY_SHARE_ROOT ?? process.cwd();
+const python = '/usr/bin/python3';
+const helper = path.join(root, 'bench/py/refs_index.py');
+const file = path.join(root, '.cache/bench/refs-index-2x3584-t16.ome.tif');
+const LATENCY = 20;
+const RUNS = 5;
+
+if (!fs.existsSync(file)) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  console.log('generating', file);
+  const partial = file.replace(/\.ome\.tif$/, '.partial.ome.tif'); // tifffile writes OME-XML only for *.ome.tif
+  execFileSync(python, [helper, 'make', partial], { stdio: 'inherit' });
+  fs.renameSync(partial, file);
+}
+const fileSize = fs.statSync(file).size;
+const countRefs = (refs: { refs: Record<string, unknown> }) => Object.values(refs.refs).filter(Array.isArray).length;
+
+// ---- (1) local -----------------------------------------------------------------------------------
+const ours: number[] = [];
+let nRefs = 0;
+for (let i = 0; i < RUNS; i++) {
+  const t0 = performance.now();
+  const src = new FileSource(file);
+  const refs = await tiffReferences(src, { url: file });
+  const json = JSON.stringify(refs);
+  await src.close();
+  ours.push((performance.now() - t0) / 1000);
+  nRefs = countRefs(refs);
+  if (i === 0) console.log(`reference JSON ${(json.length / 1e6).toFixed(1)} MB`);
+}
+const py = JSON.parse(execFileSync(python, [helper, 'local', file, String(RUNS)], { encoding: 'utf8' }));
+const best = (a: number[]) => Math.min(...a);
+console.log(`(1) local index, ${(fileSize / 1e6).toFixed(1)} MB file, chunk refs: ours ${nRefs}, tifffile ${py.refs}`);
+console.log(`    ours      best ${best(ours).toFixed(3)} s  (runs ${ours.map((t) => t.toFixed(3)).join(' ')})`);
+console.log(`    tifffile  best ${best(py.times).toFixed(3)} s  (runs ${py.times.map((t: number) => t.toFixed(3)).join(' ')})`);
+console.log(`    ratio ours/tifffile = ${(best(ours) / best(py.times)).toFixed(2)}  (target ≤ 0.5)`);
+
+// ---- (2) HTTP with latency -----------------------------------------------------------------------
+const stats = { requests: 0, bytes: 0, heads: 0 };
+const server = http.createServer((req, res) => {
+  stats.requests++;
+  setTimeout(() => {
+    const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
+    const headers: Record<string, string | number> = { 'Accept-Ranges': 'bytes' };
+    if (req.method === 'HEAD') {
+      stats.heads++;
+      res.writeHead(200, { ...headers, 'Content-Length': fileSize });
+      res.end();
+      return;
+    }
+    let start = 0, end = fileSize - 1, status = 200;
+    if (range) {
+      start = Number(range[1]);
+      end = range[2] ? Math.min(Number(range[2]), fileSize - 1) : fileSize - 1;
+      status = 206;
+      headers['Content-Range'] = `bytes ${start}-${end}/${fileSize}`;
+    }
+    stats.bytes += end - start + 1;
+    res.writeHead(status, { ...headers, 'Content-Length': end - start + 1 });
+    fs.createReadStream(file, { start, end }).pipe(res);
+  }, LATENCY);
+});
+await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/big.ome.tif`;
+
+let t0 = performance.now();
+const httpRefs = await tiffReferences(new HttpSource(url), { url });
+const oursHttp = { time: (performance.now() - t0) / 1000, ...stats, refs: countRefs(httpRefs) };
+Object.assign(stats, { requests: 0, bytes: 0, heads: 0 });
+
+t0 = performance.now();
+const pyHttpOut = await new Promise<string>((resolve, reject) => {
+  // async child: the server lives in this process's event loop
+  import('node:child_process').then(({ execFile }) =>
+    execFile(python, [helper, 'http', url], { maxBuffer: 1 << 26 }, (err, out) => (err ? reject(err) : resolve(out))));
+});
+const pyHttp = { ...JSON.parse(pyHttpOut), wall: (performance.now() - t0) / 1000, ...stats };
+server.close();
+
+console.log(`(2) over HTTP, ${LATENCY} ms per request`);
+console.log(`    ours      ${oursHttp.requests} requests (${oursHttp.heads} HEAD), ${(oursHttp.bytes / 1e6).toFixed(2)} MB, ${oursHttp.time.toFixed(2)} s, ${oursHttp.refs} refs`);
+console.log(`    tifffile  ${pyHttp.requests} requests (${pyHttp.heads} HEAD), ${(pyHttp.bytes / 1e6).toFixed(2)} MB, ${pyHttp.time.toFixed(2)} s in-process (${pyHttp.wall.toFixed(2)} s with python start), ${pyHttp.refs} refs`);
+console.log(`    ratio requests ours/tifffile = ${(oursHttp.requests / pyHttp.requests).toFixed(2)} (target ≤ 0.25), time = ${(oursHttp.time / pyHttp.time).toFixed(2)}, bytes = ${(oursHttp.bytes / pyHttp.bytes).toFixed(2)}`);
