@@ -232,14 +232,33 @@ async function predict(config: { inputs: InputsArg; block?: Record<string, numbe
   }
 }
 
-async function predictFile(file: File) {
+/** Predicts an image file (.npy/.tif/.png) given as a File/Blob, bytes or a URL; shows the result. */
+async function predict_file(config: { source: Blob | Uint8Array | string; name?: string; block?: string | Record<string, number> }) {
   showError(undefined);
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const out = await call<Record<string, NdArray>>('predictFile', { bytes, name: file.name, block: blockOf($<HTMLInputElement>('mr-block').value) }, [bytes.buffer]);
-    await showResult(out, file.name);
+    const src = config?.source;
+    if (!src) throw new Error('predict_file: pass {source: URL | File | bytes}');
+    let bytes: Uint8Array;
+    let name = config.name;
+    if (typeof src === 'string') {
+      const url = new URL(src, location.href).href;
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+      bytes = new Uint8Array(await res.arrayBuffer());
+      name ??= url.split('?')[0].split('/').pop();
+    } else if (src instanceof Blob) {
+      bytes = new Uint8Array(await src.arrayBuffer());
+      name ??= (src as File).name;
+    } else bytes = new Uint8Array(src).slice();
+    name ??= 'image';
+    const block = typeof config.block === 'string' ? blockOf(config.block) : (config.block ?? blockOf($<HTMLInputElement>('mr-block').value));
+    const out = await call<Record<string, NdArray>>('predictFile', { bytes, name, block }, [bytes.buffer as ArrayBuffer]);
+    await showResult(out, name);
+    const first = Object.values(out)[0];
+    return { name, shape: first.shape, dtype: first.dtype };
   } catch (e) {
     showError(e);
+    throw e;
   }
 }
 
@@ -252,7 +271,7 @@ function wire() {
   $('mr-test').onclick = () => test().catch(() => {});
   $<HTMLInputElement>('mr-image').onchange = (ev) => {
     const f = (ev.target as HTMLInputElement).files?.[0];
-    if (f) predictFile(f);
+    if (f) predict_file({ source: f }).catch(() => {});
   };
   $('mr-view').onclick = () => showError('Run on viewer: open the image with predict_region({source, region}) — the Reference Viewer does not expose its pixels yet.');
   $('mr-cancel').onclick = () => running && running.w.postMessage({ id: 0, method: 'cancel', args: { target: running.id } });
@@ -271,6 +290,7 @@ api.export({
   load_model,
   test,
   predict,
+  predict_file,
   async get_info() {
     return info ?? null;
   },
