@@ -215,14 +215,18 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
         if (!contig) prefix += `${cIdx}.`;
         if (hasZ) prefix += `${p.z}.`;
         const suffix = contig ? '.0' : '';
+        const out = refs.refs;
+        const { offsets, byteCounts, across } = table;
         for (let ty = 0; ty < table.down; ty++) {
-          for (let tx = 0; tx < table.across; tx++) {
-            const k = s * perPlane + ty * table.across + tx;
-            const off = table.offsets[k];
-            const len = table.byteCounts[k];
+          const row = `${prefix}${ty}.`; // built once per row: 100k+ keys make this loop the hot path
+          const base = s * perPlane + ty * across;
+          for (let tx = 0; tx < across; tx++) {
+            const k = base + tx;
+            const off = offsets[k];
+            const len = byteCounts[k];
             if (off === 0 || len === 0) continue; // sparse
             if (split === 1) {
-              refs.refs[`${prefix}${ty}.${tx}${suffix}`] = ['{{u}}', off, len];
+              out[suffix ? row + tx + suffix : row + tx] = ['{{u}}', off, len];
             } else {
               const rows = Math.min(key.chunkHeight, key.height - ty * key.chunkHeight);
               for (let r = 0; r * rowsPerChunk < rows; r++) {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { FileSource } from '../../src/io/file-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { sharedData } from '../helpers/paths.js';
-import { equalArrays, expectedPixels, ourPairs, readLevel, runOracle } from '../tiff/helpers.js';
+import { equalArrays, expectedPixels, ourPairs, readLevel, sameCodecs, runOracle } from '../tiff/helpers.js';
 
 const dir = path.join(sharedData, 'tiff');
 const files = readdirSync(dir).filter((f) => /\.tiff?$/.test(f)).sort();
@@ -38,6 +38,7 @@ describe('references for ../shared/data/tiff', () => {
       if (oracle.tifffile_refs) {
         const ours = ourPairs(refs);
         for (const [lev, pairs] of Object.entries(oracle.tifffile_refs)) expect(ours[lev], `level ${lev} offsets`).toEqual(pairs);
+        for (const [lev, c] of Object.entries(sameCodecs(refs, oracle.tifffile_codecs!))) expect(c.ours, `level ${lev} codecs`).toEqual(c.tifffile);
       } else {
         console.log(`${f}: tifffile write_fsspec refused: ${oracle.tifffile_error}`);
       }

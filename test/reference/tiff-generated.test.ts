@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FileSource } from '../../src/io/file-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { python, repoRoot } from '../helpers/paths.js';
-import { equalArrays, expectedPixels, ourPairs, readLevel, run, runOracle } from '../tiff/helpers.js';
+import { equalArrays, expectedPixels, ourPairs, readLevel, sameCodecs, run, runOracle } from '../tiff/helpers.js';
 
 let dir = '';
 const names = [
@@ -71,6 +71,14 @@ describe('references for generated TIFFs', () => {
       if (oracle.tifffile_refs) {
         const ours = ourPairs(refs);
         for (const [lev, pairs] of Object.entries(oracle.tifffile_refs)) expect(ours[lev], `level ${lev} offsets`).toEqual(pairs);
+        for (const [lev, c] of Object.entries(sameCodecs(refs, oracle.tifffile_codecs!))) {
+          if (f === 'be-pred-zlib.tif') {
+            // Debian's tifffile 2023.2.3 writes the predictor filter with the native dtype ('<i2') for
+            // big-endian data, which decodes wrongly; fixed upstream in 2023.9.18 ("Fix fsspec
+            // reference for big-endian files with predictors"). We write the file's '>i2'.
+            expect([(c.tifffile[1] as any)[0].dtype, (c.ours[1] as any)[0].dtype]).toEqual(['<i2', '>i2']);
+          } else expect(c.ours, `level ${lev} codecs`).toEqual(c.tifffile);
+        }
       }
       console.log(f, JSON.stringify(oracle.levels.map((l) => [l.level, l.shape.join('x'), l.python_readable ? 'python' : 'js-only', l.decoder])),
         oracle.tifffile_refs ? 'offsets==tifffile' : `tifffile refused: ${oracle.tifffile_error}`);

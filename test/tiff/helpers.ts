@@ -30,7 +30,7 @@ export function fileRefStore(refs: References, file: string) {
 }
 
 export interface OracleLevel { level: number; shape: number[]; dtype: string; decoder: string; python_readable: boolean; python_equal?: boolean; python_error?: string; python_shape?: number[] }
-export interface OracleResult { levels: OracleLevel[]; tifffile_refs: Record<string, [number, number][]> | null; tifffile_error: string | null; dir: string }
+export interface OracleResult { levels: OracleLevel[]; tifffile_refs: Record<string, [number, number][]> | null; tifffile_codecs?: Record<string, { compressor: any; filters: any[] | null }>; tifffile_error: string | null; dir: string }
 
 export async function runOracle(tif: string, refs: References): Promise<OracleResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tiff-oracle-'));
@@ -75,4 +75,16 @@ export function equalArrays(a: ArrayLike<number | bigint>, b: ArrayLike<number |
   }
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return { equal: false, firstDiff: i };
   return { equal: true };
+}
+
+/**
+ * Our codec configs must match tifffile write_fsspec's (same ids and parameters) except the
+ * filters' `shape`, which follows each side's chunk shape (tifffile squeezes length-1 axes).
+ */
+export function sameCodecs(ours: References, tifffile: NonNullable<OracleResult['tifffile_codecs']>) {
+  const strip = (fs: any[] | null) => fs?.map(({ shape: _s, ...rest }) => rest) ?? null;
+  return Object.fromEntries(Object.entries(tifffile).map(([lev, t]) => {
+    const z = JSON.parse(ours.refs[`${lev}/.zarray`] as string);
+    return [lev, { same: JSON.stringify([z.compressor, strip(z.filters)]) === JSON.stringify([t.compressor, strip(t.filters)]), ours: [z.compressor, strip(z.filters)], tifffile: [t.compressor, strip(t.filters)] }];
+  }));
 }

@@ -122,6 +122,9 @@ with tifffile.TiffFile(tif_path) as tif:
         store.write_fsspec(buf, 'file:///', version=1)
         tr = json.loads(buf.getvalue())['refs']
         pairs = {}
+        result['tifffile_codecs'] = {
+            (k.split('/')[0] if '/' in k else '0'): {'compressor': json.loads(v)['compressor'], 'filters': json.loads(v)['filters']}
+            for k, v in tr.items() if k.endswith('.zarray')}
         for k, v in tr.items():
             if isinstance(v, list):
                 lev = k.split('/')[0] if '/' in k else '0'
