@@ -23,4 +23,4 @@ export interface Service {
 }
 
 /** One line per service; later features add theirs. */
-export const services: Service[] = [s3Service];
+export const services: Service[] = [s3Service, { name: 'viewer-demo', start: async (ctx) => (await import('../viewer/demo-node.js')).viewerDemoService.start(ctx) }];
