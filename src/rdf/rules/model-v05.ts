@@ -123,7 +123,9 @@ export function checkModel05(d: Record<string, unknown>, ctx: Ctx, patch: number
   const outs = tensors05(d.outputs, 'out');
   const all = [...ins, ...outs];
   uniqueNames(all.map((t) => ({ name: t.id, path: t.path })), ctx, 'id');
-  const byId = new Map(all.map((t) => [t.id, t]));
+  const byId = new Map<string, T05>();
+  // With duplicate ids (reported above) references resolve to the first tensor, inputs first.
+  for (const t of all) if (!byId.has(t.id)) byId.set(t.id, t);
 
   for (const t of all) {
     const seen = new Set<string>();
