@@ -14,6 +14,7 @@ export interface DemoGenerator {
 /** One line per generator; later features add theirs. */
 export const demoGenerators: DemoGenerator[] = [
   { name: 'model', generate: async (dir, log) => (await import('../model/demo-generate.js')).generateDemoModel(dir, log) },
+  { name: 'rdf', generate: async (dir, log) => (await import('../rdf/demo-generate.js')).generateDemoRdfs(dir, log) },
   { name: 'viewer', generate: async (dir, log) => (await import('../viewer/demo-node.js')).generateViewerDemo(dir, log) },
 ];
 
