@@ -1,0 +1,42 @@
+/** BlockCacheSource: runs of missing blocks fetched with one read; warm() reads ahead. */
+import { describe, expect, it } from 'vitest';
+import { BlockCacheSource } from '../../src/io/block-cache.js';
+import { BytesSource, type ByteSource } from '../../src/io/byte-source.js';
+
+const DATA = Uint8Array.from({ length: 50_000 }, (_, i) => (i * 7 + (i >> 8)) & 255);
+function counting(): { src: ByteSource; reads: [number, number][] } {
+  const inner = new BytesSource(DATA, 'mem');
+  const reads: [number, number][] = [];
+  return { reads, src: { name: 'mem', size: () => inner.size(), read: (o, l) => (reads.push([o, l]), inner.read(o, l)) } };
+}
+const slice = (o: number, l: number) => Array.from(DATA.subarray(o, o + l));
+
+describe('BlockCacheSource', () => {
+  it('a read spanning several missing blocks is one inner read', async () => {
+    const { src, reads } = counting();
+    const s = new BlockCacheSource(src, 1024);
+    expect(Array.from(await s.read(1000, 3000))).toEqual(slice(1000, 3000));
+    expect(reads).toEqual([[0, 4096]]);
+    // now blocks 0..3 are cached: a read over blocks 2..5 fetches only 4..5, in one read
+    expect(Array.from(await s.read(2100, 3500))).toEqual(slice(2100, 3500));
+    expect(reads).toEqual([[0, 4096], [4096, 2048]]);
+  });
+  it('warm() caches a range with one read; later small reads cost nothing; last block is short', async () => {
+    const { src, reads } = counting();
+    const s = new BlockCacheSource(src, 4096);
+    await s.warm(40_000, 100_000); // clipped to the end of the data
+    expect(reads).toEqual([[36_864, 50_000 - 36_864]]);
+    for (const o of [40_000, 45_000, 49_990]) expect(Array.from(await s.read(o, 10))).toEqual(slice(o, 10));
+    expect(reads.length).toBe(1);
+    await s.warm(60_000, 10); // beyond the end: nothing to do
+    expect(reads.length).toBe(1);
+  });
+  it('a failed run is forgotten so a later read retries', async () => {
+    let fail = true;
+    const inner = new BytesSource(DATA, 'mem');
+    const s = new BlockCacheSource({ name: 'flaky', size: () => inner.size(), read: (o, l) => (fail ? Promise.reject(new Error('boom')) : inner.read(o, l)) }, 1024);
+    await expect(s.read(0, 3000)).rejects.toThrow('boom');
+    fail = false;
+    expect(Array.from(await s.read(0, 3000))).toEqual(slice(0, 3000));
+  });
+});
