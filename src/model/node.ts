@@ -1,5 +1,10 @@
 /** Node edge of src/model: local paths, local zips, and onnxruntime-web's Node build. */
+import fs from 'node:fs/promises';
+import { FetchStore, FileSystemStore } from '@zarrita/storage';
+import type { Readable } from 'zarrita';
 import { openNodeSource } from '../io/open-node.js';
+import { loadReferences, ReferenceStore } from '../reference/open.js';
+import type { References } from '../reference/types.js';
 import { nodeReadFile } from '../rdf/node.js';
 import { openModelPackage, type ModelPackage } from './package.js';
 import type { OrtModule } from './onnx.js';
@@ -12,4 +17,32 @@ export function openModelPackageNode(location: string, signal?: AbortSignal): Pr
 export async function loadOrtNode(): Promise<OrtModule> {
   const ort = (await import('onnxruntime-web')) as unknown as OrtModule;
   return ort;
+}
+
+/**
+ * A zarrita store for a model input region: kerchunk references (.json, local or URL; data files
+ * may be local paths or URLs), an http(s) Zarr URL, or a local Zarr folder.
+ */
+export async function openZarrStoreNode(loc: string): Promise<Readable> {
+  const isUrl = /^https?:\/\//i.test(loc);
+  if (/\.json($|\?)/i.test(loc)) {
+    let refs: References;
+    let base: string | undefined;
+    if (isUrl) ({ refs, base } = await loadReferences(loc));
+    else {
+      const text = await fs.readFile(loc, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        throw new Error(`${loc}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+      });
+      try {
+        refs = JSON.parse(text) as References;
+      } catch (e) {
+        throw new Error(`${loc}: not valid JSON (${(e as Error).message})`);
+      }
+    }
+    return new ReferenceStore(refs, { base, openSource: (u) => openNodeSource(u) }) as unknown as Readable;
+  }
+  if (isUrl) return new FetchStore(loc);
+  const st = await fs.stat(loc).catch(() => undefined);
+  if (!st?.isDirectory()) throw new Error(`${loc}: not a Zarr folder, a references .json or an http(s) URL`);
+  return new FileSystemStore(loc);
 }

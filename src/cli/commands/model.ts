@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { decodeImage, encodeImage } from '../../model/image-io.js';
-import { loadOrtNode, openModelPackageNode } from '../../model/node.js';
+import { loadOrtNode, openModelPackageNode, openZarrStoreNode } from '../../model/node.js';
+import { parseSelection, readZarrRegion, wholeSelection } from '../../model/region.js';
 import { decodePngNode } from '../../model/png-node.js';
 import { ModelRunner, type TestReport } from '../../model/runner.js';
 import { progressBar } from '../progress.js';
@@ -43,10 +44,12 @@ export function registerModel(program: Command) {
     .command('predict')
     .description('predict one input image (.npy, .tif, .png) and write the first output (.npy or .tif)')
     .argument('<rdf-or-zip>', 'bioimageio.yaml / rdf.yaml path or URL, a model folder, or a model package .zip')
-    .argument('<input>', 'input image: .npy, .tif/.tiff or .png')
+    .argument('<input>', 'input image: .npy, .tif/.tiff or .png; or a Zarr store (references .json, Zarr URL or folder) with --array/--region')
     .requiredOption('-o, --output <file>', 'output file: .npy or .tif/.tiff')
     .option('--block <Y,X>', 'tile the input in blocks of this size (halo included), e.g. 256,256')
-    .action(async (src: string, input: string, opts: { output: string; block?: string }) => {
+    .option('--array <path>', 'Zarr input: path of the array in the store (e.g. 0 for the full-resolution OME-Zarr level)')
+    .option('--region <selection>', 'Zarr input: numpy-style selection, e.g. 0,:,1000:1512,2000:2512')
+    .action(async (src: string, input: string, opts: { output: string; block?: string; array?: string; region?: string }) => {
       const fmt = /\.tiff?$/i.test(opts.output) ? 'tif' : /\.npy$/i.test(opts.output) ? 'npy' : undefined;
       if (!fmt) throw new Error(`${opts.output}: the output must end in .npy, .tif or .tiff`);
       let block: Record<string, number> | undefined;
@@ -55,10 +58,18 @@ export function registerModel(program: Command) {
         if (!m) throw new Error(`--block ${opts.block}: expected Y,X (two positive integers)`);
         block = { y: Number(m[1]), x: Number(m[2]) };
       }
-      const bytes = await fs.readFile(input).catch((e: NodeJS.ErrnoException) => {
-        throw new Error(`${input}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-      });
-      const image = await decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), input, decodePngNode);
+      let image;
+      if (opts.array !== undefined || opts.region !== undefined) {
+        const store = await openZarrStoreNode(input);
+        const path0 = opts.array ?? '';
+        const arr = opts.region ? parseSelection(opts.region) : undefined;
+        image = await readZarrRegion(store, path0, arr ?? (await wholeSelection(store, path0)), input);
+      } else {
+        const bytes = await fs.readFile(input).catch((e: NodeJS.ErrnoException) => {
+          throw new Error(`${input}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+        });
+        image = await decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), input, decodePngNode);
+      }
       const runner = await ModelRunner.create(await openModelPackageNode(src), await loadOrtNode());
       const bar = progressBar(`predict ${path.basename(input)}`);
       const t = Date.now();

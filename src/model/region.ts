@@ -1,0 +1,97 @@
+/**
+ * A region of a Zarr array as a model input, so a model can run on part of a huge shared image
+ * without downloading it: any zarrita store (kerchunk references over HTTP/S3, an OME-Zarr URL,
+ * a local folder in Node) and a numpy-style selection, read with zarrita (only the chunks hit).
+ */
+import * as zarr from 'zarrita';
+import { registerCodecs } from '../codecs/index.js';
+import { dtypeOf, stridesOf, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
+
+/** Per dimension: an index (dimension dropped), [start, stop) or null (all). */
+export type Selection = (number | [number, number] | null)[];
+
+export class RegionError extends Error {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super(`${where}: ${message}`);
+    this.name = 'RegionError';
+  }
+}
+
+/** Parses "0,:,100:612,2000:2512" (ints, start:stop, ':' for all). */
+export function parseSelection(text: string): Selection {
+  return text.split(',').map((part) => {
+    const p = part.trim();
+    if (p === ':' || p === '') return null;
+    const m = /^(\d*):(\d*)$/.exec(p);
+    if (m) {
+      if (m[1] === '' || m[2] === '') throw new RegionError('--region', `"${p}": give both start and stop (or ':' for the whole axis)`);
+      return [Number(m[1]), Number(m[2])] as [number, number];
+    }
+    if (/^\d+$/.test(p)) return Number(p);
+    throw new RegionError('--region', `"${p}" is not an index, start:stop or ':'`);
+  });
+}
+
+export async function readZarrRegion(store: zarr.Readable, path: string, selection: Selection, where = 'zarr'): Promise<NdArray> {
+  registerCodecs();
+  let arr: zarr.Array<zarr.DataType, zarr.Readable>;
+  try {
+    arr = await zarr.open(zarr.root(store).resolve(path), { kind: 'array' });
+  } catch (e) {
+    throw new RegionError(`${where}/${path}`, `not a Zarr array (${(e as Error).message})`);
+  }
+  const shape = arr.shape;
+  if (selection.length !== shape.length) {
+    throw new RegionError(`${where}/${path}`, `the selection has ${selection.length} entries, the array has ${shape.length} dimensions (shape [${shape}])`);
+  }
+  const sel = selection.map((s, k) => {
+    if (s === null) return null;
+    if (typeof s === 'number') {
+      if (s < 0 || s >= shape[k]) throw new RegionError(`${where}/${path}`, `index ${s} is outside dimension ${k} (size ${shape[k]})`);
+      return s;
+    }
+    const [a, b] = s;
+    if (!(a >= 0 && b > a && b <= shape[k])) throw new RegionError(`${where}/${path}`, `range ${a}:${b} is outside dimension ${k} (size ${shape[k]}) or empty`);
+    return zarr.slice(a, b);
+  });
+  const chunk = (await zarr.get(arr, sel)) as { data: TypedArray | TypedArray; shape: number[]; stride: number[] };
+  let data = chunk.data as TypedArray;
+  if (!ArrayBuffer.isView(data)) throw new RegionError(`${where}/${path}`, `dtype ${arr.dtype} is not a numeric array`);
+  const cStrides = stridesOf(chunk.shape);
+  if (chunk.stride.some((s, k) => chunk.shape[k] > 1 && s !== cStrides[k])) data = toCOrder(data, chunk.shape, chunk.stride);
+  const n = chunk.shape.reduce((x, y) => x * y, 1);
+  if (data.length !== n) data = data.slice(0, n) as TypedArray;
+  const dtype = arr.dtype === 'bool' ? 'bool' : dtypeOf(data);
+  return { data, shape: [...chunk.shape], dtype };
+}
+
+/** Copies strided data (e.g. Fortran-order arrays) into C order. */
+function toCOrder(src: TypedArray, shape: number[], stride: number[]): TypedArray {
+  const n = shape.reduce((x, y) => x * y, 1);
+  const out = new (src.constructor as { new (n: number): TypedArray })(n);
+  const idx = new Array(shape.length).fill(0);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    (out as unknown as number[])[i] = (src as unknown as number[])[off];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d]++;
+      off += stride[d];
+      if (idx[d] < shape[d]) break;
+      off -= stride[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** A selection of the whole array at `path` (one null per dimension). */
+export async function wholeSelection(store: zarr.Readable, path: string): Promise<Selection> {
+  registerCodecs();
+  const arr = await zarr.open(zarr.root(store).resolve(path), { kind: 'array' }).catch((e: Error) => {
+    throw new RegionError(path || '/', `not a Zarr array (${e.message})`);
+  });
+  return arr.shape.map(() => null);
+}
