@@ -2,9 +2,13 @@
  * RDF Inspector (ImJoy window plugin): a thin UI over src/rdf. Every string from an RDF goes into
  * the page as text (textContent) except Markdown, which goes through marked + DOMPurify.
  */
+import { parse as parseYaml } from 'yaml';
 import { pluginUrl } from '../_shared/assets.js';
 import type { Card, TensorCard } from '../../src/rdf/card.js';
+import { readCollection, searchCollection } from '../../src/rdf/collection.js';
+import { explain04to05 } from '../../src/rdf/convert.js';
 import { inspectRdf, type Inspection, type InspectSource } from '../../src/rdf/inspect.js';
+import { loadRdf } from '../../src/rdf/load.js';
 import { createSanitizer } from '../../src/rdf/markdown.js';
 import type { RdfIssue } from '../../src/rdf/types.js';
 import { webFileAccess } from '../../src/rdf/web.js';
@@ -193,6 +197,15 @@ async function renderCard(c: Card, base: string | undefined) {
     }
     box.append(section('Attachments', ul));
   }
+  if (c.type === 'model' && c.format_version.startsWith('0.4.') && last?.readable) {
+    const p = explain04to05(parseYaml(last.text));
+    const det = el('details');
+    det.append(el('summary', 'How this 0.4 model maps to format 0.5'), el('p', p.disclaimer));
+    const ul = el('ul');
+    for (const st of p.steps) ul.append(el('li', `${st.from} → ${st.to}: ${st.note}`));
+    det.append(ul);
+    box.append(det);
+  }
   if (c.type === 'model') {
     const b = el('button', 'Test run');
     b.id = 'ri-test-run';
@@ -310,6 +323,11 @@ api.export({
   },
   inspect,
   validate,
+  /** Lists/searches a collection (collection.json, index.json or a collection RDF) by URL. */
+  async search_collection({ source, query = '' }: { source: string; query?: string }) {
+    const l = await loadRdf(new URL(source, location.href).href);
+    return searchCollection(readCollection(l.parsed.data, l.baseUrl), query);
+  },
   test_run,
   /** Highlights the YAML line of the n-th issue (errors first), as a click would. */
   show_issue: async (n: number) => {

@@ -62,6 +62,10 @@ beforeAll(async () => {
   dir = tmpDir('rdf-inspector-');
   fs.writeFileSync(path.join(dir, 'rdf.yaml'), HOSTILE_RDF);
   fs.writeFileSync(path.join(dir, 'doc.md'), HOSTILE_DOC);
+  fs.writeFileSync(path.join(dir, 'collection.json'), JSON.stringify({ collection: [
+    { id: 'a', type: 'model', name: 'Nuclei UNet', tags: ['nuclei'], rdf_source: 'a/rdf.yaml' },
+    { id: 'b', type: 'dataset', name: 'Covid IF', tags: ['covid'], rdf_source: 'b/rdf.yaml' },
+  ] }));
   host = await openHost({ mounts: { '/data/': sharedData, '/hostile/': dir } });
   await withTimeout(
     host.page.evaluate(async (src) => {
@@ -127,6 +131,8 @@ describe('RDF Inspector in the ImJoy host', () => {
     const f = await inspectorFrame();
     expect(await f.textContent('#ri-card h2')).toBe('UNet 2D Nuclei Broad');
     expect(await f.$$eval('#ri-card table', (t) => t.length)).toBe(3); // inputs, outputs, weights
+    expect(await f.textContent('#ri-card details summary')).toBe('How this 0.4 model maps to format 0.5');
+    expect(await f.$$eval('#ri-card details li', (l) => l.map((x) => x.textContent))).toContain('test_inputs.0 → inputs.0.test_tensor: test file becomes test_tensor: {source: "test_input.npy", sha256}');
     const first = r.errors[0];
     await f.click('#ri-issues li:first-child');
     const hl = await f.$eval('#ri-source .ln.hl', (e) => ({ n: (e as HTMLElement).dataset.n, text: e.textContent }));
@@ -141,6 +147,14 @@ describe('RDF Inspector in the ImJoy host', () => {
     expect(r.valid).toBe(false);
     expect(r.errors[0]).toMatchObject({ path: 'outputs.0.name', line: 44, column: 5 });
     expect(r.card).toBeUndefined();
+  });
+
+  it('search_collection lists and searches a collection by URL', async () => {
+    const all = await call('search_collection', { source: `${host.app.url}/hostile/collection.json` });
+    expect(all.map((e: any) => e.id)).toEqual(['a', 'b']);
+    const hit = await call('search_collection', { source: `${host.app.url}/hostile/collection.json`, query: 'type:dataset covid' });
+    expect(hit).toHaveLength(1);
+    expect(hit[0].rdf_source).toBe(`${host.app.url}/hostile/b/rdf.yaml`);
   });
 
   it('unreadable text reports the YAML line', async () => {
