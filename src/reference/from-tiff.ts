@@ -22,7 +22,8 @@ import { BlockCacheSource } from '../io/block-cache.js';
 import { SourceError, type ByteSource } from '../io/byte-source.js';
 import type { ProgressCallback } from '../progress.js';
 import { tiffCodecs } from '../codecs/tiff-map.js';
-import { readHeader, readIfd, walkIfdChain, type Ifd, type TiffHeader } from '../tiff/ifd.js';
+import { readHeader, readIfd, walkIfdChain, type Ifd, type ReadAhead, type TiffHeader } from '../tiff/ifd.js';
+import { planReads } from '../io/coalesce.js';
 import { describeImage, imageDtype, isReduced, loadChunkTables, type TiffImageInfo } from '../tiff/image.js';
 import { effectiveSizeC, parseOmeXml, planeIfd, type OmeImage } from '../tiff/ome-xml.js';
 import { multiscalesAttrs, ngffUnit, omeroAttrs, type NgffAxis, type ChannelInfo } from './ngff.js';
@@ -62,7 +63,8 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
   const src = source instanceof BlockCacheSource ? source : new BlockCacheSource(source);
   const name = src.name;
   const h = await readHeader(src);
-  const chain = await walkIfdChain(src, h);
+  const warm: ReadAhead = (o, l) => src.warm(o, Math.min(l, h.fileSize - o));
+  const chain = await walkIfdChain(src, h, h.firstIfd, warm);
   opts.onProgress?.(0, 1, 'directories');
   const first = await describeImage(src, h, chain[0]);
 
@@ -107,6 +109,12 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
   const anyDesc = await describeImage(src, h, anyPlane);
   if (anyDesc.subIfds.length > 0) {
     nLevels = 1 + anyDesc.subIfds.length;
+    // All SubIFD offsets are known now: fetch the IFDs that lie close together in few requests
+    // (merging gaps up to 256 KiB) instead of one round trip per IFD per level.
+    const planes = series.planes.flat().filter((p): p is Ifd => !!p);
+    const subOffsets = (await mapLimit(planes, 8, (p) => describeImage(src, h, p))).flatMap((d) => d.subIfds);
+    const groups = planReads(subOffsets.filter((o) => o > 0 && o < h.fileSize).map((o) => ({ offset: o, length: Math.min(4096, h.fileSize - o) })), 256 * 1024, 4 << 20);
+    await Promise.all(groups.map((g) => warm(g.offset, g.end - g.offset)));
     levelIfds = async (l, ifd) => {
       if (l === 0) return ifd;
       const d = await describeImage(src, h, ifd);

@@ -150,19 +150,33 @@ export async function readIfd(source: ByteSource, h: TiffHeader, offset: number)
   return { offset, next, entries };
 }
 
+/** Reads a byte range ahead into a cache (e.g. `BlockCacheSource.warm`). */
+export type ReadAhead = (offset: number, length: number) => Promise<void>;
+
 /**
  * Every IFD of the main chain, in order. A chain that revisits an offset (a loop) or points
  * outside the file is an error naming the file, not an endless walk.
+ *
+ * The chain can only be walked one IFD at a time, so over HTTP each IFD would cost a round
+ * trip. With `readAhead`, when IFDs follow each other closely (stride ≤ 1 MiB, as in multi-page
+ * files) the next ~16 strides (≤ 4 MiB) are fetched in one request; far-apart IFDs are read alone.
  */
-export async function walkIfdChain(source: ByteSource, h: TiffHeader, first = h.firstIfd): Promise<Ifd[]> {
+export async function walkIfdChain(source: ByteSource, h: TiffHeader, first = h.firstIfd, readAhead?: ReadAhead): Promise<Ifd[]> {
   const seen = new Set<number>();
   const out: Ifd[] = [];
   let off = first;
+  let covered = 0;
   while (off !== 0) {
     if (seen.has(off)) fail(source, `IFD chain loops back to offset ${off} after ${out.length} IFDs; the file is corrupt`);
     seen.add(off);
     const ifd = await readIfd(source, h, off);
     out.push(ifd);
+    const stride = ifd.next - off;
+    if (readAhead && ifd.next > 0 && stride > 0 && stride <= 1 << 20 && ifd.next + 4096 > covered) {
+      const length = Math.min(stride * 16, 4 << 20);
+      covered = ifd.next + length;
+      await readAhead(ifd.next, length);
+    }
     off = ifd.next;
   }
   return out;
