@@ -25,7 +25,7 @@ export interface OpenReferencesOptions {
   templates?: Record<string, string>;
   /** Opens the data file of a URL; Node callers pass openNodeSource to allow local paths. */
   openSource?: (url: string, opts: HttpSourceOptions) => ByteSource;
-  /** Read coalescing (defaults: gaps ≤ 64 KiB merged, reads ≤ 32 MiB, 6 in flight). */
+  /** Read coalescing (defaults: gaps ≤ 64 KiB merged, reads ≤ 8 MiB, 6 in flight). */
   coalesce?: CoalesceOptions;
   retries?: number;
   timeoutMs?: number;
@@ -153,7 +153,8 @@ export class ReferenceStore {
     const batches = [...this.queue.entries()];
     this.queue.clear();
     for (const [url, list] of batches) {
-      const coalesce = { maxGap: 64 * 1024, maxRead: 32 * 1024 * 1024, concurrency: 6, ...this.opts.coalesce };
+      // Reads of ≤ 8 MiB: decoding of the first chunks overlaps the transfer of the next ones.
+      const coalesce = { maxGap: 64 * 1024, maxRead: 8 * 1024 * 1024, concurrency: 6, ...this.opts.coalesce };
       readRanges(this.source(url), list, coalesce).then(
         (parts) => parts.forEach((p, i) => list[i].resolve(p)),
         (e) => list.forEach((p) => p.reject(e)),
