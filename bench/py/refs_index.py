@@ -1,7 +1,7 @@
 """Helpers for bench/refs-index.bench.ts (Debian python3: tifffile, fsspec, aiohttp).
   make OUT                 write the pyramidal OME-TIFF (2 channels, 16x16 tiles, >=100k tiles at level 0)
   local FILE N             index FILE N times with tifffile write_fsspec; print JSON {times, refs}
-  http URL                 index URL through fsspec's HTTP filesystem; print JSON {time, refs}
+  http URL [BLOCK]         index URL through fsspec's HTTP filesystem (block size BLOCK); print JSON {time, refs}
 Times are in-process (after imports), like the JS side."""
 import io
 import json
@@ -39,9 +39,10 @@ elif cmd == 'local':
 elif cmd == 'http':
     import fsspec
     url = sys.argv[2]
+    block = int(sys.argv[3]) if len(sys.argv) > 3 else None  # None: fsspec's default (5 MiB readahead)
     t0 = time.perf_counter()
     fs = fsspec.filesystem('http')
-    with fs.open(url, 'rb') as fh:
+    with fs.open(url, 'rb', **({'block_size': block} if block else {})) as fh:
         with tifffile.TiffFile(fh) as tif:
             buf = io.StringIO()
             tif.series[0].aszarr().write_fsspec(buf, 'http://x/', version=1)

@@ -111,9 +111,17 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
     nLevels = 1 + anyDesc.subIfds.length;
     // All SubIFD offsets are known now: fetch the IFDs that lie close together in few requests
     // (merging gaps up to 256 KiB) instead of one round trip per IFD per level.
+    // Writers put a level's tile tables right after its IFD, so each window also covers the
+    // expected table size (tiles of that level × 2 arrays × offset size).
     const planes = series.planes.flat().filter((p): p is Ifd => !!p);
-    const subOffsets = (await mapLimit(planes, 8, (p) => describeImage(src, h, p))).flatMap((d) => d.subIfds);
-    const groups = planReads(subOffsets.filter((o) => o > 0 && o < h.fileSize).map((o) => ({ offset: o, length: Math.min(4096, h.fileSize - o) })), 256 * 1024, 4 << 20);
+    const ptr = h.bigTiff ? 8 : 4;
+    const windows = (await mapLimit(planes, 8, (p) => describeImage(src, h, p))).flatMap((d) =>
+      d.subIfds.map((offset, k) => {
+        const f = 2 ** (k + 1);
+        const tables = 2 * ptr * Math.ceil(d.width / f / d.chunkWidth) * Math.ceil(d.height / f / d.chunkHeight) * (d.planar === 2 ? d.samplesPerPixel : 1);
+        return { offset, length: Math.min(4096 + tables, 1 << 20, h.fileSize - offset) };
+      }));
+    const groups = planReads(windows.filter((w) => w.offset > 0 && w.length > 0), 256 * 1024, 4 << 20);
     await Promise.all(groups.map((g) => warm(g.offset, g.end - g.offset)));
     levelIfds = async (l, ifd) => {
       if (l === 0) return ifd;
