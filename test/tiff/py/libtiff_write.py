@@ -17,7 +17,7 @@ def _set(tif, tag, *vals):
 
 
 def write(path, pages, compression=1, tile=None, rowsperstrip=None, predictor=1, photometric=None,
-          jpegquality=90, subsampling=None, mode='w'):
+          jpegquality=90, subsampling=None, mode='w', webp_lossless=False):
     tif = lib.TIFFOpen(path.encode(), mode.encode())
     if not tif:
         raise RuntimeError('cannot open ' + path)
@@ -41,6 +41,8 @@ def write(path, pages, compression=1, tile=None, rowsperstrip=None, predictor=1,
                     if subsampling:
                         _set(tif, 530, *subsampling)
                     _set(tif, 65538, 1)  # JPEGCOLORMODE_RGB: we hand libtiff RGB
+            if compression == 50001 and webp_lossless:
+                _set(tif, 65569, 1)  # TIFFTAG_WEBP_LOSSLESS
             if predictor != 1:
                 _set(tif, 317, predictor)
             if tile:

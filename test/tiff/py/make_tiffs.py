@@ -65,6 +65,7 @@ with tifffile.TiffWriter(p('cog-chain-zlib.tif')) as tw:
     tw.write(base[::4, ::4], tile=(64, 64), compression='zlib', subfiletype=1)
 # libtiff-written encodings
 write(p('lzw-pred-u16.tif'), [smooth(150, 170, 'u2')], compression=5, tile=(64, 64), predictor=2)
+write(p('zstd-pred-u16.tif'), [smooth(150, 170, 'u2')], compression=50000, tile=(64, 64), predictor=2)
 write(p('packbits-u8.tif'), [smooth(120, 100, 'u1')], compression=32773, tile=(32, 32))
 write(p('floatpred-f4.tif'), [rng.random((70, 90)).astype('f4') * 100], compression=8, tile=(32, 32), predictor=3)
 # (no big-endian floating-point predictor file: libtiff 4.5 does not round-trip its own BE FP-predictor data;
@@ -73,4 +74,6 @@ write(p('jpeg-ycbcr-multipage.tif'), [smooth(150, 200, 'u1', 3), smooth(150, 200
 write(p('jpeg-ycbcr-sub22.tif'), [smooth(128, 160, 'u1', 3)], compression=7, tile=(64, 64), photometric=6)
 write(p('jpeg-rgb.tif'), [smooth(128, 160, 'u1', 3)], compression=7, tile=(64, 64), photometric=2)
 write(p('jpeg-gray-strips.tif'), [smooth(100, 120, 'u1')], compression=7, rowsperstrip=16)
+# WebP (lossless, RGB): decodable only in browsers (geotiff uses createImageBitmap); see codecs.browser.test.ts
+write(p('webp-rgb.tif'), [smooth(96, 112, 'u1', 3)], compression=50001, tile=(32, 32), webp_lossless=True)
 print('\n'.join(files))
