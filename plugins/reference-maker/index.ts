@@ -56,7 +56,7 @@ function showError(msg?: string) {
   box.textContent = msg ?? '';
 }
 
-async function makeFromUi() {
+async function makeFromUi(): Promise<ReturnType<typeof summarizeReferences> | undefined> {
   const url = $<HTMLInputElement>('rm-url').value.trim();
   const file = $<HTMLInputElement>('rm-file').files?.[0];
   const template = $<HTMLInputElement>('rm-template').value.trim();
@@ -82,8 +82,11 @@ async function makeFromUi() {
       `JSON: ${(s.jsonBytes / 1024).toFixed(1)} KiB; template u = ${refs.templates.u.split('?')[0]}`,
     ].join('\n');
     $('rm-result').hidden = false;
+    return s;
   } catch (e) {
-    showError(String((e as Error)?.message ?? e));
+    const msg = String((e as Error)?.message ?? e);
+    showError(msg);
+    throw new Error(msg);
   } finally {
     $('rm-progress').hidden = true;
   }
@@ -122,7 +125,7 @@ async function open_in_viewer(refs?: References, name?: string) {
 }
 
 function init() {
-  $('rm-make').onclick = () => void makeFromUi();
+  $('rm-make').onclick = () => makeFromUi().catch(() => {});
   $('rm-download').onclick = download;
   $('rm-open').onclick = () => open_in_viewer().catch((e) => showError(String(e?.message ?? e)));
 }
@@ -131,13 +134,13 @@ api.export({
   async setup() {
     init();
   },
+  /** With {data: {url, template_url?}}: fills the form, makes the references, returns their summary. */
   async run(ctx: { data?: MakeRequest; config?: MakeRequest }) {
     const data = ctx?.data ?? ctx?.config;
-    if (data && (data.url || data.file || data.bytes)) {
-      if (data.url) $<HTMLInputElement>('rm-url').value = data.url;
-      if (data.template_url) $<HTMLInputElement>('rm-template').value = data.template_url;
-      if (data.url) await makeFromUi();
-    }
+    if (!data?.url) return undefined;
+    $<HTMLInputElement>('rm-url').value = data.url;
+    $<HTMLInputElement>('rm-template').value = data.template_url ?? '';
+    return makeFromUi();
   },
   make_references: (req: MakeRequest) => make_references(req),
   open_in_viewer,
