@@ -1,0 +1,319 @@
+/**
+ * SMLM Viewer (ImJoy window plugin): a thin adapter between the ImJoy API / the panel and
+ * src/smlm (parsing, in a worker) + ./renderer.ts (three.js).
+ */
+import { assetUrl, pluginUrl } from '../_shared/assets.js';
+import { openSource } from '../../src/io/open.js';
+import { COLORMAPS, colormapLut } from '../../src/smlm/colormaps.js';
+import { loadLocalizations, tableFromColumns, type ColumnInput } from '../../src/smlm/load.js';
+import { scaleBar } from '../../src/smlm/points.js';
+import type { SmlmDataset, SmlmTable } from '../../src/smlm/types.js';
+import { SmlmRenderer, type LayerStyle, type ViewSettings } from './renderer.js';
+
+declare const api: any;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let view: SmlmRenderer;
+let tables: SmlmTable[] = [];
+let worker: Promise<Worker | undefined> | undefined;
+let nextId = 1;
+
+function showError(msg?: string) {
+  const box = $('sv-error');
+  box.hidden = !msg;
+  box.textContent = msg ?? '';
+}
+
+function progress(done: number, total: number, label = 'loading') {
+  const box = $('sv-progress');
+  box.hidden = done >= total;
+  ($('sv-progress').querySelector('.fill') as HTMLElement).style.width = `${total ? (100 * done) / total : 0}%`;
+  ($('sv-progress').querySelector('.text') as HTMLElement).textContent = `${label} ${(done / 1e6).toFixed(1)} / ${(total / 1e6).toFixed(1)} MB`;
+}
+
+/** The parsing worker, started from our bundled script (as a Blob URL: the plugin frame is on another origin). */
+function getWorker(): Promise<Worker | undefined> {
+  return (worker ??= (async () => {
+    try {
+      const url = await assetUrl(api, 'smlm.worker.js');
+      const code = await (await fetch(url)).text();
+      return new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+    } catch (e) {
+      console.warn(`SMLM Viewer: no worker (${(e as Error).message}); parsing on the main thread`);
+      return undefined;
+    }
+  })());
+}
+
+async function parse(input: { url?: string; blob?: Blob; bytes?: Uint8Array; name?: string }): Promise<SmlmDataset> {
+  const w = await getWorker();
+  const onProgress = (d: number, t: number) => progress(d, t, input.name ?? 'loading');
+  if (!w) {
+    const src = input.url ? openSource(input.url) : openSource((input.blob ?? input.bytes)!, { name: input.name });
+    return loadLocalizations(src, { onProgress });
+  }
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    const onMessage = (e: MessageEvent) => {
+      if (e.data.id !== id) return;
+      if (e.data.progress) return onProgress(e.data.progress[0], e.data.progress[1]);
+      w.removeEventListener('message', onMessage);
+      if (e.data.error) reject(new Error(e.data.error));
+      else resolve(e.data.dataset);
+    };
+    w.addEventListener('message', onMessage);
+    w.postMessage({ id, ...input });
+  });
+}
+
+async function resolveUrl(url: string): Promise<string> {
+  if (/^(https?|blob|data):/i.test(url)) return url;
+  const base = (await pluginUrl(api)) ?? location.href;
+  return new URL(url, base).href;
+}
+
+export interface LoadOptions {
+  url?: string;
+  data?: Uint8Array | ArrayBuffer | Blob | { columns: Record<string, ColumnInput> };
+  columns?: Record<string, ColumnInput>;
+  name?: string;
+  /** Add to the tables already shown instead of replacing them. */
+  append?: boolean;
+}
+
+async function load(opts: LoadOptions = {}) {
+  init();
+  showError();
+  try {
+    let loaded: SmlmTable[];
+    const cols = opts.columns ?? (opts.data && !(opts.data instanceof Blob) && !ArrayBuffer.isView(opts.data) && !(opts.data instanceof ArrayBuffer) ? (opts.data as { columns: Record<string, ColumnInput> }).columns : undefined);
+    if (cols) loaded = [tableFromColumns(opts.name ?? 'columns', cols)];
+    else if (opts.url) loaded = (await parse({ url: await resolveUrl(opts.url), name: opts.name ?? opts.url.replace(/[?#].*$/, '').replace(/^.*\//, '') })).tables;
+    else if (opts.data instanceof Blob) loaded = (await parse({ blob: opts.data, name: opts.name ?? (opts.data as File).name })).tables;
+    else if (opts.data) {
+      const d = opts.data as Uint8Array | ArrayBuffer;
+      const bytes = d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+      loaded = (await parse({ bytes, name: opts.name ?? 'data' })).tables;
+    } else throw new Error('load() needs {url}, {data} or {columns}');
+    tables = opts.append ? [...tables, ...loaded] : loaded;
+    const styles = view.layers.map((l) => l.style);
+    view.setTables(tables, opts.append ? styles : []);
+    refreshPanel();
+    return get_tables();
+  } catch (e) {
+    showError(String((e as Error).message ?? e));
+    throw e;
+  } finally {
+    $('sv-progress').hidden = true;
+  }
+}
+
+function get_tables() {
+  return tables.map((t) => ({ name: t.name, channel: t.channel, rows: t.rows, columns: t.columns.map((c) => c.name) }));
+}
+
+function get_view() {
+  return {
+    mode: view.settings.mode,
+    center: [...view.view2d.center],
+    nm_per_px: view.nmPerPx(),
+    width: view.width,
+    height: view.height,
+    device_pixel_ratio: view.renderer.getPixelRatio(),
+    y_down: true,
+    color_by: view.settings.colorBy,
+    value_range: view.valueRange,
+  };
+}
+
+interface SetViewOptions {
+  mode?: '2d' | '3d';
+  color_by?: string | null;
+  colormap?: string;
+  value_range?: [number, number] | null;
+  point_size?: number;
+  size_unit?: 'px' | 'nm';
+  render?: 'points' | 'splats';
+  frame_range?: [number, number] | null;
+  precision_max?: number | null;
+  center?: [number, number];
+  nm_per_px?: number;
+  fit?: boolean;
+  tables?: Partial<LayerStyle>[];
+}
+
+function set_view(o: SetViewOptions = {}) {
+  init();
+  const s: Partial<ViewSettings> = {};
+  if (o.mode !== undefined) s.mode = String(o.mode).toLowerCase() as ViewSettings['mode'];
+  if (o.color_by !== undefined) s.colorBy = o.color_by || null;
+  if (o.colormap !== undefined) s.colormap = o.colormap;
+  if (o.value_range !== undefined) s.valueRange = o.value_range;
+  if (o.point_size !== undefined) {
+    if (!(o.point_size > 0)) throw new Error(`point_size must be > 0, not ${o.point_size}`);
+    s.pointSize = o.point_size;
+  }
+  if (o.size_unit !== undefined) s.sizeUnit = o.size_unit;
+  if (o.render !== undefined) s.render = o.render;
+  if (o.frame_range !== undefined) s.frameRange = o.frame_range;
+  if (o.precision_max !== undefined) s.precisionMax = o.precision_max;
+  view.update(s);
+  if (o.fit) view.fit();
+  if (o.center) view.view2d.center = [o.center[0], o.center[1]];
+  if (o.nm_per_px) view.view2d.nmPerPx = o.nm_per_px;
+  o.tables?.forEach((t, i) => t && view.setLayerStyle(i, t));
+  syncPanel();
+  view.requestRender();
+  return get_view();
+}
+
+/** Base64 PNG of the view (no data: prefix); with overlays, the scale bar and colorbar are drawn in. */
+function screenshot(o: { overlays?: boolean } = {}): string {
+  init();
+  const url = view.screenshot();
+  if (!o.overlays) return url.replace(/^data:image\/png;base64,/, '');
+  const src = view.renderer.domElement;
+  const c = document.createElement('canvas');
+  c.width = src.width;
+  c.height = src.height;
+  const g = c.getContext('2d')!;
+  g.drawImage(src, 0, 0);
+  const dpr = view.renderer.getPixelRatio();
+  const bar = scaleBar(view.nmPerPx());
+  g.fillStyle = '#fff';
+  g.fillRect(12 * dpr, c.height - 20 * dpr, bar.px * dpr, 4 * dpr);
+  g.font = `${12 * dpr}px sans-serif`;
+  g.fillText(bar.label, 12 * dpr, c.height - 24 * dpr);
+  return c.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
+}
+
+function updateOverlays() {
+  const bar = scaleBar(view.nmPerPx());
+  const sb = $('sv-scalebar');
+  sb.hidden = !tables.length;
+  (sb.querySelector('.bar') as HTMLElement).style.width = `${bar.px}px`;
+  (sb.querySelector('.label') as HTMLElement).textContent = bar.label;
+  const cb = $('sv-colorbar');
+  cb.hidden = !view.settings.colorBy || !tables.length;
+  if (!cb.hidden) {
+    const canvas = cb.querySelector('canvas') as HTMLCanvasElement;
+    const lut = colormapLut(view.settings.colormap, 256);
+    canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(Array.from({ length: 10 }, () => Array.from(lut)).flat()), 256, 10), 0, 0);
+    const [lo, hi] = view.valueRange;
+    (cb.querySelector('.name') as HTMLElement).textContent = view.settings.colorBy!;
+    (cb.querySelector('.lo') as HTMLElement).textContent = lo.toPrecision(4);
+    (cb.querySelector('.hi') as HTMLElement).textContent = hi.toPrecision(4);
+  }
+}
+
+function refreshPanel() {
+  const sel = $<HTMLSelectElement>('sv-colorby');
+  sel.innerHTML = '<option value="">table colour</option>' + view.columns().map((c) => `<option>${c.replace(/[<&"]/g, '')}</option>`).join('');
+  const box = $('sv-tables');
+  box.innerHTML = '';
+  view.layers.forEach((l, i) => {
+    const row = document.createElement('div');
+    row.className = 'sv-table';
+    row.innerHTML = `<div class="sv-row"><input type="checkbox" checked /><input type="color" /><span class="name"></span></div><div class="sv-row"><label>opacity</label><input type="range" min="0" max="1" step="0.01" /></div>`;
+    const [vis, color, range] = [...row.querySelectorAll('input')] as HTMLInputElement[];
+    (row.querySelector('.name') as HTMLElement).textContent = `${l.table.channel !== 'default' ? l.table.channel + ' · ' : ''}${l.table.name} (${l.table.rows.toLocaleString()})`;
+    vis.checked = l.style.visible;
+    color.value = l.style.color;
+    range.value = String(l.style.opacity);
+    vis.onchange = () => view.setLayerStyle(i, { visible: vis.checked });
+    color.oninput = () => view.setLayerStyle(i, { color: color.value });
+    range.oninput = () => view.setLayerStyle(i, { opacity: Number(range.value) });
+    box.appendChild(row);
+  });
+  syncPanel();
+}
+
+function syncPanel() {
+  const s = view.settings;
+  $<HTMLSelectElement>('sv-mode').value = s.mode;
+  $<HTMLSelectElement>('sv-render').value = s.render;
+  $<HTMLInputElement>('sv-size').value = String(s.pointSize);
+  $<HTMLSelectElement>('sv-unit').value = s.sizeUnit;
+  $<HTMLSelectElement>('sv-colorby').value = s.colorBy ?? '';
+  $<HTMLSelectElement>('sv-cmap').value = s.colormap;
+}
+
+let started = false;
+function init() {
+  if (started) return;
+  started = true;
+  view = new SmlmRenderer($('sv-view'), updateOverlays);
+  $<HTMLSelectElement>('sv-cmap').innerHTML = Object.keys(COLORMAPS).map((c) => `<option>${c}</option>`).join('');
+  const num = (id: string) => {
+    const v = $<HTMLInputElement>(id).value;
+    return v === '' ? undefined : Number(v);
+  };
+  const wrap = (f: () => unknown) => () => {
+    try {
+      showError();
+      f();
+    } catch (e) {
+      showError((e as Error).message);
+    }
+  };
+  $('sv-mode').onchange = wrap(() => set_view({ mode: $<HTMLSelectElement>('sv-mode').value as '2d' }));
+  $('sv-render').onchange = wrap(() => set_view({ render: $<HTMLSelectElement>('sv-render').value as 'points' }));
+  $('sv-size').onchange = wrap(() => set_view({ point_size: num('sv-size') }));
+  $('sv-unit').onchange = wrap(() => set_view({ size_unit: $<HTMLSelectElement>('sv-unit').value as 'px' }));
+  $('sv-colorby').onchange = wrap(() => set_view({ color_by: $<HTMLSelectElement>('sv-colorby').value || null }));
+  $('sv-cmap').onchange = wrap(() => set_view({ colormap: $<HTMLSelectElement>('sv-cmap').value }));
+  const frames = wrap(() => {
+    const a = num('sv-f0');
+    const b = num('sv-f1');
+    set_view({ frame_range: a === undefined && b === undefined ? null : [a ?? -3e38, b ?? 3e38] });
+  });
+  $('sv-f0').onchange = frames;
+  $('sv-f1').onchange = frames;
+  $('sv-prec').onchange = wrap(() => set_view({ precision_max: num('sv-prec') ?? null }));
+  $('sv-fit').onclick = wrap(() => set_view({ fit: true }));
+  $('sv-open').onclick = () => {
+    const url = $<HTMLInputElement>('sv-url').value.trim();
+    if (url) load({ url }).catch(() => {});
+  };
+  $('sv-file').onchange = () => {
+    const f = $<HTMLInputElement>('sv-file').files?.[0];
+    if (f) load({ data: f, name: f.name }).catch(() => {});
+  };
+  $('sv-shot').onclick = () => {
+    const a = document.createElement('a');
+    a.href = `data:image/png;base64,${screenshot({ overlays: true })}`;
+    a.download = `${tables[0]?.name.replace(/\.[^.]*$/, '') ?? 'smlm'}.png`;
+    a.click();
+  };
+  const app = $('sv-app');
+  const drop = $('sv-drop');
+  app.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    drop.hidden = false;
+  });
+  app.addEventListener('dragleave', () => (drop.hidden = true));
+  app.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.hidden = true;
+    const f = e.dataTransfer?.files?.[0];
+    if (f) load({ data: f, name: f.name }).catch(() => {});
+  });
+}
+
+api.export({
+  setup() {
+    init();
+  },
+  async run(ctx: { config?: LoadOptions; data?: LoadOptions }) {
+    init();
+    const o = ctx?.data ?? ctx?.config;
+    if (o && (o.url || o.data || o.columns)) await load(o);
+  },
+  load,
+  set_view,
+  screenshot,
+  get_tables,
+  get_view,
+});
+

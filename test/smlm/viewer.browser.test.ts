@@ -1,0 +1,182 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHost, pngBytes, withTimeout, type Host } from '../helpers/host.js';
+import { repoRoot, sharedData } from '../helpers/paths.js';
+import { pyReadSmlm } from './pyreader.js';
+
+/**
+ * The SMLM Viewer in the real ImJoy host (Debian chromium, SwiftShader WebGL2). The expected image
+ * footprint is computed here from coordinates read by Python, not by our reader.
+ */
+const EIFFEL = path.join(sharedData, 'smlm/eiffel_tower.smlm');
+
+interface ViewInfo { center: [number, number]; nm_per_px: number; width: number; height: number; device_pixel_ratio: number }
+
+function decode(b64: string) {
+  const png = PNG.sync.read(pngBytes(b64));
+  const bright = new Uint8Array(png.width * png.height);
+  for (let i = 0; i < bright.length; i++) bright[i] = Math.max(png.data[i * 4], png.data[i * 4 + 1], png.data[i * 4 + 2]) > 40 ? 1 : 0;
+  return { png, bright };
+}
+
+/** Pixels a 1-px point at (x, y) nm must light, by the orthographic projection of the reported view. */
+function expectedPixels(xs: number[], ys: number[], v: ViewInfo, W: number, H: number) {
+  const hit = new Uint8Array(W * H);
+  for (let i = 0; i < xs.length; i++) {
+    const px = Math.floor(((xs[i] - v.center[0]) / v.nm_per_px + v.width / 2) * v.device_pixel_ratio);
+    const py = Math.floor(((ys[i] - v.center[1]) / v.nm_per_px + v.height / 2) * v.device_pixel_ratio);
+    if (px >= 0 && py >= 0 && px < W && py < H) hit[py * W + px] = 1;
+  }
+  return hit;
+}
+
+const near = (mask: Uint8Array, W: number, H: number, i: number, r = 1) => {
+  const x = i % W;
+  const y = (i / W) | 0;
+  for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
+    const xx = x + dx;
+    const yy = y + dy;
+    if (xx >= 0 && yy >= 0 && xx < W && yy < H && mask[yy * W + xx]) return true;
+  }
+  return false;
+};
+
+function overlap(bright: Uint8Array, hit: Uint8Array, W: number, H: number) {
+  let b = 0, bNear = 0, h = 0, hNear = 0;
+  for (let i = 0; i < bright.length; i++) {
+    if (bright[i]) (b++, near(hit, W, H, i) && bNear++);
+    if (hit[i]) (h++, near(bright, W, H, i) && hNear++);
+  }
+  return { bright: b, expected: h, brightOnPoints: bNear / Math.max(b, 1), pointsLit: hNear / Math.max(h, 1) };
+}
+
+describe('SMLM Viewer plugin', () => {
+  let host: Host;
+  let src: string;
+  const py = pyReadSmlm(EIFFEL).tables[0].columns;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ['build.mjs', '--only', 'smlm-viewer', '--quiet'], { cwd: repoRoot });
+    host = await openHost({ mounts: { '/data/': sharedData }, viewport: { width: 1000, height: 700 } });
+    src = `${host.app.url}/dist/plugins/SMLM-Viewer.imjoy.html`;
+    await withTimeout(
+      host.page.evaluate(async (src) => {
+        (window as any).smlm = await window.imjoy.api.createWindow({ src, name: 'smlm' });
+      }, src),
+      60_000,
+      'SMLM Viewer window',
+    );
+  });
+  afterAll(async () => host?.close());
+
+  const call = <T>(fn: string, ...args: unknown[]) =>
+    withTimeout(host.page.evaluate(async ([fn, args]) => (window as any).smlm[fn as string](...(args as unknown[])), [fn, args] as const), 60_000, fn) as Promise<T>;
+
+  it('loads the real eiffel_tower.smlm by URL (range requests, parsed in the worker)', async () => {
+    const url = `${host.app.url}/data/smlm/eiffel_tower.smlm`;
+    const tables = await call<any[]>('load', { url });
+    expect(tables).toEqual([{ name: 'eiffel_tower-df.bin', channel: 'default', rows: 31464, columns: ['frame', 'x', 'y'] }]);
+    expect(host.requests.filter((u) => u === url).length).toBeGreaterThan(0);
+  });
+
+  it('2D screenshot: bright pixels fall where the points project, and the points are lit', async () => {
+    const v = await call<ViewInfo>('set_view', { mode: '2d', point_size: 1, size_unit: 'px', render: 'points', color_by: null, fit: true });
+    const { png, bright } = decode(await call<string>('screenshot'));
+    expect(png.width).toBe(Math.round(v.width * v.device_pixel_ratio));
+    const hit = expectedPixels(py.x, py.y, v, png.width, png.height);
+    const o = overlap(bright, hit, png.width, png.height);
+    expect(o.expected).toBeGreaterThan(3000);
+    expect(o.bright).toBeGreaterThan(3000);
+    expect(o.brightOnPoints).toBeGreaterThan(0.99);
+    expect(o.pointsLit).toBeGreaterThan(0.99);
+  });
+
+  it('the frame filter runs on the GPU: frames 1–50 light only their own points', async () => {
+    const v = await call<ViewInfo>('set_view', { frame_range: [1, 50] });
+    const { png, bright } = decode(await call<string>('screenshot'));
+    const keep = py.frame.map((f) => f >= 1 && f <= 50);
+    const hit = expectedPixels(py.x.filter((_, i) => keep[i]), py.y.filter((_, i) => keep[i]), v, png.width, png.height);
+    const all = expectedPixels(py.x, py.y, v, png.width, png.height);
+    const o = overlap(bright, hit, png.width, png.height);
+    expect(o.brightOnPoints).toBeGreaterThan(0.99);
+    expect(o.pointsLit).toBeGreaterThan(0.99);
+    expect(o.bright).toBeLessThan(overlap(bright, all, png.width, png.height).expected * 0.5);
+    await call('set_view', { frame_range: null });
+  });
+
+  it('colour by frame with a colormap; splats in nm; 3D orbit view; pan/zoom via center/nm_per_px', async () => {
+    await call('set_view', { color_by: 'frame', colormap: 'jet', point_size: 2 });
+    const { png } = decode(await call<string>('screenshot'));
+    const hues = new Set<string>();
+    for (let i = 0; i < png.width * png.height; i++) {
+      const [r, g, b] = [png.data[i * 4], png.data[i * 4 + 1], png.data[i * 4 + 2]];
+      if (Math.max(r, g, b) > 60) hues.add(`${r >> 6},${g >> 6},${b >> 6}`);
+    }
+    expect(hues.size).toBeGreaterThan(5); // jet over 273 frames: blue … red, not one colour
+    const view = await call<any>('get_view');
+    expect(view.color_by).toBe('frame');
+    expect(view.value_range[0]).toBeGreaterThanOrEqual(1);
+    expect(view.value_range[1]).toBeLessThanOrEqual(273);
+
+    await call('set_view', { render: 'splats', point_size: 40, size_unit: 'nm', color_by: null });
+    const splat = decode(await call<string>('screenshot'));
+    const pts = splat.bright.reduce((a, b) => a + b, 0);
+    expect(pts).toBeGreaterThan(5000);
+
+    await call('set_view', { mode: '3d', render: 'points', point_size: 1, size_unit: 'px' });
+    const d3 = decode(await call<string>('screenshot'));
+    expect(d3.bright.reduce((a, b) => a + b, 0)).toBeGreaterThan(3000);
+
+    // Zoom 4× into the centre of the tower in 2D: the footprint still matches the projection.
+    const v0 = await call<ViewInfo>('set_view', { mode: '2d', fit: true });
+    const v = await call<ViewInfo>('set_view', { nm_per_px: v0.nm_per_px / 4 });
+    const z = decode(await call<string>('screenshot'));
+    const o = overlap(z.bright, expectedPixels(py.x, py.y, v, z.png.width, z.png.height), z.png.width, z.png.height);
+    expect(o.brightOnPoints).toBeGreaterThan(0.99);
+    expect(o.pointsLit).toBeGreaterThan(0.99);
+  });
+
+  it('loads numpy-style ndarray columns from the API and reports tables', async () => {
+    const tables = await withTimeout(
+      host.page.evaluate(async () => {
+        const nd = (a: Float32Array) => ({ _rtype: 'ndarray', _rvalue: a, _rshape: [a.length], _rdtype: 'float32' });
+        const x = new Float32Array([0, 100, 200, 300]);
+        const y = new Float32Array([0, 50, 100, 150]);
+        return (window as any).smlm.load({ columns: { x: nd(x), y: nd(y), z: nd(new Float32Array(4)) }, name: 'api' });
+      }),
+      30_000,
+      'load columns',
+    );
+    expect(tables).toEqual([{ name: 'api', channel: 'default', rows: 4, columns: ['x', 'y', 'z'] }]);
+  });
+
+  it('API columns land exactly on the pixels the projection predicts (1-px points are never masked away)', async () => {
+    const xs = [0.3, 100.7, 200.2, 20.6, 50.5, 150.25];
+    const ys = [0.4, 0.1, 10.9, 100.6, 100.5, 100.25];
+    await host.page.evaluate(async ([x, y]) => (window as any).smlm.load({ columns: { x: new Float32Array(x), y: new Float32Array(y) }, name: 'grid' }), [xs, ys]);
+    const v = await call<ViewInfo>('set_view', { mode: '2d', point_size: 1, size_unit: 'px', nm_per_px: 1, center: [100, 50], color_by: null, frame_range: null });
+    const { png, bright } = decode(await call<string>('screenshot'));
+    const lit: string[] = [];
+    for (let i = 0; i < bright.length; i++) if (bright[i]) lit.push(`${i % png.width},${(i / png.width) | 0}`);
+    const hit = expectedPixels(xs.map(Math.fround), ys.map(Math.fround), v, png.width, png.height);
+    const want: string[] = [];
+    for (let i = 0; i < hit.length; i++) if (hit[i]) want.push(`${i % png.width},${(i / png.width) | 0}`);
+    expect(lit.sort()).toEqual(want.sort());
+    expect(want).toHaveLength(6);
+  });
+
+  it('bad input: a URL that is not an .smlm or CSV gives a clear error', async () => {
+    const err = await host.page.evaluate(async (url) => {
+      try {
+        await (window as any).smlm.load({ url });
+        return 'no error';
+      } catch (e) {
+        return String((e as Error).message ?? e);
+      }
+    }, `${host.app.url}/dist/plugins/SMLM-Viewer/smlm.worker.js`);
+    // Not a ZIP, so it is read as CSV; the parser names the URL and the line where it stopped.
+    expect(err).toMatch(/\/dist\/plugins\/SMLM-Viewer\/smlm\.worker\.js line \d+(, column \d+)?: /);
+  });
+});
