@@ -5,6 +5,7 @@
 import { BlobSource, BytesSource, type ByteSource } from '../../src/io/byte-source.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { makeReferences } from '../../src/reference/make.js';
+import { ReferenceStore } from '../../src/reference/open.js';
 import { summarizeReferences } from '../../src/reference/summary.js';
 import type { References } from '../../src/reference/types.js';
 import type { ProgressCallback } from '../../src/progress.js';
@@ -45,6 +46,18 @@ async function make_references(req: MakeRequest, onProgress?: ProgressCallback):
   if (!req || typeof req !== 'object') throw new Error('make_references: pass an object such as {url: "https://…/image.ome.tif"}');
   const { source, url } = sourceOf(req);
   return makeReferences(source, { url: req.template_url || url, onProgress });
+}
+
+/**
+ * A live zarr.js-style store (`getItem`, `containsItem`, `keys`, `_rintf: true`) over references
+ * (given, or made from {url | file | bytes}), for viewers that take a store object over RPC.
+ */
+async function get_store(req: MakeRequest & { refs?: References }) {
+  const refs = req.refs ?? (await make_references(req));
+  // Chunks of a local file are read from the file itself, whatever the template says.
+  const local = !req.refs && !req.url && !req.template_url;
+  const store = new ReferenceStore(refs, local ? { openSource: () => sourceOf(req).source } : {});
+  return store.zarrJs();
 }
 
 // ---- window UI -------------------------------------------------------------------------------
@@ -143,5 +156,6 @@ api.export({
     return makeFromUi();
   },
   make_references: (req: MakeRequest) => make_references(req),
+  get_store,
   open_in_viewer,
 });

@@ -99,4 +99,28 @@ describe('Reference Maker plugin in the ImJoy host', () => {
     const summary = texts.find((t) => t.includes('level'));
     expect(summary).toMatch(/level 0: 2×700×900 <u2, chunks 1×256×256, blosc, 24 chunk refs/);
   });
+
+  it('get_store: a zarr.js-style store object crosses RPC (_rintf) and the Reference Viewer reads it', async () => {
+    const r = await withTimeout(
+      host.page.evaluate(async ([url, file, viewerSrc]) => {
+        const store = await (window as any).rm.get_store({ url });
+        const keys: string[] = await store.keys();
+        const zattrs = new TextDecoder().decode(await store.getItem('.zattrs'));
+        const viewer = await (window as any).imjoy.api.createWindow({ src: viewerSrc, name: 'Reference Viewer' });
+        const added = await viewer.add_image({ source: store, name: 'rpc store' });
+        // a local File: chunks come from the File, not from a URL
+        const blob = await (await fetch(file)).blob();
+        const fileStore = await (window as any).rm.get_store({ file: new File([blob], 'local.zip') });
+        const chunk = new Uint8Array(await fileStore.getItem('0/0.0.0'));
+        return { keys: keys.length, zattrs, added, has: await store.containsItem('0/.zarray'), chunkBytes: chunk.length };
+      }, [`${host.app.url}/data/zip/omezarr-v04-blosc-stored.zip`, `${host.app.url}/data/zip/omezarr-v04-blosc-stored.zip`, `${host.app.url}/dist/plugins/Reference-Viewer.imjoy.html`] as const),
+      90_000,
+      'rpc store',
+    );
+    expect(r.keys).toBe(42);
+    expect(JSON.parse(r.zattrs).multiscales[0].version).toBe('0.4');
+    expect(r.has).toBe(true);
+    expect(r.added).toMatchObject({ shape: [2, 700, 900], levels: 3 });
+    expect(r.chunkBytes).toBe(89787); // the stored member's size (Python zipfile's compress_size)
+  });
 });
