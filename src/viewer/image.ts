@@ -52,6 +52,8 @@ export interface TileSource {
   getTile(req: TileRequest): Promise<Tile>;
   getRaster(req: { selection: Record<string, number>; signal?: AbortSignal }): Promise<Tile>;
   onTileError(e: Error): void;
+  /** viv reads `photometricInterpretation` from it for interleaved RGB (2 = RGB). */
+  meta: { photometricInterpretation?: number };
 }
 
 export interface ViewerImage {
@@ -93,6 +95,7 @@ export function isAbort(e: unknown, signal?: AbortSignal): boolean {
 class ZarrTileSource implements TileSource {
   readonly shape: number[];
   readonly dtype: VivDtype;
+  readonly meta: { photometricInterpretation?: number };
   private xi: number;
   private yi: number;
   constructor(
@@ -105,6 +108,7 @@ class ZarrTileSource implements TileSource {
   ) {
     this.shape = arr.shape;
     this.dtype = DTYPES[arr.dtype];
+    this.meta = interleaved ? { photometricInterpretation: 2 } : {};
     this.xi = interleaved ? labels.length - 2 : labels.length - 1;
     this.yi = this.xi - 1;
   }

@@ -23,6 +23,8 @@ export function decodePng(b64: string): Rgba {
 export interface RenderSpec {
   index?: Record<string, number>;
   channels: { c: number; color: [number, number, number]; limits: [number, number] }[];
+  /** Interleaved RGB: the expected picture is the level's pixels. */
+  rgb?: boolean;
 }
 
 export interface Expected {

@@ -25,7 +25,7 @@ let z: string;
 beforeAll(async () => {
   dir = tmpDir('viewer-browser-');
   makeOmeZarrFixtures(dir);
-  host = await openHost({ mounts: { '/z/': dir } });
+  host = await openHost({ mounts: { '/z/': dir, '/data/': sharedData } });
   z = `${host.app.url}/z`;
   const c = host.app.config.s3 as { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
   s3 = { ...c, forcePathStyle: true };
@@ -135,6 +135,15 @@ describe('Reference Viewer in the ImJoy host', () => {
     expect(zinfo.kind).toBe('zip');
     expect(zinfo.shape).toEqual([3, 500, 600]);
     expectMatch(await shotAt(0, 30, 30), expectedRender('zip', zip64, 0, zspec), 30, 30, [0, 2]);
+  });
+
+  it('interleaved RGB (libvips SubIFD pyramid) renders its own colours', async () => {
+    await clear();
+    const VIPS = `${sharedData}/tiff/vips-rgb-subifd-pyramid-deflate.tif`;
+    const info = await rv(host.page, 'add_image', { source: `${host.app.url}/data/tiff/vips-rgb-subifd-pyramid-deflate.tif`, name: 'rgb' });
+    expect(info.labels).toEqual(['y', 'x', 'c']);
+    const shot = await shotAt(2, 20, 10);
+    expectMatch(shot, expectedRender('tiff', VIPS, 2, { rgb: true, channels: [] }), 20, 10, [0, 1, 2]);
   });
 
   it('z and t sliders select the plane (OME-Zarr t,c,z,y,x written by zarr-python)', async () => {
