@@ -20,7 +20,7 @@ let dir = '';
 const names = [
   'be-classic-tiled-zlib.tif', 'be-pred-zlib.tif', 'strips-short-none.tif', 'strips-short-zlib.tif',
   'strips-stack-none.tif', 'planar-rgb-zlib-pred.tif', 'rgba-chunky-none.tif', 'bigtiff-ome-tzcyx-f4.ome.tif',
-  'sparse-tiles.tif', 'cog-chain-zlib.tif', 'lzw-pred-u16.tif', 'zstd-pred-u16.tif', 'packbits-u8.tif', 'floatpred-f4.tif',
+  'ome-rgb-chunky.ome.tif', 'ome-rgb-planar.ome.tif', 'sparse-tiles.tif', 'cog-chain-zlib.tif', 'lzw-pred-u16.tif', 'zstd-pred-u16.tif', 'packbits-u8.tif', 'floatpred-f4.tif',
   'jpeg-ycbcr-multipage.tif', 'jpeg-ycbcr-sub22.tif', 'jpeg-rgb.tif', 'jpeg-gray-strips.tif', 'webp-rgb.tif',
 ];
 /** JPEG is lossy and decoders may differ (IDCT rounding, chroma upsampling): bound the error. */

@@ -46,6 +46,14 @@ vol = rng.random((2, 3, 2, 64, 96)).astype('f4')
 tifffile.imwrite(p('bigtiff-ome-tzcyx-f4.ome.tif'), vol, bigtiff=True, tile=(32, 32), metadata={
     'axes': 'TZCYX', 'PhysicalSizeX': 0.25, 'PhysicalSizeY': 0.25, 'PhysicalSizeZ': 1.5, 'PhysicalSizeZUnit': 'µm',
     'TimeIncrement': 2.0, 'TimeIncrementUnit': 's', 'Channel': {'Name': ['a', 'b']}})
+# OME RGB: interleaved (Channel SamplesPerPixel=3) and planar, with a SubIFD level each
+for name, planar in (('ome-rgb-chunky.ome.tif', 'contig'), ('ome-rgb-planar.ome.tif', 'separate')):
+    img = smooth(160, 200, 'u1', 3)
+    if planar == 'separate':
+        img = np.moveaxis(img, -1, 0)
+    with tifffile.TiffWriter(p(name)) as tw:
+        tw.write(img, photometric='rgb', planarconfig=planar, tile=(32, 32), compression='zlib', subifds=1, metadata={'axes': 'SYX' if planar == 'separate' else 'YXS'})
+        tw.write(img[..., ::2, ::2] if planar == 'separate' else img[::2, ::2], photometric='rgb', planarconfig=planar, tile=(32, 32), compression='zlib', subfiletype=1)
 # sparse tiles: write, then zero TileOffsets/TileByteCounts of tiles 1 and 5
 sp = p('sparse-tiles.tif')
 tifffile.imwrite(sp, smooth(128, 192, 'u2'), tile=(32, 32), compression='zlib')
