@@ -131,7 +131,7 @@ function renderTest(r: TestReport) {
   el.hidden = false;
 }
 
-async function showResult(outputs: Record<string, NdArray>, name: string) {
+async function showResult(outputs: Record<string, NdArray>, name: string, place?: { scale: [number, number]; translation: [number, number] }) {
   const [id, array] = Object.entries(outputs)[0];
   lastResult = { id, array, name };
   const img = toGreyRgba(array);
@@ -141,20 +141,31 @@ async function showResult(outputs: Record<string, NdArray>, name: string) {
   canvas.getContext('2d')!.putImageData(new ImageData(img.rgba as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
   $('mr-result-info').textContent = `${id}: [${array.shape.join(', ')}] ${array.dtype}, range ${img.min.toPrecision(4)}…${img.max.toPrecision(4)}`;
   $('mr-result').hidden = false;
-  await addToViewer(array, `${name} → ${id}`).catch(() => {});
+  await addToViewer(array, `${name} → ${id}`, place).catch(() => {});
+}
+
+async function getViewer(): Promise<any> {
+  try {
+    const v = await api.getWindow('Reference Viewer');
+    return v?.add_image ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** When a Reference Viewer window is open, the result becomes a new layer there. */
-async function addToViewer(array: NdArray, name: string): Promise<boolean> {
-  let viewer: any;
-  try {
-    viewer = await api.getWindow('Reference Viewer');
-  } catch {
-    return false;
-  }
-  if (!viewer?.add_image) return false;
-  await viewer.add_image({ source: resultToReferences(array, name), name });
+async function addToViewer(array: NdArray, name: string, place?: { scale: [number, number]; translation: [number, number] }): Promise<boolean> {
+  const viewer = await getViewer();
+  if (!viewer) return false;
+  await viewer.add_image({ source: resultToReferences(array, name, place), name });
   return true;
+}
+
+/** Width and height of a base64 PNG (the viewer's screenshot = its canvas in device pixels). */
+function pngSize(b64: string): { width: number; height: number } {
+  const bin = atob(b64.replace(/^data:image\/png;base64,/, '').slice(0, 44));
+  const u32 = (o: number) => ((bin.charCodeAt(o) << 24) | (bin.charCodeAt(o + 1) << 16) | (bin.charCodeAt(o + 2) << 8) | bin.charCodeAt(o + 3)) >>> 0;
+  return { width: u32(16), height: u32(20) };
 }
 
 async function download(format: 'npy' | 'tif') {
@@ -262,6 +273,62 @@ async function predict_file(config: { source: Blob | Uint8Array | string; name?:
   }
 }
 
+const imageUrl = (src?: string) => {
+  const s = (src ?? $<HTMLInputElement>('mr-img-url').value).trim();
+  if (!s) throw new Error('give the URL of the image (OME-Zarr or references .json)');
+  return new URL(s, location.href).href;
+};
+
+/** Predicts a region of a Zarr array (kerchunk references .json or Zarr URL), e.g. part of a huge shared image. */
+async function predict_region(config: { source: string; array?: string; region: string | (number | [number, number] | null)[]; block?: string | Record<string, number> }) {
+  showError(undefined);
+  try {
+    const { parseSelection } = await import('../../src/model/region.js');
+    const selection = typeof config.region === 'string' ? parseSelection(config.region) : config.region;
+    const source = imageUrl(config.source);
+    const block = typeof config.block === 'string' ? blockOf(config.block) : config.block;
+    const out = await call<Record<string, NdArray>>('predictRegion', { source, path: config.array ?? '0', selection, block });
+    await showResult(out, source.split('?')[0].split('/').filter(Boolean).pop() ?? 'region');
+    const first = Object.values(out)[0];
+    return { shape: first.shape, dtype: first.dtype };
+  } catch (e) {
+    showError(e);
+    throw e;
+  }
+}
+
+/** Predicts what the Reference Viewer currently shows of `source` (its level and visible area). */
+async function predict_view(config: { source?: string; pick?: Record<string, number>; block?: string | Record<string, number> } = {}) {
+  showError(undefined);
+  try {
+    const viewer = await getViewer();
+    if (!viewer) throw new Error('open the Reference Viewer first (the "Open in Reference Viewer" button)');
+    const source = imageUrl(config.source);
+    const view = await viewer.get_view_state();
+    const canvas = pngSize(await viewer.screenshot());
+    const pick = config.pick ?? { c: Number($<HTMLInputElement>('mr-channel').value) || 0 };
+    const r = await call<{ level: number; path: string; selection: (number | [number, number] | null)[]; y: [number, number]; x: [number, number]; scale: [number, number] }>(
+      'viewRegion',
+      { source, view, canvas, pick },
+    );
+    const block = typeof config.block === 'string' ? blockOf(config.block) : (config.block ?? blockOf($<HTMLInputElement>('mr-block').value));
+    const out = await call<Record<string, NdArray>>('predictRegion', { source, path: r.path, selection: r.selection, block });
+    await showResult(out, `view L${r.level} y${r.y[0]}-${r.y[1]} x${r.x[0]}-${r.x[1]}`, { scale: r.scale, translation: [r.y[0] * r.scale[0], r.x[0] * r.scale[1]] });
+    const first = Object.values(out)[0];
+    return { level: r.level, y: r.y, x: r.x, shape: first.shape };
+  } catch (e) {
+    showError(e);
+    throw e;
+  }
+}
+
+async function openInViewer() {
+  const source = imageUrl();
+  let viewer = await getViewer();
+  viewer ??= await api.createWindow({ src: new URL('Reference-Viewer.imjoy.html', (await assetUrl(api, 'x')).replace(/Model-Runner\/x$/, '')).href, name: 'Reference Viewer' });
+  await viewer.add_image({ source });
+}
+
 function wire() {
   $('mr-load').onclick = () => load_model({ source: $<HTMLInputElement>('mr-url').value.trim() }).catch(() => {});
   $<HTMLInputElement>('mr-zip').onchange = (ev) => {
@@ -273,7 +340,8 @@ function wire() {
     const f = (ev.target as HTMLInputElement).files?.[0];
     if (f) predict_file({ source: f }).catch(() => {});
   };
-  $('mr-view').onclick = () => showError('Run on viewer: open the image with predict_region({source, region}) — the Reference Viewer does not expose its pixels yet.');
+  $('mr-view').onclick = () => predict_view().catch(() => {});
+  $('mr-open-viewer').onclick = () => openInViewer().catch(showError);
   $('mr-cancel').onclick = () => running && running.w.postMessage({ id: 0, method: 'cancel', args: { target: running.id } });
   $('mr-dl-npy').onclick = () => download('npy').catch(showError);
   $('mr-dl-tif').onclick = () => download('tif').catch(showError);
@@ -291,6 +359,8 @@ api.export({
   test,
   predict,
   predict_file,
+  predict_region,
+  predict_view,
   async get_info() {
     return info ?? null;
   },

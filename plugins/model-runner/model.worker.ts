@@ -61,6 +61,15 @@ self.onmessage = async (ev: MessageEvent) => {
         transfer = buffersOf(Object.values(out));
         break;
       }
+      case 'predictRegion': {
+        const out = await svc().predictRegion(args.source, args.path, args.selection, { block: args.block, signal: ac.signal, onProgress });
+        result = out;
+        transfer = buffersOf(Object.values(out));
+        break;
+      }
+      case 'viewRegion':
+        result = await svc().viewRegion(args.source, args.view, args.canvas, args.pick);
+        break;
       case 'encode': {
         const bytes = svc().encode(args.array, args.format, args.name);
         result = bytes;

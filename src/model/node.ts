@@ -1,6 +1,7 @@
 /** Node edge of src/model: local paths, local zips, and onnxruntime-web's Node build. */
 import fs from 'node:fs/promises';
-import { FetchStore, FileSystemStore } from '@zarrita/storage';
+import FetchStore from '@zarrita/storage/fetch';
+import FileSystemStore from '@zarrita/storage/fs';
 import type { Readable } from 'zarrita';
 import { openNodeSource } from '../io/open-node.js';
 import { loadReferences, ReferenceStore } from '../reference/open.js';

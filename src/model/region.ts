@@ -95,3 +95,26 @@ export async function wholeSelection(store: zarr.Readable, path: string): Promis
   });
   return arr.shape.map(() => null);
 }
+
+/** The store for a model input given by URL: kerchunk references (.json) or a Zarr URL (browser-safe). */
+export async function openZarrStoreUrl(url: string, fetchFn?: typeof fetch): Promise<zarr.Readable> {
+  if (/\.json($|\?)/i.test(url)) {
+    const { openReferences } = await import('../reference/open.js');
+    return (await openReferences(url, { fetch: fetchFn })) as unknown as zarr.Readable;
+  }
+  const { default: FetchStore } = await import('@zarrita/storage/fetch');
+  return new FetchStore(url.replace(/\/$/, ''), fetchFn ? { fetch: fetchFn } as never : undefined);
+}
+
+/** NGFF multiscale metadata and the shape of every level. */
+export async function openNgffLevels(store: zarr.Readable, where: string) {
+  const { readMultiscale } = await import('../viewer/ngff-read.js');
+  registerCodecs();
+  const grp = await zarr.open(zarr.root(store), { kind: 'group' }).catch((e: Error) => {
+    throw new RegionError(where, `not an OME-Zarr group (${e.message})`);
+  });
+  const ms = readMultiscale(grp.attrs, where);
+  const shapes: number[][] = [];
+  for (const p of ms.paths) shapes.push((await zarr.open(zarr.root(store).resolve(p), { kind: 'array' })).shape);
+  return { multiscale: ms, shapes };
+}

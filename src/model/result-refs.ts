@@ -17,7 +17,12 @@ function b64(bytes: Uint8Array): string {
 }
 
 /** [.., C?, Y, X] → a (c, y, x) single-scale image; leading singleton axes are dropped. */
-export function resultToReferences(a: NdArray, name: string, chunk = 256): References {
+export function resultToReferences(
+  a: NdArray,
+  name: string,
+  place: { scale?: [number, number]; translation?: [number, number] } = {},
+  chunk = 256,
+): References {
   const dims = [...a.shape];
   while (dims.length > 3 && dims[0] === 1) dims.shift();
   if (dims.length === 2) dims.unshift(1);
@@ -34,7 +39,16 @@ export function resultToReferences(a: NdArray, name: string, chunk = 256): Refer
           version: '0.4',
           name,
           axes: [{ name: 'c', type: 'channel' }, { name: 'y', type: 'space' }, { name: 'x', type: 'space' }],
-          datasets: [{ path: '0', coordinateTransformations: [{ type: 'scale', scale: [1, 1, 1] }] }],
+          // placed over the region it was computed from (level-0 units), when given
+          datasets: [
+            {
+              path: '0',
+              coordinateTransformations: [
+                { type: 'scale', scale: [1, ...(place.scale ?? [1, 1])] },
+                ...(place.translation ? [{ type: 'translation', translation: [0, ...place.translation] }] : []),
+              ],
+            },
+          ],
         },
       ],
     }),

@@ -12,6 +12,8 @@ import type { OrtModule } from './onnx.js';
 import { openModelPackage, openZipPackage } from './package.js';
 import { ModelRunner, type TestReport } from './runner.js';
 import type { TensorSpec } from './spec.js';
+import { openNgffLevels, openZarrStoreUrl, readZarrRegion, type Selection } from './region.js';
+import { regionForView, type ViewRegion, type ViewState } from './view-region.js';
 
 export interface TensorInfo {
   id: string;
@@ -88,6 +90,30 @@ export class ModelService {
   async predictFile(bytes: Uint8Array, name: string, opts: { block?: Record<string, number>; signal?: AbortSignal; onProgress?: ProgressCallback } = {}) {
     const img = await decodeImage(bytes, name, this.opts.decodePng);
     return this.predict([img], opts);
+  }
+
+  /** Predicts a region of a Zarr array given by URL (kerchunk references .json or a Zarr URL). */
+  async predictRegion(
+    url: string,
+    path: string,
+    selection: Selection,
+    opts: { block?: Record<string, number>; signal?: AbortSignal; onProgress?: ProgressCallback } = {},
+  ): Promise<Record<string, NdArray>> {
+    const store = await openZarrStoreUrl(url, this.opts.fetch as typeof fetch | undefined);
+    const img = await readZarrRegion(store, path, selection, url);
+    return this.predict([img], opts);
+  }
+
+  /** The region of an OME-Zarr image that a viewer with this view state and canvas shows. */
+  async viewRegion(url: string, view: ViewState, canvas: { width: number; height: number }, pick?: Record<string, number>): Promise<ViewRegion & { scale: [number, number] }> {
+    const store = await openZarrStoreUrl(url, this.opts.fetch as typeof fetch | undefined);
+    const { multiscale, shapes } = await openNgffLevels(store, url);
+    const r = regionForView(multiscale, shapes, view, canvas, pick);
+    const names = multiscale.axes.map((a) => a.name.toLowerCase());
+    const yi = names.indexOf('y');
+    const xi = names.indexOf('x');
+    const s = multiscale.scales;
+    return { ...r, scale: [s[r.level][yi] / s[0][yi], s[r.level][xi] / s[0][xi]] };
   }
 
   encode(a: NdArray, format: 'npy' | 'tif', name?: string): Uint8Array {

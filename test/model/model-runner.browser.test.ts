@@ -113,3 +113,102 @@ describe('Model Runner plugin in the ImJoy host (onnxruntime-web wasm in a web w
     expect(host.external()).toEqual([]);
   });
 });
+
+describe('Model Runner on a region of a Zarr image (references) and on the Reference Viewer view', () => {
+  const NGFF = String.raw`
+import sys, os, json, numpy as np, zarr, numcodecs
+d = sys.argv[1]
+rng = np.random.default_rng(5)
+yy, xx = np.mgrid[0:600, 0:800]
+a = np.zeros((2, 600, 800), 'float32')
+for c in range(2):
+    for _ in range(60):
+        cy, cx, s = rng.random() * 600, rng.random() * 800, 2 + rng.random() * 5
+        a[c] += 150 * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * s * s))
+a += rng.random(a.shape).astype('float32') * 10
+g = zarr.open_group(os.path.join(d, 'img.zarr'), mode='w')
+g.create_dataset('0', data=a, chunks=(1, 128, 128), compressor=numcodecs.Zlib(level=1))
+g.create_dataset('1', data=a[:, ::2, ::2].copy(), chunks=(1, 128, 128), compressor=numcodecs.Zlib(level=1))
+g.attrs['multiscales'] = [{'version': '0.4', 'axes': [{'name': 'c', 'type': 'channel'}, {'name': 'y', 'type': 'space'}, {'name': 'x', 'type': 'space'}],
+  'datasets': [{'path': '0', 'coordinateTransformations': [{'type': 'scale', 'scale': [1, 1, 1]}]},
+               {'path': '1', 'coordinateTransformations': [{'type': 'scale', 'scale': [1, 2, 2]}]}]}]
+np.save(os.path.join(d, 'level0.npy'), a)
+np.save(os.path.join(d, 'level1.npy'), a[:, ::2, ::2])
+refs = {}
+root = os.path.join(d, 'img.zarr')
+for dp, dn, fn in os.walk(root):
+    for f in fn:
+        p = os.path.join(dp, f); k = os.path.relpath(p, root)
+        refs[k] = open(p).read() if f.startswith('.') else ['{{u}}/' + k, 0, os.path.getsize(p)]
+json.dump({'version': 1, 'templates': {'u': sys.argv[2]}, 'refs': refs}, open(os.path.join(d, 'img.json'), 'w'))
+`;
+  let ref: import('../../src/model/runner.js').ModelRunner;
+
+  beforeAll(async () => {
+    execFileSync('/usr/bin/python3', ['-c', NGFF, dir, `${host.app.url}/m/img.zarr`]);
+    const { loadOrtNode, openModelPackageNode } = await import('../../src/model/node.js');
+    const { ModelRunner } = await import('../../src/model/runner.js');
+    ref = await ModelRunner.create(await openModelPackageNode(path.join(dir, 'bioimageio.yaml')), await loadOrtNode());
+    await mr('load_model', { source: `${host.app.url}/m/model.zip` });
+  }, 120_000);
+  afterAll(async () => ref?.release());
+
+  async function expectedFor(level: number, c: number, y: [number, number], x: [number, number]) {
+    const { readNpy } = await import('../../src/model/npy.js');
+    const a = readNpy(fs.readFileSync(path.join(dir, `level${level}.npy`)));
+    const [, Y, X] = a.shape;
+    const h = y[1] - y[0];
+    const w = x[1] - x[0];
+    const crop = new Float32Array(h * w);
+    for (let j = 0; j < h; j++) crop.set((a.data as Float32Array).subarray(c * Y * X + (y[0] + j) * X + x[0], c * Y * X + (y[0] + j) * X + x[1]), j * w);
+    return (await ref.predict([{ data: crop, shape: [h, w], dtype: 'float32' }])).blobs.data as Float32Array;
+  }
+
+  async function resultValues(): Promise<{ shape: number[]; values: number[] }> {
+    return host.page.evaluate(async () => {
+      const r = await (window as any).mr.get_result();
+      const v = r._rvalue instanceof ArrayBuffer ? new Float32Array(r._rvalue) : new Float32Array(r._rvalue.buffer, r._rvalue.byteOffset, r._rvalue.byteLength / 4);
+      return { shape: r._rshape, values: Array.from(v) };
+    });
+  }
+
+  it('predict_region reads only the region through pre-built references and matches the crop', async () => {
+    const before = host.requests.length;
+    const r = await mr('predict_region', { source: `${host.app.url}/m/img.json`, array: '0', region: '1,100:260,200:520', block: '96,96' });
+    expect(r.shape).toEqual([1, 1, 160, 320]);
+    const got = await resultValues();
+    const want = await expectedFor(0, 1, [100, 260], [200, 520]);
+    let m = 0;
+    for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs(got.values[i] - want[i]));
+    expect(m).toBeLessThan(1e-5);
+    // chunk files of level 0, channel 1 that intersect rows 100..260 and columns 200..520 only
+    const chunks = host.requests.slice(before).filter((u) => /\/m\/img\.zarr\/0\/\d+\.\d+\.\d+$/.test(u)).map((u) => u.split('/').pop());
+    expect(new Set(chunks)).toEqual(new Set(['1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.1.1', '1.1.2', '1.1.3', '1.1.4', '1.2.1', '1.2.2', '1.2.3', '1.2.4']));
+  });
+
+  it('predict_view runs on what the Reference Viewer shows (level and visible area) and adds the result there', async () => {
+    await host.page.evaluate(async (src) => {
+      const w = (window as any).rv;
+      for (const c of (await w.get_stats()).cache) await w.remove_image(c.name);
+      await w.add_image({ source: src });
+      await w.set_view_state({ target: [400, 300], zoom: -1 });
+    }, `${host.app.url}/m/img.zarr`);
+    const r = await mr('predict_view', { source: `${host.app.url}/m/img.zarr`, pick: { c: 0 } });
+    expect(r.level).toBe(1);
+    const shot = await host.page.evaluate(async () => (window as any).rv.screenshot());
+    const bin = Buffer.from(shot.replace(/^data:image\/png;base64,/, ''), 'base64');
+    const [W, H] = [bin.readUInt32BE(16), bin.readUInt32BE(20)];
+    // zoom -1 → 2 level-0 px per screen px → level 1 at 1:1, centred on (400, 300)/2
+    const exp = (c: number, n: number, size: number) => [Math.max(0, Math.floor(c - n / 2)), Math.min(size, Math.ceil(c + n / 2))];
+    expect(r.y).toEqual(exp(150, H, 300));
+    expect(r.x).toEqual(exp(200, W, 400));
+    const got = await resultValues();
+    expect(got.shape).toEqual([1, 1, r.y[1] - r.y[0], r.x[1] - r.x[0]]);
+    const want = await expectedFor(1, 0, r.y, r.x);
+    let m = 0;
+    for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs(got.values[i] - want[i]));
+    expect(m).toBeLessThan(1e-5);
+    const names = (await host.page.evaluate(async () => (window as any).rv.get_stats())).cache.map((c: { name: string }) => c.name);
+    expect(names.some((n: string) => /^view L1 y\d+-\d+ x\d+-\d+ → blobs$/.test(n))).toBe(true);
+  });
+});
