@@ -10,8 +10,7 @@
 import { SourceError, type ByteSource } from '../io/byte-source.js';
 import { readRanges } from '../io/coalesce.js';
 import type { ProgressCallback } from '../progress.js';
-import { listZip, ZIP_DEFLATED, ZIP_STORED, type ZipEntry } from '../zip/zip.js';
-import { inflateSync } from 'fflate';
+import { listZip, readEntries, ZIP_STORED, type ZipEntry } from '../zip/zip.js';
 import { normalizeImageAttrs, type LevelInfo } from './ngff-v04.js';
 import { emptyReferences, setJson, type References } from './types.js';
 import { v3ToV2, type V2ArrayMeta, type V3ArrayMeta, type V3Layout } from './zarr-v3.js';
@@ -45,22 +44,6 @@ function rezipAdvice(member: string) {
   return `ZIP member ${member} is compressed (${'deflate'}); only stored (uncompressed) members can be referenced by byte range. Re-zip without compression, e.g. \`cd store.zarr && zip -0 -r ../store.zip .\`, or write it with zarr.storage.ZipStore(path, mode="w", compression=zipfile.ZIP_STORED)`;
 }
 
-/** Reads many small members at once (coalesced), inflating compressed ones. */
-async function readMembers(source: ByteSource, entries: ZipEntry[]): Promise<Uint8Array[]> {
-  const raw = await readRanges(source, entries.map((e) => ({ offset: e.dataOffset, length: e.compressedSize })));
-  return raw.map((bytes, i) => {
-    const e = entries[i];
-    if (e.encrypted) throw new SourceError(source.name, `ZIP member ${e.name} is encrypted`);
-    if (e.method === ZIP_STORED) return bytes;
-    if (e.method !== ZIP_DEFLATED) throw new SourceError(source.name, `ZIP member ${e.name}: unsupported compression method ${e.method}`);
-    try {
-      return inflateSync(bytes, { out: new Uint8Array(e.size) });
-    } catch (err) {
-      throw new SourceError(source.name, `ZIP member ${e.name}: corrupt deflate data (${(err as Error).message})`);
-    }
-  });
-}
-
 interface Node {
   path: string;
   kind: 'group' | 'array';
@@ -86,7 +69,7 @@ export async function zipReferences(source: ByteSource, opts: ZipReferenceOption
   for (const e of files) if (e.name.startsWith(prefix)) byRel.set(e.name.slice(prefix.length), e);
 
   const metaKeys = [...byRel.keys()].filter((k) => METADATA.has(basename(k)) && basename(k) !== '.zmetadata');
-  const metaBytes = await readMembers(source, metaKeys.map((k) => byRel.get(k)!));
+  const metaBytes = await readEntries(source, metaKeys.map((k) => byRel.get(k)!));
   const meta = new Map(metaKeys.map((k, i) => [k, parseJson(metaBytes[i], prefix + k, source)]));
 
   const nodes = new Map<string, Node>();

@@ -131,17 +131,16 @@ export async function listZip(source: ByteSource, opts: ListZipOptions = {}): Pr
   return { entries, comment: raw.zip.comment };
 }
 
-/** The bytes of one member, inflated when it is DEFLATE-compressed. */
-export async function readEntry(source: ByteSource, entry: ZipEntry, signal?: AbortSignal): Promise<Uint8Array> {
+/** A member's raw (possibly compressed) bytes → its content; `raw` is exactly its data range. */
+export function decodeEntry(source: ByteSource, entry: ZipEntry, raw: Uint8Array): Uint8Array {
   if (entry.encrypted) throw new SourceError(source.name, `ZIP member ${entry.name} is encrypted`);
-  const data = await source.read(entry.dataOffset, entry.compressedSize, signal);
-  if (entry.method === ZIP_STORED) return data;
+  if (entry.method === ZIP_STORED) return raw;
   if (entry.method !== ZIP_DEFLATED) {
     throw new SourceError(source.name, `ZIP member ${entry.name}: unsupported compression method ${entry.method} (only stored and deflate)`);
   }
   let out: Uint8Array;
   try {
-    out = inflateSync(data, { out: new Uint8Array(entry.size) });
+    out = inflateSync(raw, { out: new Uint8Array(entry.size) });
   } catch (e) {
     throw new SourceError(source.name, `ZIP member ${entry.name}: corrupt deflate data (${(e as Error).message})`);
   }
@@ -149,4 +148,16 @@ export async function readEntry(source: ByteSource, entry: ZipEntry, signal?: Ab
     throw new SourceError(source.name, `ZIP member ${entry.name}: inflated to ${out.byteLength} bytes, the directory says ${entry.size}`);
   }
   return out;
+}
+
+/** The bytes of one member, inflated when it is DEFLATE-compressed. */
+export async function readEntry(source: ByteSource, entry: ZipEntry, signal?: AbortSignal): Promise<Uint8Array> {
+  if (entry.encrypted) throw new SourceError(source.name, `ZIP member ${entry.name} is encrypted`);
+  return decodeEntry(source, entry, await source.read(entry.dataOffset, entry.compressedSize, signal));
+}
+
+/** Several members at once: neighbouring ones are read together (few requests over HTTP). */
+export async function readEntries(source: ByteSource, entries: ZipEntry[], coalesce?: CoalesceOptions): Promise<Uint8Array[]> {
+  const raw = await readRanges(source, entries.map((e) => ({ offset: e.dataOffset, length: e.compressedSize })), coalesce);
+  return raw.map((bytes, i) => decodeEntry(source, entries[i], bytes));
 }

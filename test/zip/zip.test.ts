@@ -87,6 +87,26 @@ with zipfile.ZipFile(sys.argv[1], 'w', compression=zipfile.ZIP_STORED) as z:
     }
   });
 
+  it('members beyond 4 GiB (ZIP64 offsets; a sparse file written by Python zipfile)', async () => {
+    const file = path.join(tmp, 'sparse.zip');
+    py(`
+import zipfile, sys
+with open(sys.argv[1], 'wb') as f:
+    f.seek(4_400_000_000)  # a hole: takes no disk space
+    with zipfile.ZipFile(f, 'w', compression=zipfile.ZIP_STORED) as z:
+        z.writestr('.zgroup', b'{"zarr_format": 2}')
+        z.writestr('a/x', b'hello beyond 4 GiB')
+`, file);
+    const expected = JSON.parse(py(PY_LIST, file)) as { name: string; headerOffset: number }[];
+    const src = new FileSource(file);
+    const { entries } = await listZip(src);
+    expect(entries.map((e) => [e.name, e.headerOffset])).toEqual(expected.map((e) => [e.name, e.headerOffset]));
+    expect(entries[1].headerOffset).toBeGreaterThan(2 ** 32);
+    expect(new TextDecoder().decode(await readEntry(src, entries[1]))).toBe('hello beyond 4 GiB');
+    await src.close();
+    fs.rmSync(file);
+  });
+
   it('Info-ZIP zip -0 -fz (ZIP64 extra fields in local headers only)', async () => {
     const dir = path.join(tmp, 'store');
     fs.mkdirSync(path.join(dir, 'a'), { recursive: true });
