@@ -146,6 +146,38 @@ describe('Reference Viewer in the ImJoy host', () => {
     expectMatch(shot, expectedRender('tiff', VIPS, 2, { rgb: true, channels: [] }), 20, 10, [0, 1, 2]);
   });
 
+  it('pans and zooms by mouse drag, wheel and keys; the scale bar follows the zoom', async () => {
+    await clear();
+    await rv(host.page, 'add_image', { source: `${z}/v04.zarr`, name: 'nav' });
+    await rv(host.page, 'set_view_state', { target: [600, 500], zoom: -1 });
+    await rv(host.page, 'wait_for_frame');
+    const frame = host.page.frames().find((f) => f !== host.page.mainFrame() && f.url().includes('base_frame'))!;
+    const label = () => frame.locator('#rv-scalebar .label').textContent();
+    const barBefore = await label();
+    const box = (await host.page.locator('iframe').last().boundingBox())!;
+    const cx = box.x + (box.width - 240) / 2;
+    const cy = box.y + box.height / 2;
+    await host.page.mouse.move(cx, cy);
+    await host.page.mouse.wheel(0, -600);
+    await expect.poll(async () => (await rv(host.page, 'get_view_state')).zoom, { timeout: 10_000 }).toBeGreaterThan(-0.6);
+    expect(await label()).not.toBe(barBefore);
+    const v1 = await rv(host.page, 'get_view_state');
+    await host.page.mouse.move(cx, cy);
+    await host.page.mouse.down();
+    await host.page.mouse.move(cx - 200, cy - 100, { steps: 5 });
+    await host.page.mouse.up();
+    await expect.poll(async () => (await rv(host.page, 'get_view_state')).target[0], { timeout: 10_000 }).toBeGreaterThan(v1.target[0] + 50);
+    const v2 = await rv(host.page, 'get_view_state');
+    expect(v2.target[1]).toBeGreaterThan(v1.target[1] + 20);
+    await frame.locator('#rv-view').focus();
+    await host.page.keyboard.press('ArrowLeft');
+    // deck.gl's keyboard controller moves the content (the camera target shifts by ~50 px)
+    await expect.poll(async () => Math.abs((await rv(host.page, 'get_view_state')).target[0] - v2.target[0]), { timeout: 10_000 }).toBeGreaterThan(10);
+    const v3 = await rv(host.page, 'get_view_state');
+    await host.page.keyboard.press('Minus');
+    await expect.poll(async () => (await rv(host.page, 'get_view_state')).zoom, { timeout: 10_000 }).toBeLessThan(v3.zoom - 0.5);
+  });
+
   it('z and t sliders select the plane (OME-Zarr t,c,z,y,x written by zarr-python)', async () => {
     await clear();
     const spec = (t: number, zz: number): RenderSpec => ({ index: { t, z: zz }, channels: [{ c: 0, color: RED, limits: [1000, 41000] }] });
