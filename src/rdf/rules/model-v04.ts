@@ -5,7 +5,7 @@
 import { arr, type Check, Ctx, fail, int, isObj, mapping, nullable, num, obj, oneOfValues, str, union } from '../check.js';
 import type { Path } from '../types.js';
 import { author, fileRef, license } from './common.js';
-import { base02, linkedDataset } from './generic.js';
+import { base02, genericChecker, linkedDataset } from './generic.js';
 import { checkProcessing04 } from './processing.js';
 import { checkWeights } from './weights.js';
 
@@ -88,7 +88,7 @@ export function modelFields04() {
     test_inputs: { check: npyList, required: true },
     test_outputs: { check: npyList, required: true },
     timestamp: { check: str({ format: 'date-time' }), required: true },
-    training_data: nullable(union(linkedDataset('v02'), mapping)),
+    training_data: nullable(union(linkedDataset('v02'), genericChecker('dataset', 'v02'))),
     weights: { check: mapping, required: true },
     config: mapping,
   };
@@ -101,7 +101,7 @@ function rootChecker04(v040: boolean): Check {
   if (!c) {
     const fields: Record<string, unknown> = modelFields04();
     // 0.4.0 had `dependencies` at the root; the 0.4.1 converter moves it into the weights entry.
-    if (v040) fields.dependencies = { check: str(), deprecated: '"dependencies" at the root is 0.4.0 syntax; since 0.4.1 it belongs to weights.pytorch_state_dict.dependencies' };
+    if (v040) fields.dependencies = { check: str({ pattern: /^.+:.+$/, patternHint: 'must look like "conda:environment.yaml" or "pip:requirements.txt"' }), deprecated: '"dependencies" at the root is 0.4.0 syntax; since 0.4.1 it belongs to weights.pytorch_state_dict.dependencies' };
     c = obj(fields as never);
     rootCache.set(v040, c);
   }
@@ -188,11 +188,10 @@ function inputShape(t: T04, ctx: Ctx): void {
   }
 }
 
-/** Minimal (and, when fixed, exact) size of each axis of a tensor; undefined when not derivable. */
-function minShape04(t: T04, byName: Map<string, T04>, depth = 0): number[] | undefined {
+/** Minimal (and, when fixed, exact) size of each axis of an input; undefined when not derivable. */
+function minShape04(t: T04): number[] | undefined {
   if (Array.isArray(t.shape)) return t.shape as number[];
   if (isObj(t.shape) && Array.isArray(t.shape.min)) return t.shape.min as number[];
-  if (depth > 0) return undefined;
   return undefined;
 }
 
@@ -218,7 +217,7 @@ function outputShape(t: T04, d: Record<string, unknown>, ctx: Ctx, byName: Map<s
     if (kept !== ref.axes.length) {
       return void ctx.error([...p, 'scale'], `${kept} non-null scale entries but reference tensor "${refName}" has ${ref.axes.length} axes ("${ref.axes}")`);
     }
-    const refMin = minShape04(ref, byName);
+    const refMin = minShape04(ref);
     minOut = [];
     let r = 0;
     for (let i = 0; i < scale.length; i++) {

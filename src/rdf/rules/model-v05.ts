@@ -5,7 +5,7 @@
 import { arr, bool, type Check, Ctx, fail, int, isObj, nullable, num, obj, oneOfValues, str, tagged, union } from '../check.js';
 import type { Path } from '../types.js';
 import { author, fileDescr, type Family } from './common.js';
-import { base03, linkedDataset } from './generic.js';
+import { base03, genericChecker, linkedDataset } from './generic.js';
 import { uniqueNames } from './model-v04.js';
 import { checkProcessing05, DTYPES } from './processing.js';
 import { checkWeights } from './weights.js';
@@ -23,7 +23,7 @@ const fixedSize = int({ exclMin: 0 });
 const inSize = union(fixedSize, paramSize, sizeRef);
 const outSize = union(fixedSize, sizeRef);
 
-const spaceTime = (units: string[], defId: string, io: 'in' | 'out', type: string): Check =>
+const spaceTime = (units: string[], io: 'in' | 'out', type: string): Check =>
   obj({
     type: { check: str(), required: true },
     id: AXIS_ID,
@@ -38,8 +38,8 @@ const axisCases = (io: 'in' | 'out'): Record<string, Check> => ({
   batch: obj({ type: str(), id: AXIS_ID, size: nullable((v, p, c) => v === 1 || fail(c, p, `batch size must be 1 or null (is ${JSON.stringify(v)})`)), description: str({ max: 128 }) }),
   channel: obj({ type: str(), id: AXIS_ID, channel_names: { check: arr(str({ min: 1 }), { min: 1 }), required: true }, description: str({ max: 128 }) }),
   index: obj({ type: str(), id: AXIS_ID, size: { check: io === 'in' ? inSize : union(fixedSize, sizeRef, dataDependent), required: true }, ...(io === 'in' ? { concatenable: bool } : {}), description: str({ max: 128 }) }),
-  time: spaceTime(TIME_UNITS, 'time', io, 'time'),
-  space: spaceTime(SPACE_UNITS, 'x', io, 'space'),
+  time: spaceTime(TIME_UNITS, io, 'time'),
+  space: spaceTime(SPACE_UNITS, io, 'space'),
 });
 
 const rangeEntry: Check = (v, p, c) => v === null || typeof v === 'number' || fail(c, p, 'expected a number or null');
@@ -72,6 +72,74 @@ const tensor = (io: 'in' | 'out') =>
     ...(io === 'in' ? { optional: bool, preprocessing: (v, p, c) => Array.isArray(v) || fail(c, p, 'expected a list') } : { postprocessing: (v: unknown, p: Path, c: Ctx) => Array.isArray(v) || fail(c, p, 'expected a list') }),
   });
 
+const optS = nullable(str());
+/** config.bioimageio of model 0.5 is typed (model card fields, reproducibility tolerances). */
+const bioimageioConfig05 = obj(
+  {
+    reproducibility_tolerance: arr(
+      obj(
+        {
+          relative_tolerance: num({ min: 0, max: 0.01 }),
+          absolute_tolerance: num({ min: 0 }),
+          mismatched_elements_per_million: int({ min: 0, max: 1000 }),
+          output_ids: arr(TENSOR_ID),
+          weights_formats: arr(oneOfValues(['keras_hdf5', 'onnx', 'pytorch_state_dict', 'tensorflow_js', 'tensorflow_saved_model_bundle', 'torchscript'], 'weights format')),
+        },
+        { closed: false },
+      ),
+    ),
+    funded_by: optS,
+    architecture_type: nullable(str({ max: 32 })),
+    architecture_description: optS,
+    modality: optS,
+    target_structure: arr(str()),
+    task: optS,
+    new_version: nullable(str({ min: 1 })),
+    out_of_scope_use: optS,
+    bias_risks_limitations: obj({ known_biases: str(), risks: str(), limitations: optS, recommendations: str() }, { closed: false }),
+    model_parameter_count: nullable(int()),
+    training: obj(
+      {
+        training_preprocessing: optS,
+        training_epochs: nullable(num()),
+        training_batch_size: nullable(num()),
+        initial_learning_rate: nullable(num()),
+        learning_rate_schedule: optS,
+        loss_function: optS,
+        loss_function_kwargs: (v: unknown, p: Path, c: Ctx) => isObj(v) || fail(c, p, 'expected a mapping'),
+        optimizer: optS,
+        optimizer_kwargs: (v: unknown, p: Path, c: Ctx) => isObj(v) || fail(c, p, 'expected a mapping'),
+        regularization: optS,
+        training_duration: nullable(num()),
+      },
+      { closed: false },
+    ),
+    inference_time: optS,
+    memory_requirements_inference: optS,
+    memory_requirements_training: optS,
+    evaluations: arr(
+      obj(
+        {
+          model_id: nullable(str({ min: 1 })),
+          dataset_id: { check: str({ min: 1 }), required: true },
+          dataset_source: { check: str({ min: 1, max: 2083, format: 'uri' }), required: true },
+          dataset_role: { check: oneOfValues(['train', 'validation', 'test', 'independent', 'unknown'], 'dataset_role'), required: true },
+          sample_count: { check: int(), required: true },
+          evaluation_factors: { check: arr(str({ max: 16 })), required: true },
+          evaluation_factors_long: { check: arr(str()), required: true },
+          metrics: { check: arr(str({ max: 16 })), required: true },
+          metrics_long: { check: arr(str()), required: true },
+          results: { check: arr(arr(union(str(), num()))), required: true },
+          results_summary: optS,
+        },
+        { closed: false },
+      ),
+    ),
+    environmental_impact: obj({ hardware_type: optS, hours_used: nullable(num()), cloud_provider: optS, compute_region: optS, co2_emitted: nullable(num()) }, { closed: false }),
+  },
+  { closed: false },
+);
+
 export function modelFields05(patch: number) {
   const b = base03();
   // Spec ≥ 0.5.8 (newer than the bundled schema) also allows {source, sha256} for these.
@@ -87,8 +155,9 @@ export function modelFields05(patch: number) {
     parent: nullable(obj({ id: { check: str({ min: 1 }), required: true }, version: nullable(union(str(), num())) })),
     run_mode: nullable(obj({ name: { check: str(), required: true }, kwargs: (v: unknown, p: Path, c: Ctx) => isObj(v) || fail(c, p, 'expected a mapping') })),
     timestamp: str({ format: 'date-time' }),
-    training_data: nullable(union(linkedDataset('v03'), (v: unknown, p: Path, c: Ctx) => isObj(v) || fail(c, p, 'expected a dataset description'))),
+    training_data: nullable(union(linkedDataset('v03'), genericChecker('dataset', 'v03'), genericChecker('dataset', 'v02'))),
     weights: { check: (v: unknown, p: Path, c: Ctx) => isObj(v) || fail(c, p, 'expected a mapping'), required: true },
+    config: obj({ bioimageio: bioimageioConfig05 }, { closed: false }),
   };
 }
 
@@ -154,6 +223,16 @@ export function checkModel05(d: Record<string, unknown>, ctx: Ctx, patch: number
     checkProcessing05(steps, [...t.path, kind], ctx, { axes: t.axes.map((a) => a.id), axisSize, tensorName: t.id, inputNames: inputIds, kind });
   }
   if (d.weights !== undefined) checkWeights(d.weights, ['weights'], ctx, '0.5');
+  const tol = isObj(d.config) && isObj(d.config.bioimageio) ? d.config.bioimageio.reproducibility_tolerance : undefined;
+  if (Array.isArray(tol)) {
+    const outIds = outs.map((t) => t.id);
+    tol.forEach((t, i) => {
+      if (!isObj(t) || !Array.isArray(t.output_ids)) return;
+      t.output_ids.forEach((o, j) => {
+        if (typeof o === 'string' && !outIds.includes(o)) ctx.error(['config', 'bioimageio', 'reproducibility_tolerance', i, 'output_ids', j], `"${o}" is not an output tensor id (outputs: ${outIds.join(', ')})`);
+      });
+    });
+  }
 }
 
 function tensors05(list: unknown, io: 'in' | 'out'): T05[] {
