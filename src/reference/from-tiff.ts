@@ -24,7 +24,7 @@ import type { ProgressCallback } from '../progress.js';
 import { tiffCodecs } from '../codecs/tiff-map.js';
 import { readHeader, readIfd, walkIfdChain, type Ifd, type ReadAhead, type TiffHeader } from '../tiff/ifd.js';
 import { planReads } from '../io/coalesce.js';
-import { describeImage, imageDtype, isReduced, loadChunkTables, type TiffImageInfo } from '../tiff/image.js';
+import { describeImage as describeUncached, imageDtype, isReduced, loadChunkTables, type TiffImageInfo } from '../tiff/image.js';
 import { effectiveSizeC, parseOmeXml, planeIfd, type OmeImage } from '../tiff/ome-xml.js';
 import { multiscalesAttrs, ngffUnit, omeroAttrs, type NgffAxis, type ChannelInfo } from './ngff.js';
 import { emptyReferences, setJson, type References } from './types.js';
@@ -63,6 +63,12 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
   const src = source instanceof BlockCacheSource ? source : new BlockCacheSource(source);
   const name = src.name;
   const h = await readHeader(src);
+  const described = new Map<number, Promise<TiffImageInfo>>(); // each IFD is described once
+  const describeImage = (s: ByteSource, hh: TiffHeader, ifd: Ifd) => {
+    let d = described.get(ifd.offset);
+    if (!d) described.set(ifd.offset, (d = describeUncached(s, hh, ifd)));
+    return d;
+  };
   const warm: ReadAhead = (o, l) => src.warm(o, Math.min(l, h.fileSize - o));
   const chain = await walkIfdChain(src, h, h.firstIfd, warm);
   opts.onProgress?.(0, 1, 'directories');

@@ -88,6 +88,12 @@ describe('bad TIFF input', () => {
   it('strip byte range beyond the end of the file', async () => {
     await expectError(new BytesSource(tinyTiff((dv) => dv.setUint32(10 + 8 * 12 + 8, 5000, true)), 'strip.tif'), /strip 0 spans bytes .*beyond the end of the file/);
   });
+  it('unsupported sample type (1-bit) is named', async () => {
+    await expectError(new BytesSource(tinyTiff((dv) => dv.setUint16(10 + 2 * 12 + 8, 1, true)), 'bilevel.tif'), /unsupported sample type: 1-bit unsigned/);
+  });
+  it('unsupported compression is named', async () => {
+    await expectError(new BytesSource(tinyTiff((dv) => dv.setUint16(10 + 3 * 12 + 8, 4, true)), 'fax.tif'), /compression 4 is not supported/);
+  });
   it('SubIFD pointing back at the main IFD (loop)', async () => {
     // add a SubIFDs entry by replacing the RowsPerStrip entry (tag 278 → 330, LONG, 1, 8)
     const bytes = tinyTiff((dv) => { const p = 10 + 7 * 12; dv.setUint16(p, 330, true); dv.setUint16(p + 2, 4, true); dv.setUint32(p + 8, 8, true); });
