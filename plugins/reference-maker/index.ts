@@ -55,7 +55,7 @@ async function make_references(req: MakeRequest, onProgress?: ProgressCallback):
 async function get_store(req: MakeRequest & { refs?: References }) {
   const refs = req.refs ?? (await make_references(req));
   // Chunks of a local file are read from the file itself, whatever the template says.
-  const local = !req.refs && !req.url && !req.template_url;
+  const local = !req.url && !req.template_url && !!(req.file || req.bytes);
   const store = new ReferenceStore(refs, local ? { openSource: () => sourceOf(req).source } : {});
   return store.zarrJs();
 }
@@ -130,9 +130,9 @@ async function open_in_viewer(refs?: References, name?: string) {
   const r = refs ?? last?.refs;
   if (!r) throw new Error('make references first');
   // A local file without a public template URL is not reachable from the viewer's window: hand
-  // it the file itself (it indexes it the same way) instead of references it cannot read.
-  const local = !refs && last?.req.file && !last.req.template_url;
-  const source = local ? last!.req.file : r;
+  // it a live store that reads the chunks from the file here, over RPC.
+  const local = !refs && last && !last.req.url && !last.req.template_url;
+  const source = local ? await get_store({ ...last!.req, refs: r }) : r;
   const viewer = await api.createWindow({ src: await viewerSrc(), name: 'Reference Viewer' });
   return viewer.add_image({ source, name: name ?? last?.name ?? 'image' });
 }

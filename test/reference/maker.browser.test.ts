@@ -123,4 +123,19 @@ describe('Reference Maker plugin in the ImJoy host', () => {
     expect(r.added).toMatchObject({ shape: [2, 700, 900], levels: 3 });
     expect(r.chunkBytes).toBe(89787); // the stored member's size (Python zipfile's compress_size)
   });
+
+  it('the window with a local file: make, then open in the viewer through a live store', async () => {
+    // The frame of window.rm: the maker window whose form was never filled (the other one was run with a URL).
+    let frame: import('playwright-core').Frame | undefined;
+    for (const f of host.page.frames()) {
+      const v = await f.evaluate(() => (document.getElementById('rm-url') as HTMLInputElement | null)?.value ?? null).catch(() => null);
+      if (v === '') frame = f;
+    }
+    expect(frame).toBeDefined();
+    await frame!.setInputFiles('#rm-file', `${sharedData}/zip/omezarr-v04-zlib-nested-zip64.zip`);
+    await frame!.evaluate(() => document.getElementById('rm-make')!.click());
+    await expect.poll(() => frame!.textContent('#rm-summary'), { timeout: 30_000 }).toMatch(/level 0: 3×500×600 <u2, chunks 1×128×128, zlib, 60 chunk refs/);
+    const added = await withTimeout(host.page.evaluate(() => (window as any).rm.open_in_viewer()), 60_000, 'open_in_viewer');
+    expect(added).toMatchObject({ shape: [3, 500, 600], levels: 3 });
+  });
 });
