@@ -66,6 +66,8 @@ export function listFileRefs(data: unknown): FileRef[] {
         add(['weights', fmt, 'architecture'], w.architecture.split(':')[0], 'architecture', w.architecture_sha256);
       }
       if (isObj(w.dependencies)) add(['weights', fmt, 'dependencies'], w.dependencies, 'dependencies');
+      // 0.4: "conda:environment.yaml" / "pip:requirements.txt" name a file next to the RDF.
+      else if (str(w.dependencies) && /^(conda|pip):./.test(w.dependencies)) add(['weights', fmt, 'dependencies'], w.dependencies.replace(/^(conda|pip):/, ''), 'dependencies');
       if (isObj(w.external_data)) add(['weights', fmt, 'external_data'], w.external_data, 'weights');
     }
   }
@@ -127,6 +129,10 @@ export async function checkFiles(data: unknown, baseUrl: string, access: FileAcc
           err(r.path, `test tensor ${JSON.stringify(r.ref)}: ${(e as Error).message}`);
         }
       }
+      if (r.kind === 'documentation') {
+        const problem = await documentationProblem(src, size, data, opts.signal);
+        if (problem) (problem.error ? err : warn)(r.path, problem.message);
+      }
       if (r.sha256 && opts.hashes !== false) {
         if (access.maxHashBytes !== undefined && size > access.maxHashBytes) {
           warn(r.path, `sha256 not checked: ${(size / 1048576).toFixed(0)} MB is above this reader's ${(access.maxHashBytes / 1048576).toFixed(0)} MB hashing limit`);
@@ -149,6 +155,24 @@ export async function checkFiles(data: unknown, baseUrl: string, access: FileAcc
   await Promise.all(workers);
   issues.push(...checkTestShapes(shapes, testShapes));
   return issues;
+}
+
+const MAX_DOC = 1024 * 1024;
+
+/** Documentation must be UTF-8 Markdown; 0.3 resources / 0.5 models should have a "Validation" section (spec warns). */
+async function documentationProblem(src: ByteSource, size: number, data: unknown, signal?: AbortSignal): Promise<{ error: boolean; message: string } | undefined> {
+  if (size > MAX_DOC) return { error: false, message: `documentation is ${(size / 1048576).toFixed(1)} MB; not checked beyond existence` };
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await src.read(0, size, signal));
+  } catch {
+    return { error: true, message: 'documentation is not UTF-8 text' };
+  }
+  // generic 0.3 (and model 0.5, built on it) warns about a missing validation section.
+  const fv = isObj(data) && typeof data.format_version === 'string' ? data.format_version : '';
+  const v03 = data !== null && isObj(data) && (data.type === 'model' ? fv.startsWith('0.5.') : fv.startsWith('0.3.'));
+  if (v03 && !/^#{1,6}\s*validation\b/im.test(text)) return { error: false, message: 'documentation has no "# Validation" section describing how the model was validated' };
+  return undefined;
 }
 
 function isNotFound(e: unknown): boolean {

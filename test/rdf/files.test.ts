@@ -49,6 +49,7 @@ describe('referenced files', () => {
       'sample:test_output.png',
       'weights:http://files.ilastik.org/bioimageio_test/unet2d_nuclei_broad_weights.torch',
       'architecture:unet2d.py',
+      'dependencies:environment.yaml',
       'weights:weights.onnx',
       'weights:weights.pt',
     ]);
@@ -98,6 +99,20 @@ describe('referenced files', () => {
     const l2 = await loadRdf(path.join(DATA, 'models/unet2d_diff_output_shape/x.yaml'), { readFile: async () => new TextEncoder().encode(swapped) });
     const issues = await checkFiles(l2.parsed.data, l2.baseUrl, offlineAccess(), { hashes: false });
     expect(issues.find((i) => i.path === 'outputs.0.test_tensor')?.message).toMatch(/size 256 but "input\.y" \(256\) gives 128/);
+  });
+});
+
+describe('documentation checks', () => {
+  it('0.5 model documentation without a "Validation" section → warning; non-UTF-8 → error', async () => {
+    const l = await loadRdfNode(path.join(DATA, 'models/unet2d_diff_output_shape/bioimageio.yaml'));
+    const r = await validateLoaded(l, { access: offlineAccess(), hashes: false });
+    expect(r.warnings.find((w) => w.path === 'documentation')?.message).toMatch(/no "# Validation" section/);
+    const dir = path.join(tmp, 'doc');
+    execFileSync('mkdir', ['-p', dir]);
+    writeFileSync(path.join(dir, 'README.md'), Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x0a]));
+    writeFileSync(path.join(dir, 'rdf.yaml'), 'type: dataset\nformat_version: 0.3.0\nname: doc test\ndocumentation: README.md\n');
+    const r2 = await validateLoaded(await loadRdfNode(dir), { access: nodeFileAccess() });
+    expect(r2.errors.find((e) => e.path === 'documentation')?.message).toBe('documentation is not UTF-8 text');
   });
 });
 
