@@ -10,7 +10,10 @@ import { registerCodecs } from '../codecs/index.js';
 export interface OpenViewerOptions extends ResolveOptions, OpenImageOptions {
   /** Chunk cache budget in bytes (default 256 MiB); 0 disables the cache. */
   cacheBytes?: number;
-  /** Store requests in flight (default 8 for OME-Zarr; 64 for references, whose reads are coalesced and limited again per file). */
+  /**
+   * Store requests in flight (default 8 for OME-Zarr; 24 for references, whose chunk reads are
+   * coalesced per file, so more may wait together; queued ones are dropped when their tile leaves the view).
+   */
   concurrency?: number;
 }
 
@@ -26,7 +29,7 @@ export async function openViewerImage(source: unknown, opts: OpenViewerOptions =
   const resolved = await resolveSource(source, opts);
   const store = withFetching(resolved.store, {
     cacheBytes: opts.cacheBytes,
-    concurrency: opts.concurrency ?? (resolved.references ? 64 : 8),
+    concurrency: opts.concurrency ?? (resolved.references ? 24 : 8),
   });
   const image = await openImage(store, resolved.name, opts);
   return { image, source: resolved, store };

@@ -178,6 +178,35 @@ describe('Reference Viewer in the ImJoy host', () => {
     await expect.poll(async () => (await rv(host.page, 'get_view_state')).zoom, { timeout: 10_000 }).toBeLessThan(v3.zoom - 0.5);
   });
 
+  it('opens a local file chosen in the panel; the panel contrast slider changes the picture', async () => {
+    await clear();
+    const frame = host.page.frames().find((f) => f !== host.page.mainFrame() && f.url().includes('base_frame'))!;
+    await frame.locator('#rv-file').setInputFiles(`${sharedData}/zip/omezarr-v04-zlib-nested-zip64.zip`);
+    await expect.poll(async () => (await rv(host.page, 'get_stats')).cache.map((c: { name: string }) => c.name), { timeout: 30_000 }).toEqual(['omezarr-v04-zlib-nested-zip64.zip']);
+    const names = await frame.locator('.rv-channel .name').allTextContents();
+    expect(names.length).toBe(3);
+    await rv(host.page, 'set_view_state', alignedView(0, canvas, 0, 0));
+    const before = decodePng(await rv(host.page, 'screenshot'));
+    const mean = (p: ReturnType<typeof decodePng>) => {
+      let s = 0;
+      for (let i = 0; i < p.data.length; i += 4) s += p.data[i] + p.data[i + 1] + p.data[i + 2];
+      return s / (p.data.length / 4);
+    };
+    // drag every channel's "max" slider to its top: the picture gets darker
+    const maxes = frame.locator('.rv-channel input[title="contrast maximum"]');
+    for (let i = 0; i < (await maxes.count()); i++) {
+      await maxes.nth(i).evaluate((el: HTMLInputElement) => {
+        el.value = el.max;
+        el.dispatchEvent(new Event('input'));
+      });
+    }
+    const after = decodePng(await rv(host.page, 'screenshot'));
+    expect(mean(before)).toBeGreaterThan(5);
+    expect(mean(after)).toBeLessThan(mean(before) * 0.8);
+    const limits = await frame.locator('.rv-channel .limits').allTextContents();
+    expect(limits.every((t) => /–65535$/.test(t))).toBe(true);
+  });
+
   it('z and t sliders select the plane (OME-Zarr t,c,z,y,x written by zarr-python)', async () => {
     await clear();
     const spec = (t: number, zz: number): RenderSpec => ({ index: { t, z: zz }, channels: [{ c: 0, color: RED, limits: [1000, 41000] }] });
