@@ -54,7 +54,10 @@ export async function shareFile(file: string, opts: ShareOptions): Promise<Share
   }
 }
 
-/** A link that opens the references in the local host's Reference Viewer plugin. */
+/**
+ * A link that opens the references in a host's Reference Viewer: the host's `start=` runs the
+ * plugin with the other URL parameters as ctx.config (here `source`).
+ */
 export function viewerLink(host: string, refsUrl: string): string {
-  return `${host.replace(/\/$/, '')}/?plugin=Reference%20Viewer&source=${encodeURIComponent(refsUrl)}`;
+  return `${host.replace(/\/$/, '')}/?start=Reference%20Viewer&source=${encodeURIComponent(refsUrl)}`;
 }

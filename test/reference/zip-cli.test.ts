@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCodecs } from '../../src/codecs/index.js';
 import { openReferences } from '../../src/reference/open.js';
 import { startLocalS3, type LocalS3 } from '../../src/server/s3-service.js';
+import { startStaticServer } from '../../src/server/static-server.js';
 import { python, repoRoot, sharedData } from '../helpers/paths.js';
 
 const run = promisify(execFile);
@@ -65,6 +66,22 @@ print(json.dumps([[p, list(g[p].shape), g[p].compressor.codec_id, math.prod(g[p]
     }
   });
 
+  it('ref <http URL> reads with Range requests and gives the same references as the local file with --url', async () => {
+    const seen: string[] = [];
+    const server = await startStaticServer({ port: 0, mounts: { '/data/': sharedData }, onRequest: (r) => seen.push(`${r.method} ${r.headers.range ?? 'no-range'}`) });
+    try {
+      const url = `${server.url}/data/zip/${path.basename(zip)}`;
+      const overHttp = await cli(['ref', url]);
+      expect(overHttp.code).toBe(0);
+      const local = await cli(['ref', zip, '--url', url]);
+      expect(JSON.parse(overHttp.stdout)).toEqual(JSON.parse(local.stdout));
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((s) => /^GET bytes=\d+-\d+$/.test(s))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('ref check reports a corrupt chunk reference and exits 1', async () => {
     const refs = JSON.parse((await cli(['ref', zip])).stdout);
     refs.refs['1/0/1/1'][1] += 3; // point 3 bytes into the zlib stream
@@ -106,7 +123,7 @@ describe('imjoy-share share', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.refsUrl).toMatch(new RegExp(`^${s3.endpoint}/${s3.bucket}/cli/sample\\.zip\\.refs\\.json\\?.*X-Amz-Expires=7200`));
-    expect(out.viewer).toBe(`http://127.0.0.1:8080/?plugin=Reference%20Viewer&source=${encodeURIComponent(out.refsUrl)}`);
+    expect(out.viewer).toBe(`http://127.0.0.1:8080/?start=Reference%20Viewer&source=${encodeURIComponent(out.refsUrl)}`);
     const store = await openReferences(out.refsUrl);
     const a = await zarr.get(await zarr.open(zarr.root(store).resolve('2'), { kind: 'array' }));
     const truth = (await run(python, ['-c', `
