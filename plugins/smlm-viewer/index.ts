@@ -237,6 +237,10 @@ function syncPanel() {
   $<HTMLSelectElement>('sv-unit').value = s.sizeUnit;
   $<HTMLSelectElement>('sv-colorby').value = s.colorBy ?? '';
   $<HTMLSelectElement>('sv-cmap').value = s.colormap;
+  const big = (v: number) => (Math.abs(v) >= 1e30 ? '' : String(v));
+  $<HTMLInputElement>('sv-f0').value = s.frameRange ? big(s.frameRange[0]) : '';
+  $<HTMLInputElement>('sv-f1').value = s.frameRange ? big(s.frameRange[1]) : '';
+  $<HTMLInputElement>('sv-prec').value = s.precisionMax === null ? '' : String(s.precisionMax);
 }
 
 let started = false;

@@ -17,6 +17,7 @@ export const demoGenerators: DemoGenerator[] = [
   { name: 'rdf', generate: async (dir, log) => (await import('../rdf/demo-generate.js')).generateDemoRdfs(dir, log) },
   { name: 'viewer', generate: async (dir, log) => (await import('../viewer/demo-node.js')).generateViewerDemo(dir, log) },
   { name: 'reference-zip', generate: async (dir, log) => (await import('../reference/demo-zip.js')).generateReferenceZipDemo(dir, log) },
+  { name: 'smlm', generate: async (dir, log) => (await import('../smlm/demo.js')).generateSmlmDemo(dir, log) },
 ];
 
 export async function ensureDemoData(cacheDir: string, log: (msg: string) => void = () => {}, generators = demoGenerators) {
