@@ -92,6 +92,23 @@ with zipfile.ZipFile(sys.argv[2], 'w', compression=zipfile.ZIP_STORED) as z:
     expect(py.levels.every((l) => l.equal)).toBe(true);
   });
 
+  it('bioformats2raw layout (image group "0/" below a root group): found by its multiscales', async () => {
+    const zip = path.join(tmp, 'b2r.zip');
+    execFileSync('/usr/bin/python3', ['-c', `
+import zipfile, sys
+src = zipfile.ZipFile(sys.argv[1])
+with zipfile.ZipFile(sys.argv[2], 'w', compression=zipfile.ZIP_STORED) as z:
+    z.writestr('.zgroup', '{"zarr_format": 2}')
+    z.writestr('.zattrs', '{"bioformats2raw.layout": 3}')
+    z.writestr('OME/METADATA.ome.xml', '<OME/>')
+    for i in src.infolist(): z.writestr('0/' + i.filename, src.read(i))
+`, path.join(shared, 'zip', 'omezarr-v04-zlib-nested-zip64.zip'), zip]);
+    const refs = await zipReferences(new FileSource(zip), { url: zip });
+    expect(JSON.parse(refs.refs['.zattrs'] as string).multiscales[0].datasets.length).toBe(3);
+    const py = pythonRead(path.join(shared, 'zip', 'omezarr-v04-zlib-nested-zip64.zip'), refs);
+    expect(py.levels.map((l) => l.equal)).toEqual([true, true, true]);
+  });
+
   it('a ZIP with DEFLATE-compressed chunks: error names the member and says how to re-zip', async () => {
     const zip = path.join(shared, 'zip', 'omezarr-v04-deflated-members.zip');
     await expect(zipReferences(new FileSource(zip), { url: zip })).rejects.toThrow(
