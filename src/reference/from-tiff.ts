@@ -9,8 +9,9 @@
  * count 0) get no key (fill value 0). See ngff.ts for the axis layout (incl. interleaved RGB).
  *
  * Series: OME-TIFF → the first OME Image, planes mapped to IFDs through TiffData/DimensionOrder;
- * otherwise all full-resolution pages of the main IFD chain with the first page's geometry form a
- * `z` stack. Pyramid levels come from SubIFDs (Bio-Formats ≥6, libvips) or, for a single image,
+ * a Fiji/ImageJ hyperstack → t, c, z from its `images/channels/slices/frames` (CZT order), sizes
+ * from X/YResolution, `spacing`, `finterval`; otherwise all full-resolution pages of the main IFD
+ * chain with the first page's geometry form a `z` stack. Pyramid levels come from SubIFDs (Bio-Formats ≥6, libvips) or, for a single image,
  * from the reduced-resolution pages (NewSubfileType bit 0) of the chain (GDAL/COG).
  *
  * Strips: a last strip shorter than RowsPerStrip is split for uncompressed data into chunks of
@@ -22,10 +23,11 @@ import { BlockCacheSource } from '../io/block-cache.js';
 import { SourceError, type ByteSource } from '../io/byte-source.js';
 import type { ProgressCallback } from '../progress.js';
 import { tiffCodecs } from '../codecs/tiff-map.js';
-import { readHeader, readIfd, walkIfdChain, type Ifd, type ReadAhead, type TiffHeader } from '../tiff/ifd.js';
+import { readHeader, readIfd, Tag, tagNumber, walkIfdChain, type Ifd, type ReadAhead, type TiffHeader } from '../tiff/ifd.js';
 import { planReads } from '../io/coalesce.js';
 import { describeImage as describeUncached, imageDtype, isReduced, loadChunkTables, type TiffImageInfo } from '../tiff/image.js';
 import { effectiveSizeC, parseOmeXml, planeIfd, type OmeImage } from '../tiff/ome-xml.js';
+import { imagejPlane, parseImageJ } from '../tiff/imagej.js';
 import { multiscalesAttrs, ngffUnit, omeroAttrs, type NgffAxis, type ChannelInfo } from './ngff.js';
 import { emptyReferences, setJson, type References } from './types.js';
 
@@ -33,6 +35,12 @@ export interface TiffReferenceOptions {
   /** URL written to `templates.u` (the data file as readers will fetch it). */
   url: string;
   onProgress?: ProgressCallback;
+}
+
+/** Physical pixel sizes and units (from OME-XML or ImageJ metadata). */
+interface Physical {
+  x?: number; y?: number; z?: number; t?: number;
+  unitX?: string; unitY?: string; unitZ?: string; unitT?: string;
 }
 
 interface Series {
@@ -43,6 +51,7 @@ interface Series {
   /** IFD per (t, c, z) in t-major order, undefined where missing. */
   planes: (Ifd | undefined)[][];
   ome?: OmeImage;
+  physical: Physical;
 }
 
 const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
@@ -101,14 +110,43 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
         planes.push(row);
       }
     }
-    series = { name: ome.name, sizeT: ome.sizeT, sizeC: cp, sizeZ: ome.sizeZ, planes, ome };
+    series = {
+      name: ome.name, sizeT: ome.sizeT, sizeC: cp, sizeZ: ome.sizeZ, planes, ome,
+      physical: {
+        x: ome.physicalSizeX, y: ome.physicalSizeY, z: ome.physicalSizeZ, t: ome.timeIncrement,
+        unitX: ome.physicalSizeXUnit, unitY: ome.physicalSizeYUnit, unitZ: ome.physicalSizeZUnit, unitT: ome.timeIncrementUnit,
+      },
+    };
   } else {
     const full: Ifd[] = [];
     for (const ifd of chain) {
       const d = ifd === chain[0] ? first : await describeImage(src, h, ifd);
       if ((d.newSubfileType & 5) === 0 && d.width === first.width && d.height === first.height) full.push(ifd);
     }
-    series = { sizeT: 1, sizeC: 1, sizeZ: full.length, planes: [full] };
+    const ij = parseImageJ(first.description);
+    if (ij && ij.images > 1 && ij.images === full.length && ij.channels * ij.slices * ij.frames === ij.images) {
+      // Fiji hyperstack: planes in CZT order
+      const planes: (Ifd | undefined)[][] = [];
+      for (let t = 0; t < ij.frames; t++) {
+        for (let c = 0; c < ij.channels; c++) planes.push(Array.from({ length: ij.slices }, (_, z) => full[imagejPlane(ij, t, c, z)]));
+      }
+      // XResolution/YResolution are pixels per unit
+      const xres = await tagNumber(src, h, chain[0], Tag.XResolution);
+      const yres = await tagNumber(src, h, chain[0], Tag.YResolution);
+      const unit = ij.unit && ij.unit !== 'pixel' ? ij.unit : undefined;
+      series = {
+        sizeT: ij.frames, sizeC: ij.channels, sizeZ: ij.slices, planes,
+        physical: {
+          x: unit && xres ? 1 / xres : undefined, y: unit && yres ? 1 / yres : undefined, z: unit ? ij.spacing : undefined, t: ij.finterval,
+          unitX: unit, unitY: unit, unitZ: unit, unitT: ij.tunit,
+        },
+      };
+    } else {
+      if (ij && ij.images > full.length) {
+        throw new SourceError(name, `ImageJ metadata announces ${ij.images} images but the file has ${full.length} IFDs (contiguous ImageJ data > 4 GB is not supported)`);
+      }
+      series = { sizeT: 1, sizeC: 1, sizeZ: full.length, planes: [full], physical: {} };
+    }
   }
   const anyPlane = series.planes.flat().find((p): p is Ifd => !!p);
   if (!anyPlane) throw new SourceError(name, 'the OME-XML maps no plane to an IFD of this file');
@@ -265,24 +303,25 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
     });
 
     // scale: physical size × downsampling
-    const ome = series.ome;
+    const ph = series.physical;
     const fy = level0!.height / key.height;
     const fx = level0!.width / key.width;
     const scale: number[] = [];
-    if (hasT) scale.push(ome?.timeIncrement ?? 1);
+    if (hasT) scale.push(ph.t ?? 1);
     if (!contig) scale.push(1);
-    if (hasZ) scale.push(ome?.physicalSizeZ ?? 1);
-    scale.push((ome?.physicalSizeY ?? 1) * fy, (ome?.physicalSizeX ?? 1) * fx);
+    if (hasZ) scale.push(ph.z ?? 1);
+    scale.push((ph.y ?? 1) * fy, (ph.x ?? 1) * fx);
     if (contig) scale.push(1);
     scales.push(scale);
     if (level === 0) {
-      const space = (u?: string) => ngffUnit(u);
+      // a unit only where the size is known: without it the scale is in pixels
+      const unit = (size: number | undefined, u: string | undefined) => (size !== undefined ? ngffUnit(u) : undefined);
       axes = dims.map((d): NgffAxis => {
-        if (d === 't') return { name: 't', type: 'time', unit: ngffUnit(ome?.timeIncrementUnit) };
+        if (d === 't') return { name: 't', type: 'time', unit: unit(ph.t, ph.unitT) };
         if (d === 'c') return { name: 'c', type: 'channel' };
-        if (d === 'z') return { name: 'z', type: 'space', unit: space(ome?.physicalSizeZUnit) };
-        if (d === 'y') return { name: 'y', type: 'space', unit: space(ome?.physicalSizeYUnit) };
-        return { name: 'x', type: 'space', unit: space(ome?.physicalSizeXUnit) };
+        if (d === 'z') return { name: 'z', type: 'space', unit: unit(ph.z, ph.unitZ) };
+        if (d === 'y') return { name: 'y', type: 'space', unit: unit(ph.y, ph.unitY) };
+        return { name: 'x', type: 'space', unit: unit(ph.x, ph.unitX) };
       });
     }
   }

@@ -27,7 +27,7 @@ export interface NgffAxis {
 }
 
 const UNITS: Record<string, string> = {
-  'µm': 'micrometer', 'μm': 'micrometer', um: 'micrometer', micron: 'micrometer', micrometer: 'micrometer',
+  'µm': 'micrometer', 'μm': 'micrometer', um: 'micrometer', micron: 'micrometer', microns: 'micrometer', micrometer: 'micrometer',
   nm: 'nanometer', nanometer: 'nanometer', mm: 'millimeter', millimeter: 'millimeter', cm: 'centimeter',
   m: 'meter', meter: 'meter', 'Å': 'angstrom', angstrom: 'angstrom', pm: 'picometer', km: 'kilometer',
   in: 'inch', inch: 'inch', ft: 'foot',

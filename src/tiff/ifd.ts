@@ -25,6 +25,8 @@ export const Tag = {
   FillOrder: 266,
   ImageDescription: 270,
   StripOffsets: 273,
+  XResolution: 282,
+  YResolution: 283,
   SamplesPerPixel: 277,
   RowsPerStrip: 278,
   StripByteCounts: 279,

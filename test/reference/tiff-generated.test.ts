@@ -20,7 +20,7 @@ let dir = '';
 const names = [
   'be-classic-tiled-zlib.tif', 'be-pred-zlib.tif', 'strips-short-none.tif', 'strips-short-zlib.tif',
   'strips-stack-none.tif', 'planar-rgb-zlib-pred.tif', 'rgba-chunky-none.tif', 'bigtiff-ome-tzcyx-f4.ome.tif',
-  'ome-rgb-chunky.ome.tif', 'ome-rgb-planar.ome.tif', 'sparse-tiles.tif', 'cog-chain-zlib.tif', 'lzw-pred-u16.tif', 'zstd-pred-u16.tif', 'packbits-u8.tif', 'floatpred-f4.tif',
+  'ome-rgb-chunky.ome.tif', 'ome-rgb-planar.ome.tif', 'imagej-hyperstack.tif', 'sparse-tiles.tif', 'cog-chain-zlib.tif', 'lzw-pred-u16.tif', 'zstd-pred-u16.tif', 'packbits-u8.tif', 'floatpred-f4.tif',
   'jpeg-ycbcr-multipage.tif', 'jpeg-ycbcr-sub22.tif', 'jpeg-rgb.tif', 'jpeg-gray-strips.tif', 'webp-rgb.tif',
 ];
 /** JPEG is lossy and decoders may differ (IDCT rounding, chroma upsampling): bound the error. */
@@ -56,6 +56,16 @@ describe('references for generated TIFFs', () => {
         expect(refs.refs['0/0.0.1']).toBeUndefined();
         expect(refs.refs['0/0.0.5']).toBeUndefined();
         expect(refs.refs['0/0.0.0']).toBeDefined();
+      }
+      if (f === 'imagej-hyperstack.tif') {
+        // written with resolution 2 px/µm, spacing 2 µm, finterval 1.5 s, axes TZCYX (2, 5, 3, …)
+        const ms = JSON.parse(refs.refs['.zattrs'] as string).multiscales[0];
+        expect(ms.axes).toEqual([
+          { name: 't', type: 'time', unit: 'second' }, { name: 'c', type: 'channel' },
+          { name: 'z', type: 'space', unit: 'micrometer' }, { name: 'y', type: 'space', unit: 'micrometer' }, { name: 'x', type: 'space', unit: 'micrometer' },
+        ]);
+        expect(ms.datasets[0].coordinateTransformations[0].scale).toEqual([1.5, 1, 2, 0.5, 0.5]);
+        expect(JSON.parse(refs.refs['0/.zarray'] as string).shape).toEqual([2, 3, 5, 40, 50]);
       }
       const oracle = await runOracle(file, refs);
       for (const lvl of oracle.levels) {

@@ -54,6 +54,9 @@ for name, planar in (('ome-rgb-chunky.ome.tif', 'contig'), ('ome-rgb-planar.ome.
     with tifffile.TiffWriter(p(name)) as tw:
         tw.write(img, photometric='rgb', planarconfig=planar, tile=(32, 32), compression='zlib', subifds=1, metadata={'axes': 'SYX' if planar == 'separate' else 'YXS'})
         tw.write(img[..., ::2, ::2] if planar == 'separate' else img[::2, ::2], photometric='rgb', planarconfig=planar, tile=(32, 32), compression='zlib', subfiletype=1)
+# Fiji/ImageJ hyperstack (planes in CZT order), 0.5 µm pixels, z spacing 2 µm, 1.5 s frames
+hyper = np.stack([np.stack([np.stack([smooth(40, 50, 'u2') + 1000 * t + 100 * z + 10 * c for c in range(3)]) for z in range(5)]) for t in range(2)])
+tifffile.imwrite(p('imagej-hyperstack.tif'), hyper, imagej=True, resolution=(2.0, 2.0), metadata={'axes': 'TZCYX', 'spacing': 2.0, 'unit': 'um', 'finterval': 1.5})
 # sparse tiles: write, then zero TileOffsets/TileByteCounts of tiles 1 and 5
 sp = p('sparse-tiles.tif')
 tifffile.imwrite(sp, smooth(128, 192, 'u2'), tile=(32, 32), compression='zlib')
