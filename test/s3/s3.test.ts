@@ -7,6 +7,7 @@ import * as zarr from 'zarrita';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { registerCodecs } from '../../src/codecs/index.js';
+import { BytesSource } from '../../src/io/byte-source.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { zipReferences } from '../../src/reference/from-zip.js';
 import { openReferences } from '../../src/reference/open.js';
@@ -85,7 +86,8 @@ describe('pre-signed sharing through a local S3 server', () => {
   it('an expired pre-signed URL (403) → refreshUrl hook → fresh URL, once', async () => {
     await uploadObject(client, cfg.bucket, 'data/expiring.zip', fs.readFileSync(zipPath), fs.statSync(zipPath).size);
     const shortUrl = await presignGet(client, cfg.bucket, 'data/expiring.zip', 1);
-    const refs = await zipReferences(new HttpSource(shortUrl), { url: shortUrl });
+    // Indexed from the local bytes: under load an HTTP indexing could outlive the 1 s URL.
+    const refs = await zipReferences(new BytesSource(new Uint8Array(fs.readFileSync(zipPath)), zipPath), { url: shortUrl });
     await new Promise((r) => setTimeout(r, 2100));
     const raw = await fetch(shortUrl, { headers: { Range: 'bytes=0-0' } });
     expect(raw.status).toBe(403); // s3rver enforces expiry
@@ -114,6 +116,19 @@ describe('pre-signed sharing through a local S3 server', () => {
     // …and a different secret gives a different signature (the comparison can fail).
     const other = execFileSync(python, [path.join(__dirname, 'py', 'presign.py'), unsigned.href, s3.accessKeyId, 'not-the-secret', cfg.region, String(7 * 86400), '20261120T123456Z']).toString();
     expect(new URL(other.trim()).searchParams.get('X-Amz-Signature')).not.toBe(ours.searchParams.get('X-Amz-Signature'));
+  });
+
+  it('the local S3 bucket answers browsers: preflight allows Range, responses expose Content-Range', async () => {
+    await uploadObject(client, cfg.bucket, 'data/cors.bin', new Uint8Array(1000).fill(7), 1000);
+    const url = await presignGet(client, cfg.bucket, 'data/cors.bin', '1h');
+    const pre = await fetch(url, { method: 'OPTIONS', headers: { Origin: 'http://127.0.0.1:1', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'range' } });
+    expect(pre.status).toBe(200);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('range');
+    const get = await fetch(url, { headers: { Origin: 'http://127.0.0.1:1', Range: 'bytes=10-19' } });
+    expect(get.status).toBe(206);
+    expect(get.headers.get('content-range')).toBe('bytes 10-19/1000');
+    expect(get.headers.get('access-control-expose-headers')).toMatch(/Content-Range/);
   });
 
   it('expiry: at most 7 days', () => {
