@@ -120,7 +120,8 @@ api.export({
   },
   async run(ctx: { data?: AddImageConfig; config?: AddImageConfig }) {
     init();
-    const data = ctx?.data ?? ctx?.config;
+    // ImJoy passes window options as ctx.data and URL parameters (?start=…&source=…) as ctx.config
+    const data = [ctx?.data, ctx?.config].find((d) => d && (d.source || d.url || d.images));
     if (!data) return;
     for (const img of data.images ?? [data]) if (img.source ?? img.url) await add_image(img);
   },

@@ -53,3 +53,23 @@ describe('viewer slide', () => {
     expect(host.external()).toEqual([]);
   });
 });
+
+describe('host URL parameters', () => {
+  it('?start=Reference Viewer&source=<references> opens the image (run(ctx) with ctx.config)', async () => {
+    // plugins run in another origin, so the source must be an absolute URL
+    const h = await openHost();
+    try {
+      const refs = encodeURIComponent(`${h.app.url}/demo/viewer/demo.ome.tif.refs.json`);
+      await h.page.goto(`${h.app.url}/?start=Reference%20Viewer&source=${refs}`);
+      await h.page.waitForFunction(() => (window as any).started, null, { timeout: 60_000 });
+      await expect
+        .poll(() => h.page.evaluate(async () => (await (window as any).started.get_stats()).cache.map((c: { name: string }) => c.name)), { timeout: 60_000 })
+        .toEqual(['demo']);
+      const st = await h.page.evaluate(() => (window as any).started.wait_for_frame());
+      expect(st.errors).toEqual([]);
+      expect(st.tiles).toBeGreaterThan(0);
+    } finally {
+      await h.close();
+    }
+  });
+});
