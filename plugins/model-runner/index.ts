@@ -127,7 +127,14 @@ function renderTest(r: TestReport) {
             o.passed ? 'pass' : 'fail'
           }</td><td>${esc(o.detail)}</td></tr>`,
       )
-      .join('')}</table>`;
+      .join('')}</table>${r.shapeChecks
+    .map(
+      (c) =>
+        `<div class="${c.passed ? 'pass' : 'fail'}">shapes ${c.passed ? 'ok' : 'WRONG'}: [${c.inputs.join('] [')}] → ${c.outputs
+          .map((o) => `${esc(o.name)} [${o.shape}]${c.passed ? '' : ` expected [${o.expected}]`}`)
+          .join(', ')}</div>`,
+    )
+    .join('')}`;
   el.hidden = false;
 }
 

@@ -67,9 +67,18 @@ export interface OutputComparison {
   detail: string;
 }
 
+export interface ShapeCheck {
+  /** Input shapes fed (min + n·step on parameterized axes). */
+  inputs: number[][];
+  outputs: { name: string; shape: number[]; expected: number[] }[];
+  passed: boolean;
+}
+
 export interface TestReport {
   passed: boolean;
   outputs: OutputComparison[];
+  /** 0.5 models with parameterized inputs: output shapes for n = 0, 1, 2 (as core's parametrized test). */
+  shapeChecks: ShapeCheck[];
 }
 
 export interface ShapeInfo {
@@ -210,7 +219,44 @@ export class ModelRunner {
       const expected = conformRank(readNpy(await checkedFile(this.pkg, t.testTensor, t.testSha256, opts.signal), t.testTensor), t, `test output ${t.id}`);
       outputs.push(compareOutput(t.id, out[t.id], expected, toleranceFor(spec, t.id)));
     }
-    return { passed: outputs.every((o) => o.passed), outputs };
+    const shapeChecks = spec.major === '0.5' ? await this.parametrizedShapes(opts.signal) : [];
+    return { passed: outputs.every((o) => o.passed) && shapeChecks.every((c) => c.passed), outputs, shapeChecks };
+  }
+
+  /** Inputs of size min + n·step (n = 0, 1, 2) on parameterized axes; output shapes must follow the RDF. */
+  private async parametrizedShapes(signal?: AbortSignal): Promise<ShapeCheck[]> {
+    const spec = this.spec;
+    if (!spec.inputs.some((t) => t.axes.some((a) => a.size.kind === 'param'))) return [];
+    const checks: ShapeCheck[] = [];
+    for (const n of [0, 1, 2]) {
+      if (signal?.aborted) throw new CancelledError();
+      const shapes: number[][] = [];
+      for (const t of spec.inputs) {
+        shapes.push(
+          t.axes.map((a, k) => {
+            const g = this.session.inputs[spec.inputs.indexOf(t)]?.shape?.[k];
+            if (a.size.kind === 'fixed') return a.size.value;
+            if (a.size.kind === 'param') return a.size.min + n * a.size.step;
+            if (a.size.kind === 'ref') {
+              const size = a.size;
+              const ri = spec.inputs.findIndex((x) => x.id === size.tensor);
+              const rk = spec.inputs[ri]?.axes.findIndex((x) => x.id === size.axis) ?? -1;
+              if (ri >= 0 && ri < shapes.length && rk >= 0) return Math.floor(shapes[ri][rk] * size.factor + size.offset);
+            }
+            return typeof g === 'number' && g > 0 ? g : 1;
+          }),
+        );
+      }
+      // deterministic non-constant data, so normalization steps have something to normalize
+      const inputs = shapes.map((shape) => {
+        const len = sizeOf(shape);
+        return { data: Float32Array.from({ length: len }, (_, i) => ((i * 2654435761) % 1000) / 10), shape, dtype: 'float32' as const };
+      });
+      const out = await this.predict(inputs);
+      const outputs = spec.outputs.map((t) => ({ name: t.id, shape: out[t.id].shape, expected: expectedOutputShape(spec, t, shapes) }));
+      checks.push({ inputs: shapes, outputs, passed: outputs.every((o) => o.shape.join() === o.expected.map((e, k) => (e < 0 ? o.shape[k] : e)).join()) });
+    }
+    return checks;
   }
 
   release(): Promise<void> {
@@ -219,6 +265,24 @@ export class ModelRunner {
 }
 
 // ---- shapes -------------------------------------------------------------------------------------
+
+/** Output shape the RDF implies for the given input shapes (-1 where it cannot say: data-dependent). */
+export function expectedOutputShape(spec: ModelSpec, t: TensorSpec, inputShapes: number[][]): number[] {
+  return t.axes.map((a) => {
+    const s = a.size;
+    if (s.kind === 'fixed') return s.value;
+    if (s.kind === 'ref') {
+      const ri = spec.inputs.findIndex((x) => x.id === s.tensor);
+      const rk = spec.inputs[ri]?.axes.findIndex((x) => x.id === s.axis) ?? -1;
+      if (ri >= 0 && rk >= 0) return Math.floor(inputShapes[ri][rk] * s.factor + s.offset);
+    }
+    if (a.type === 'batch') {
+      const bi = spec.inputs[0]?.axes.findIndex((x) => x.type === 'batch') ?? -1;
+      return bi >= 0 ? inputShapes[0][bi] : 1;
+    }
+    return -1;
+  });
+}
 
 function sizeText(a: AxisSpec): string {
   const s = a.size;

@@ -70,10 +70,29 @@ describe('self-built demo model (ONNX written by src/model/onnx-writer)', () => 
   it('has dynamic spatial dims in the graph', () => {
     expect(runner.session.inputs[0].shape).toEqual([1, 1, 'height', 'width']);
   });
-  it('passes its own spec test (test output computed without onnxruntime)', async () => {
+  it('passes its own spec test (test output computed without onnxruntime), incl. output shapes for n = 0, 1, 2', async () => {
     const r = await runner.test();
     expect(r.passed).toBe(true);
     expect(r.outputs[0].mismatched).toBe(0);
+    expect(r.shapeChecks.map((c) => [c.inputs[0], c.outputs[0].shape, c.passed])).toEqual([
+      [[1, 1, 32, 32], [1, 1, 32, 32], true],
+      [[1, 1, 48, 48], [1, 1, 48, 48], true],
+      [[1, 1, 64, 64], [1, 1, 64, 64], true],
+    ]);
+  });
+  it('fails the test when the outputs do not have the shape the RDF promises', async () => {
+    const bad = path.join(dir, 'badshape');
+    fs.mkdirSync(bad);
+    for (const f of fs.readdirSync(dir)) if (fs.statSync(path.join(dir, f)).isFile()) fs.copyFileSync(path.join(dir, f), path.join(bad, f));
+    // the output axes claim half resolution (scale 2.0); the graph keeps the input size
+    const rdf = fs.readFileSync(path.join(bad, 'bioimageio.yaml'), 'utf8').replace(/(\n(\s+)halo: 4)/g, '$1\n$2scale: 2');
+    fs.writeFileSync(path.join(bad, 'bioimageio.yaml'), rdf);
+    const r = await ModelRunner.create(await openModelPackageNode(path.join(bad, 'bioimageio.yaml')), ort);
+    const rep = await r.test();
+    await r.release();
+    expect(rep.outputs[0].passed).toBe(true);
+    expect(rep.shapeChecks[0].outputs[0]).toEqual({ name: 'blobs', shape: [1, 1, 32, 32], expected: [1, 1, 16, 16] });
+    expect(rep.passed).toBe(false);
   });
   it('predicts what numpy computes independently', async () => {
     const input: NdArray = { data: demoImage(160, 208, 11), shape: [1, 1, 160, 208], dtype: 'float32' };

@@ -99,6 +99,23 @@ describe('Model Runner plugin in the ImJoy host (onnxruntime-web wasm in a web w
     expect(stats.errors).toEqual([]);
   });
 
+  it('opens with a model from createWindow({data: {source}}) as the RDF Inspector does, and runs its test', async () => {
+    const info = await withTimeout(
+      host.page.evaluate(async ([src, source]) => {
+        const w = await (window as any).imjoy.api.createWindow({ src, name: 'Model Runner', data: { source } });
+        (window as any).mr2 = w;
+        return w.get_info();
+      }, [SRC(), `${host.app.url}/m/bioimageio.yaml`] as const),
+      60_000,
+      'second window',
+    );
+    expect(info.name).toBe('imjoy-share demo blob detector');
+    const r = await host.page.evaluate(async () => (window as any).mr2.test());
+    expect(r.passed).toBe(true);
+    expect(r.shapeChecks).toHaveLength(3);
+    await host.page.evaluate(async () => (window as any).mr2.close());
+  });
+
   it('names the problem for a model without ONNX weights and for a too-small input', async () => {
     await expect(mr('load_model', { source: `${host.app.url}/data/bioimageio/models/unet2d_keras_tf/v0_4.bioimageio.yaml` })).rejects.toThrow(
       /no ONNX weights: this model is not runnable here \(weights available: keras_hdf5/,

@@ -28,6 +28,7 @@ export function registerModel(program: Command) {
             total,
             passed,
           })),
+          shape_checks: report.shapeChecks.map((c) => ({ inputs: c.inputs, outputs: c.outputs, passed: c.passed })),
         };
         process.stdout.write(JSON.stringify(out) + '\n');
       } else {
@@ -35,6 +36,10 @@ export function registerModel(program: Command) {
           console.log(
             `${o.passed ? 'PASS' : 'FAIL'} ${o.name}: max |Δ| ${o.max_abs_diff.toExponential(3)}, ${o.mismatched}/${o.total} mismatched (${o.detail})`,
           );
+        }
+        for (const c of report.shapeChecks) {
+          const outs = c.outputs.map((o) => `${o.name} [${o.shape}]${c.passed ? '' : ` (expected [${o.expected}])`}`).join(', ');
+          console.log(`${c.passed ? 'PASS' : 'FAIL'} shapes: input [${c.inputs.join('] [')}] → ${outs}`);
         }
         console.log(report.passed ? 'model test passed' : 'model test FAILED');
       }
