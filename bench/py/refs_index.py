@@ -27,15 +27,16 @@ if cmd == 'make':
             tw.write(data[:, ::k, ::k], subfiletype=1, **opts)
 elif cmd == 'local':
     path, n = sys.argv[2], int(sys.argv[3])
-    times = []
+    times, cpu = [], []
     for _ in range(n):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with tifffile.TiffFile(path) as tif:
             buf = io.StringIO()
             tif.series[0].aszarr().write_fsspec(buf, 'file:///', version=1)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     refs = sum(1 for v in json.loads(buf.getvalue())['refs'].values() if isinstance(v, list))
-    print(json.dumps({'times': times, 'refs': refs}))
+    print(json.dumps({'times': times, 'cpu': cpu, 'refs': refs}))
 elif cmd == 'http':
     import fsspec
     url = sys.argv[2]
