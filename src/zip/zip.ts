@@ -43,6 +43,8 @@ export interface ZipListing {
 export interface ListZipOptions {
   /** Coalescing of local-header reads (defaults: 256 KiB gaps merged, 8 reads in flight). */
   coalesce?: CoalesceOptions;
+  /** Largest central directory accepted (default 512 MiB, about 5 million members). */
+  maxDirectoryBytes?: number;
 }
 
 /** The private entry record unzipit keeps; read through a runtime-checked accessor. */
@@ -63,10 +65,19 @@ function rawEntry(source: ByteSource, e: UnzipitEntry): RawEntry {
   return raw;
 }
 
-function readerFor(source: ByteSource): Reader {
+/**
+ * unzipit reads the end records and then the whole central directory in one read; cap that read so
+ * a corrupt directory size cannot make us download (or allocate) most of a huge remote file.
+ */
+function readerFor(source: ByteSource, maxRead: number): Reader {
   return {
     getLength: () => source.size(),
-    read: async (offset, length) => (await source.read(offset, length)) as Uint8Array<ArrayBuffer>,
+    read: async (offset, length) => {
+      if (length > maxRead) {
+        throw new SourceError(source.name, `corrupt ZIP archive: its central directory claims ${length} bytes (more than the ${maxRead}-byte limit)`);
+      }
+      return (await source.read(offset, length)) as Uint8Array<ArrayBuffer>;
+    },
   };
 }
 
@@ -83,7 +94,7 @@ export async function listZip(source: ByteSource, opts: ListZipOptions = {}): Pr
   if (size < 22) throw new SourceError(source.name, `not a ZIP archive: only ${size} bytes, smaller than an end-of-central-directory record`);
   let raw: Awaited<ReturnType<typeof unzipRaw>>;
   try {
-    raw = await unzipRaw(readerFor(source));
+    raw = await unzipRaw(readerFor(source, opts.maxDirectoryBytes ?? 512 * 1024 * 1024));
   } catch (e) {
     if (e instanceof SourceError) throw e;
     const msg = (e as Error).message;
