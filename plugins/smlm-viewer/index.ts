@@ -6,8 +6,9 @@ import { assetUrl, pluginUrl } from '../_shared/assets.js';
 import { openSource } from '../../src/io/open.js';
 import { COLORMAPS, colormapLut } from '../../src/smlm/colormaps.js';
 import { loadLocalizations, tableFromColumns, type ColumnInput } from '../../src/smlm/load.js';
-import { scaleBar } from '../../src/smlm/points.js';
-import type { SmlmDataset, SmlmTable } from '../../src/smlm/types.js';
+import { boundsOf, scaleBar } from '../../src/smlm/points.js';
+import type { SmlmColumnArray, SmlmTable } from '../../src/smlm/types.js';
+import { DTYPE_ARRAYS } from '../../src/smlm/layout.js';
 import { SmlmRenderer, type LayerStyle, type ViewSettings } from './renderer.js';
 
 declare const api: any;
@@ -46,21 +47,35 @@ function getWorker(): Promise<Worker | undefined> {
   })());
 }
 
-async function parse(input: { url?: string; blob?: Blob; bytes?: Uint8Array; name?: string }): Promise<SmlmDataset> {
+interface Progressive {
+  onTable(table: SmlmTable, index: number): void;
+  onRows(index: number, row0: number, columns: SmlmColumnArray[], n: number): void;
+}
+
+/** Parses in the worker (or here when there is none); .smlm tables arrive progressively. */
+async function parse(input: { url?: string; blob?: Blob; bytes?: Uint8Array; name?: string }, handlers: Progressive): Promise<{ tables: SmlmTable[]; streamed: boolean }> {
   const w = await getWorker();
   const onProgress = (d: number, t: number) => progress(d, t, input.name ?? 'loading');
   if (!w) {
     const src = input.url ? openSource(input.url) : openSource((input.blob ?? input.bytes)!, { name: input.name });
-    return loadLocalizations(src, { onProgress });
+    return loadLocalizations(src, { onProgress, ...handlers });
   }
   const id = nextId++;
   return new Promise((resolve, reject) => {
     const onMessage = (e: MessageEvent) => {
-      if (e.data.id !== id) return;
-      if (e.data.progress) return onProgress(e.data.progress[0], e.data.progress[1]);
+      const m = e.data;
+      if (m.id !== id) return;
+      try {
+        if (m.progress) return onProgress(m.progress[0], m.progress[1]);
+        if (m.table) return handlers.onTable(m.table.table, m.table.index);
+        if (m.rows) return handlers.onRows(m.rows.index, m.rows.row0, m.rows.columns, m.rows.n);
+      } catch (err) {
+        w.removeEventListener('message', onMessage);
+        return reject(err);
+      }
       w.removeEventListener('message', onMessage);
-      if (e.data.error) reject(new Error(e.data.error));
-      else resolve(e.data.dataset);
+      if (m.error) reject(new Error(m.error));
+      else resolve(m.done);
     };
     w.addEventListener('message', onMessage);
     w.postMessage({ id, ...input });
@@ -86,19 +101,42 @@ async function load(opts: LoadOptions = {}) {
   init();
   showError();
   try {
-    let loaded: SmlmTable[];
+    const keep = opts.append ? tables : [];
+    const styles = opts.append ? view.layers.map((l) => l.style) : [];
     const cols = opts.columns ?? (opts.data && !(opts.data instanceof Blob) && !ArrayBuffer.isView(opts.data) && !(opts.data instanceof ArrayBuffer) ? (opts.data as { columns: Record<string, ColumnInput> }).columns : undefined);
-    if (cols) loaded = [tableFromColumns(opts.name ?? 'columns', cols)];
-    else if (opts.url) loaded = (await parse({ url: await resolveUrl(opts.url), name: opts.name ?? opts.url.replace(/[?#].*$/, '').replace(/^.*\//, '') })).tables;
-    else if (opts.data instanceof Blob) loaded = (await parse({ blob: opts.data, name: opts.name ?? (opts.data as File).name })).tables;
-    else if (opts.data) {
-      const d = opts.data as Uint8Array | ArrayBuffer;
-      const bytes = d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-      loaded = (await parse({ bytes, name: opts.name ?? 'data' })).tables;
-    } else throw new Error('load() needs {url}, {data} or {columns}');
-    tables = opts.append ? [...tables, ...loaded] : loaded;
-    const styles = view.layers.map((l) => l.style);
-    view.setTables(tables, opts.append ? styles : []);
+    if (cols) {
+      tables = [...keep, tableFromColumns(opts.name ?? 'columns', cols)];
+      view.setTables(tables, styles);
+    } else {
+      let input: { url?: string; blob?: Blob; bytes?: Uint8Array; name?: string };
+      if (opts.url) input = { url: await resolveUrl(opts.url), name: opts.name ?? opts.url.replace(/[?#].*$/, '').replace(/^.*\//, '') };
+      else if (opts.data instanceof Blob) input = { blob: opts.data, name: opts.name ?? (opts.data as File).name };
+      else if (opts.data) {
+        const d = opts.data as Uint8Array | ArrayBuffer;
+        input = { bytes: d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength), name: opts.name ?? 'data' };
+      } else throw new Error('load() needs {url}, {data} or {columns}');
+      // Progressive display: tables appear as soon as their metadata arrives and fill in block by block.
+      view.begin(styles, keep.length ? boundsOf(keep) : undefined);
+      keep.forEach((t) => view.addTable(t));
+      keep.forEach((t, i) => view.rowsArrived(i, 0, t.rows));
+      const assembled: SmlmTable[] = [];
+      const r = await parse(input, {
+        onTable(t) {
+          for (const c of t.columns) c.data = new DTYPE_ARRAYS[c.dtype](t.rows * c.shape.reduce((a, b) => a * b, 1));
+          assembled.push(t);
+          view.addTable(t);
+          refreshPanel();
+        },
+        onRows(i, row0, columns, n) {
+          const t = assembled[i];
+          t.columns.forEach((c, k) => c.data.set(columns[k], row0 * (columns[k].length / n)));
+          view.rowsArrived(keep.length + i, row0, n);
+        },
+      });
+      tables = [...keep, ...(r.streamed ? assembled : r.tables)];
+      if (r.streamed) view.finish();
+      else view.setTables(tables, styles);
+    }
     refreshPanel();
     return get_tables();
   } catch (e) {

@@ -7,7 +7,7 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { colormapLut, hexToRgb } from '../../src/smlm/colormaps.js';
-import { boundsOf, columnFloat32, findColumn, fitView, positionsOf, robustRange, type Bounds, type View2D } from '../../src/smlm/points.js';
+import { boundsFromStats, boundsOf, findColumn, fitView, float32Into, float32Target, positionsInto, robustRange, type Bounds, type View2D } from '../../src/smlm/points.js';
 import type { SmlmTable } from '../../src/smlm/types.js';
 
 export interface LayerStyle {
@@ -101,6 +101,14 @@ void main() {
   outColor = vec4(col, a * v_alpha * u_opacity);
 }`;
 
+/** A per-point float attribute fed from a column: shared = the column array itself (no copy). */
+interface Feed {
+  column?: string;
+  data: Float32Array;
+  shared: boolean;
+  attr: THREE.BufferAttribute;
+}
+
 interface Layer {
   table: SmlmTable;
   geometry: THREE.BufferGeometry;
@@ -109,6 +117,10 @@ interface Layer {
   style: LayerStyle;
   frameCol?: string;
   precCol?: string;
+  position: THREE.BufferAttribute;
+  feeds: { a_frame: Feed; a_prec: Feed; a_value: Feed };
+  /** Rows uploaded so far (progressive loading draws [0, loaded)). */
+  loaded: number;
 }
 
 const BIG = 3.0e38;
@@ -146,6 +158,7 @@ export class SmlmRenderer {
     this.controls = new OrbitControls(this.persp, this.renderer.domElement);
     this.controls.enabled = false;
     this.controls.addEventListener('change', () => this.requestRender());
+    this.controls.addEventListener('start', () => (this.userMoved = true));
     this.install2dControls();
     new ResizeObserver(() => this.resize()).observe(container);
     this.resize();
@@ -158,54 +171,125 @@ export class SmlmRenderer {
     return Math.max(1, this.container.clientHeight);
   }
 
+  /** Shows whole tables at once. */
   setTables(tables: SmlmTable[], styles: LayerStyle[] = []): void {
+    this.begin(styles, tables.length ? boundsOf(tables) : undefined);
+    tables.forEach((t) => this.addTable(t));
+    tables.forEach((t, i) => this.rowsArrived(i, 0, t.rows));
+    this.finish();
+  }
+
+  private styles: LayerStyle[] = [];
+  private centered = false;
+  private userMoved = false;
+
+  /**
+   * Progressive loading: begin(), then addTable() per table (column arrays allocated full size, filled
+   * later), rowsArrived() as blocks land (uploads only that range), finish() to refit and rescale.
+   */
+  begin(styles: LayerStyle[] = [], bounds?: Bounds): void {
     for (const l of this.layers) {
       this.group.remove(l.points);
       l.geometry.dispose();
       l.material.dispose();
     }
-    this.bounds = boundsOf(tables);
-    const b = this.bounds;
+    this.layers = [];
+    this.styles = styles;
+    this.centered = false;
+    this.userMoved = false;
+    if (bounds) this.setCenter(bounds);
+  }
+
+  private setCenter(b: Bounds): void {
+    this.bounds = b;
     this.center = [(b.min[0] + b.max[0]) / 2, (b.min[1] + b.max[1]) / 2, (b.min[2] + b.max[2]) / 2];
-    this.layers = tables.map((table, i) => {
-      const geometry = new THREE.BufferGeometry();
-      geometry.setAttribute('position', new THREE.BufferAttribute(positionsOf(table, this.center), 3));
-      const frameCol = findColumn(table, 'frame');
-      const precCol = findColumn(table, 'precision');
-      geometry.setAttribute('a_frame', new THREE.BufferAttribute(frameCol ? columnFloat32(table, frameCol) : new Float32Array(table.rows), 1));
-      geometry.setAttribute('a_prec', new THREE.BufferAttribute(precCol ? columnFloat32(table, precCol) : new Float32Array(table.rows), 1));
-      geometry.setAttribute('a_value', new THREE.BufferAttribute(new Float32Array(table.rows), 1));
-      const material = new THREE.RawShaderMaterial({
-        glslVersion: THREE.GLSL3,
-        vertexShader: VERT,
-        fragmentShader: FRAG,
-        transparent: true,
-        depthTest: false,
-        depthWrite: false,
-        uniforms: {
-          u_valueRange: { value: new THREE.Vector2(0, 1) },
-          u_frameRange: { value: new THREE.Vector2(-BIG, BIG) },
-          u_precMax: { value: BIG },
-          u_size: { value: 2 },
-          u_sizeNm: { value: 0 },
-          u_splat: { value: 0 },
-          u_hasPrec: { value: precCol ? 1 : 0 },
-          u_pxPerNm: { value: 1 },
-          u_persp: { value: 0 },
-          u_viewportH: { value: 1 },
-          u_dpr: { value: 1 },
-          u_cmap: { value: this.cmap },
-          u_useCmap: { value: 0 },
-          u_color: { value: new THREE.Color() },
-          u_opacity: { value: 0.85 },
-        },
-      });
-      const points = new THREE.Points(geometry, material);
-      points.frustumCulled = false; // skips a bounding-sphere pass over millions of points
-      this.group.add(points);
-      return { table, geometry, material, points, style: styles[i] ?? { visible: true, color: PALETTE[i % PALETTE.length], opacity: 0.85 }, frameCol, precCol };
-    });
+    this.centered = true;
     this.fit();
+  }
+
+  addTable(table: SmlmTable): void {
+    const i = this.layers.length;
+    if (!this.centered) {
+      const b = boundsFromStats(table);
+      if (b) this.setCenter(b);
+    }
+    const geometry = new THREE.BufferGeometry();
+    const position = new THREE.BufferAttribute(new Float32Array(table.rows * 3), 3);
+    geometry.setAttribute('position', position);
+    const frameCol = findColumn(table, 'frame');
+    const precCol = findColumn(table, 'precision');
+    const feed = (name: string, column?: string): Feed => {
+      const t = column ? float32Target(table, column) : { data: new Float32Array(table.rows), shared: false };
+      const attr = new THREE.BufferAttribute(t.data, 1);
+      geometry.setAttribute(name, attr);
+      return { column, data: t.data, shared: t.shared, attr };
+    };
+    const feeds = { a_frame: feed('a_frame', frameCol), a_prec: feed('a_prec', precCol), a_value: feed('a_value', this.valueColumn(table)) };
+    geometry.setDrawRange(0, 0);
+    const material = new THREE.RawShaderMaterial({
+      glslVersion: THREE.GLSL3,
+      vertexShader: VERT,
+      fragmentShader: FRAG,
+      transparent: true,
+      depthTest: false,
+      depthWrite: false,
+      uniforms: {
+        u_valueRange: { value: new THREE.Vector2(0, 1) },
+        u_frameRange: { value: new THREE.Vector2(-BIG, BIG) },
+        u_precMax: { value: BIG },
+        u_size: { value: 2 },
+        u_sizeNm: { value: 0 },
+        u_splat: { value: 0 },
+        u_hasPrec: { value: precCol ? 1 : 0 },
+        u_pxPerNm: { value: 1 },
+        u_persp: { value: 0 },
+        u_viewportH: { value: 1 },
+        u_dpr: { value: 1 },
+        u_cmap: { value: this.cmap },
+        u_useCmap: { value: 0 },
+        u_color: { value: new THREE.Color() },
+        u_opacity: { value: 0.85 },
+      },
+    });
+    const points = new THREE.Points(geometry, material);
+    points.frustumCulled = false; // skips a bounding-sphere pass over millions of points
+    this.group.add(points);
+    const style = this.styles[i] ?? { visible: true, color: PALETTE[i % PALETTE.length], opacity: 0.85 };
+    this.layers.push({ table, geometry, material, points, style, frameCol, precCol, position, feeds, loaded: 0 });
+    this.applySettings();
+  }
+
+  private valueColumn(t: SmlmTable): string | undefined {
+    const c = this.settings.colorBy;
+    return c && t.columns.some((x) => x.name === c && x.data.length === t.rows) ? c : undefined;
+  }
+
+  /** Rows [row0, row0+n) of table i are now in its column arrays: convert and upload just them. */
+  rowsArrived(i: number, row0: number, n: number): void {
+    const l = this.layers[i];
+    if (!this.centered) this.setCenter(boundsOf([l.table], { row0, n }));
+    positionsInto(l.position.array as Float32Array, l.table, this.center, row0, n);
+    l.position.addUpdateRange(row0 * 3, n * 3);
+    l.position.needsUpdate = true;
+    for (const f of Object.values(l.feeds)) {
+      if (f.column && !f.shared) float32Into(f.data, l.table, f.column, row0, n);
+      f.attr.addUpdateRange(row0, n);
+      f.attr.needsUpdate = true;
+    }
+    l.loaded = Math.max(l.loaded, row0 + n);
+    l.geometry.setDrawRange(0, l.loaded);
+    this.requestRender();
+  }
+
+  /** All rows are in: true bounds, refit (unless the user moved the view), colour range. */
+  finish(): void {
+    const tables = this.layers.map((l) => l.table);
+    if (tables.length) {
+      const b = boundsOf(tables);
+      this.bounds = b;
+      if (!this.userMoved) this.fit();
+    }
+    this.updateValues();
     this.applySettings();
   }
 
@@ -255,15 +339,17 @@ export class SmlmRenderer {
   }
 
   private updateValues(): void {
-    const col = this.settings.colorBy;
     let lo = Infinity;
     let hi = -Infinity;
     for (const l of this.layers) {
-      const has = col && l.table.columns.some((c) => c.name === col && c.data.length === l.table.rows);
-      const data = has ? columnFloat32(l.table, col!) : new Float32Array(l.table.rows);
-      l.geometry.setAttribute('a_value', new THREE.BufferAttribute(data, 1));
-      if (has) {
-        const [a, b] = robustRange(data);
+      const column = this.valueColumn(l.table);
+      const t = column ? float32Target(l.table, column) : { data: new Float32Array(l.table.rows), shared: false };
+      if (column && !t.shared) float32Into(t.data, l.table, column, 0, l.loaded);
+      const attr = new THREE.BufferAttribute(t.data, 1);
+      l.geometry.setAttribute('a_value', attr);
+      l.feeds.a_value = { column, data: t.data, shared: t.shared, attr };
+      if (column) {
+        const [a, b] = robustRange(t.data.subarray(0, l.loaded));
         lo = Math.min(lo, a);
         hi = Math.max(hi, b);
       }
@@ -297,6 +383,7 @@ export class SmlmRenderer {
     el.addEventListener('pointerdown', (e) => {
       if (this.settings.mode !== '2d') return;
       drag = { x: e.clientX, y: e.clientY, c: [...this.view2d.center] };
+      this.userMoved = true;
       el.setPointerCapture(e.pointerId);
     });
     el.addEventListener('pointermove', (e) => {
@@ -311,6 +398,7 @@ export class SmlmRenderer {
       (e) => {
         if (this.settings.mode !== '2d') return;
         e.preventDefault();
+        this.userMoved = true;
         const r = el.getBoundingClientRect();
         const f = Math.exp(e.deltaY * 0.0015);
         const v = this.view2d;

@@ -22,6 +22,10 @@ self.onmessage = async (e) => {
     const source: ByteSource = url ? new HttpSource(url, { retries: 2 }) : blob ? new BlobSource(blob, name) : new BytesSource(bytes!, name ?? 'data');
     let last = 0;
     const d = await loadLocalizations(source, {
+      // Progressive: table metadata first, then blocks of rows as they are inflated (transferred).
+      onTable: (table, index) => self.postMessage({ id, table: { table, index } }),
+      onRows: (index, row0, columns, n) =>
+        self.postMessage({ id, rows: { index, row0, n, columns } }, columns.map((c) => c.buffer as ArrayBuffer)),
       onProgress: (done, total) => {
         const now = Date.now();
         if (now - last > 100 || done === total) {
@@ -33,7 +37,7 @@ self.onmessage = async (e) => {
     const buffers = new Set<ArrayBuffer>();
     for (const t of d.tables) for (const c of t.columns) buffers.add(c.data.buffer as ArrayBuffer);
     const { thumbnail: _t, ...manifest } = d.manifest;
-    self.postMessage({ id, dataset: { manifest, tables: d.tables } }, [...buffers]);
+    self.postMessage({ id, done: { manifest, tables: d.tables, streamed: d.streamed } }, [...buffers]);
   } catch (err) {
     self.postMessage({ id, error: String((err as Error)?.message ?? err) });
   }

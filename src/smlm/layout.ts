@@ -98,13 +98,18 @@ export class Deinterleaver {
   private row = 0;
   private received = 0;
 
+  /**
+   * With `emit`, whole columns are not kept: every block of rows goes out as fresh per-column
+   * arrays (progressive loading, e.g. a worker posting batches as they are inflated).
+   */
   constructor(
     readonly layout: TableLayout,
     readonly rows: number,
     readonly where: string,
     stagingBytes = 1 << 22,
+    readonly emit?: (row0: number, columns: SmlmColumnArray[], n: number) => void,
   ) {
-    this.data = layout.columns.map((c) => new DTYPE_ARRAYS[c.dtype](rows * c.count));
+    this.data = emit ? [] : layout.columns.map((c) => new DTYPE_ARRAYS[c.dtype](rows * c.count));
     const perBlock = Math.max(1, Math.floor(stagingBytes / layout.stride));
     this.staging = new Uint8Array(Math.min(perBlock, Math.max(rows, 1)) * layout.stride);
   }
@@ -144,7 +149,11 @@ export class Deinterleaver {
   private flush(): void {
     const n = Math.floor(this.fill / this.layout.stride);
     if (n === 0) return;
-    deinterleave(this.staging, n, this.layout, this.data, this.row);
+    if (this.emit) {
+      const batch = this.layout.columns.map((c) => new DTYPE_ARRAYS[c.dtype](n * c.count));
+      deinterleave(this.staging, n, this.layout, batch, 0);
+      this.emit(this.row, batch, n);
+    } else deinterleave(this.staging, n, this.layout, this.data, this.row);
     this.row += n;
     this.fill = 0; // staging length is a whole number of rows, so nothing is left over
   }

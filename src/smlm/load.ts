@@ -2,7 +2,7 @@ import type { ByteSource } from '../io/byte-source.js';
 import { fromRpc, isRpcNdArray, type RpcNdArray } from '../ndarray/ndarray.js';
 import type { ProgressCallback } from '../progress.js';
 import { parseCsv } from './csv.js';
-import { readSmlm } from './read.js';
+import { readSmlm, type ReadSmlmOptions } from './read.js';
 import type { SmlmColumnArray, SmlmDataset, SmlmDType, SmlmTable } from './types.js';
 
 /** True when the bytes start like a ZIP archive (local header or empty-archive end record). */
@@ -12,10 +12,14 @@ export const looksLikeZip = (head: Uint8Array) => head[0] === 0x50 && head[1] ==
  * Opens a `.smlm` or a localization CSV from any byte source (a URL, a File, bytes), deciding by
  * the first bytes rather than the name. CSV text is read in chunks and parsed as a stream.
  */
-export async function loadLocalizations(source: ByteSource, opts: { onProgress?: ProgressCallback; signal?: AbortSignal } = {}): Promise<SmlmDataset> {
+export async function loadLocalizations(
+  source: ByteSource,
+  opts: Pick<ReadSmlmOptions, 'onProgress' | 'signal' | 'onTable' | 'onRows'> = {},
+): Promise<SmlmDataset & { streamed: boolean }> {
   const size = await source.size();
   const head = size >= 4 ? await source.read(0, 4, opts.signal) : new Uint8Array(0);
-  if (looksLikeZip(head)) return readSmlm(source, { ...opts, images: false });
+  // .smlm tables stream block by block when onRows is given; CSV comes back whole.
+  if (looksLikeZip(head)) return { ...(await readSmlm(source, { ...opts, images: false })), streamed: !!opts.onRows };
   const chunk = 1 << 22;
   async function* text() {
     const dec = new TextDecoder();
@@ -37,6 +41,7 @@ export async function loadLocalizations(source: ByteSource, opts: { onProgress?:
       ),
     ],
     images: [],
+    streamed: false,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { SmlmColumnArray, SmlmTable } from './types.js';
+import type { SmlmTable } from './types.js';
 
 /**
  * What the viewer needs from tables, computed without three.js: which column is x/y/z/frame/
@@ -22,15 +22,9 @@ export function findColumn(table: SmlmTable, role: Role): string | undefined {
 
 /** A scalar column as float32 (the GPU attribute type), adding the table's per-column offset. */
 export function columnFloat32(table: SmlmTable, name: string): Float32Array {
-  const c = table.columns.find((c) => c.name === name);
-  if (!c) throw new Error(`${table.name}: no column "${name}" (columns: ${table.columns.map((c) => c.name).join(', ')})`);
-  if (c.data.length !== table.rows) throw new Error(`${table.name}: column "${name}" has shape [${c.shape}], not one value per row`);
-  const off = table.offset[name] ?? 0;
-  if (c.data instanceof Float32Array && !off) return c.data;
-  const out = new Float32Array(table.rows);
-  const d = c.data as SmlmColumnArray;
-  for (let i = 0; i < out.length; i++) out[i] = d[i] + off;
-  return out;
+  const t = float32Target(table, name);
+  if (!t.shared) float32Into(t.data, table, name, 0, table.rows);
+  return t.data;
 }
 
 export interface Bounds {
@@ -38,7 +32,8 @@ export interface Bounds {
   max: [number, number, number];
 }
 
-export function boundsOf(tables: SmlmTable[]): Bounds {
+/** Bounds of x/y/z over all tables, or over rows [row0, row0+n) of each when given. */
+export function boundsOf(tables: SmlmTable[], range?: { row0: number; n: number }): Bounds {
   const min: [number, number, number] = [Infinity, Infinity, Infinity];
   const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
   for (const t of tables) {
@@ -50,7 +45,9 @@ export function boundsOf(tables: SmlmTable[]): Bounds {
       }
       const c = t.columns.find((c) => c.name === name)!;
       const off = t.offset[name] ?? 0;
-      for (let i = 0; i < t.rows; i++) {
+      const r0 = range?.row0 ?? 0;
+      const r1 = range ? Math.min(t.rows, r0 + range.n) : t.rows;
+      for (let i = r0; i < r1; i++) {
         const v = c.data[i] + off;
         if (v < min[k]) min[k] = v;
         if (v > max[k]) max[k] = v;
@@ -61,21 +58,55 @@ export function boundsOf(tables: SmlmTable[]): Bounds {
   return { min, max };
 }
 
+/** Bounds from the manifest's min/max stats (known before any row is read), if it has them. */
+export function boundsFromStats(t: SmlmTable): Bounds | undefined {
+  const [x, y, z] = (['x', 'y', 'z'] as const).map((r) => findColumn(t, r));
+  const ok = (k?: string) => k !== undefined && Number.isFinite(t.min[k]) && Number.isFinite(t.max[k]);
+  if (!ok(x) || !ok(y)) return undefined;
+  const off = (k?: string) => (k ? t.offset[k] ?? 0 : 0);
+  return {
+    min: [t.min[x!] + off(x), t.min[y!] + off(y), ok(z) ? t.min[z!] + off(z) : 0],
+    max: [t.max[x!] + off(x), t.max[y!] + off(y), ok(z) ? t.max[z!] + off(z) : 0],
+  };
+}
+
 /** Interleaved xyz float32 positions relative to `center` (one allocation, 3 × rows floats). */
 export function positionsOf(table: SmlmTable, center: [number, number, number]): Float32Array {
+  return positionsInto(new Float32Array(table.rows * 3), table, center, 0, table.rows);
+}
+
+/** Fills rows [row0, row0+n) of interleaved xyz positions (progressive loading fills batch by batch). */
+export function positionsInto(out: Float32Array, table: SmlmTable, center: [number, number, number], row0: number, n: number): Float32Array {
   const names = (['x', 'y', 'z'] as const).map((r) => findColumn(table, r));
   if (!names[0] || !names[1]) throw new Error(`${table.name}: no x/y columns (columns: ${table.columns.map((c) => c.name).join(', ')})`);
-  const out = new Float32Array(table.rows * 3);
   names.forEach((name, k) => {
     if (!name) {
-      for (let i = 0; i < table.rows; i++) out[i * 3 + k] = -center[k];
+      for (let i = row0; i < row0 + n; i++) out[i * 3 + k] = -center[k];
       return;
     }
     const d = table.columns.find((c) => c.name === name)!.data;
     const shift = (table.offset[name] ?? 0) - center[k];
-    for (let i = 0; i < table.rows; i++) out[i * 3 + k] = d[i] + shift;
+    for (let i = row0; i < row0 + n; i++) out[i * 3 + k] = d[i] + shift;
   });
   return out;
+}
+
+/**
+ * The float32 array a GPU attribute for `name` uses: the column itself when it already is float32
+ * without offset (no copy), else a new array that `float32Into` fills.
+ */
+export function float32Target(table: SmlmTable, name: string): { data: Float32Array; shared: boolean } {
+  const c = table.columns.find((c) => c.name === name);
+  if (!c) throw new Error(`${table.name}: no column "${name}" (columns: ${table.columns.map((c) => c.name).join(', ')})`);
+  if (c.data.length !== table.rows) throw new Error(`${table.name}: column "${name}" has shape [${c.shape}], not one value per row`);
+  if (c.data instanceof Float32Array && !table.offset[name]) return { data: c.data, shared: true };
+  return { data: new Float32Array(table.rows), shared: false };
+}
+
+export function float32Into(out: Float32Array, table: SmlmTable, name: string, row0: number, n: number): void {
+  const d = table.columns.find((c) => c.name === name)!.data;
+  const off = table.offset[name] ?? 0;
+  for (let i = row0; i < row0 + n; i++) out[i] = d[i] + off;
 }
 
 export interface View2D {

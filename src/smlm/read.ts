@@ -3,7 +3,8 @@ import type { ProgressCallback } from '../progress.js';
 import { listArchive, readEntry, streamEntry, type ZipEntry } from './archive.js';
 import { Deinterleaver, tableLayout } from './layout.js';
 import { decodeDataUrl, fileType, mimeOf, parseManifest, statsOf, unitsOf } from './manifest.js';
-import type { SmlmDataset, SmlmFileEntry, SmlmImage, SmlmManifest, SmlmTable } from './types.js';
+import type { SmlmColumnArray, SmlmDataset, SmlmFileEntry, SmlmImage, SmlmManifest, SmlmTable } from './types.js';
+import { DTYPE_ARRAYS } from './layout.js';
 
 export interface ReadSmlmOptions {
   onProgress?: ProgressCallback;
@@ -15,6 +16,15 @@ export interface ReadSmlmOptions {
   inflater?: 'native' | 'fflate';
   /** Compressed bytes per read while streaming a table (default 4 MiB). */
   chunkSize?: number;
+  /** Called once per table before its rows are read (with empty column arrays when `onRows` is set). */
+  onTable?: (table: SmlmTable, index: number) => void;
+  /**
+   * Progressive mode: rows arrive in blocks as they are inflated, as fresh per-column arrays, and
+   * the returned tables keep no data (the caller assembles or renders the blocks).
+   */
+  onRows?: (index: number, row0: number, columns: SmlmColumnArray[], rows: number) => void;
+  /** Bytes of records de-interleaved at a time, i.e. the block size of onRows (default 4 MiB). */
+  blockBytes?: number;
 }
 
 const fail = (source: ByteSource, msg: string): never => {
@@ -83,9 +93,30 @@ export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): 
   const total = plans.reduce((a, p) => a + p.entry.compressedSize, 0);
   let doneBefore = 0;
   const tables: SmlmTable[] = [];
-  for (const p of plans) {
+  for (const [ti, p] of plans.entries()) {
     const where = `${source.name}: table ${p.f.name}`;
-    const sink = new Deinterleaver(p.layout, p.rows, where);
+    const headers = p.layout.columns.map((c) => c.name);
+    const offset: Record<string, number> = {};
+    if (p.f.offset && typeof p.f.offset === 'object') {
+      for (const [k, v] of Object.entries(p.f.offset as object)) if (typeof v === 'number') offset[k] = v;
+    }
+    const table: SmlmTable = {
+      name: p.f.name,
+      channel: typeof p.f.channel === 'string' ? p.f.channel : 'default',
+      rows: p.rows,
+      columns: p.layout.columns.map((c) => ({ name: c.name, dtype: c.dtype, shape: c.shape, data: new DTYPE_ARRAYS[c.dtype](0) })),
+      offset,
+      min: statsOf(p.f.min, headers),
+      max: statsOf(p.f.max, headers),
+      avg: statsOf(p.f.avg, headers),
+      pixelSize: typeof p.f.pixel_size === 'number' ? p.f.pixel_size : undefined,
+      units: unitsOf(p.fmt.units, headers),
+      metadata: p.f.metadata && typeof p.f.metadata === 'object' ? (p.f.metadata as Record<string, unknown>) : {},
+      info: { ...p.f },
+    };
+    opts.onTable?.(table, ti);
+    const onRows = opts.onRows;
+    const sink = new Deinterleaver(p.layout, p.rows, where, opts.blockBytes, onRows && ((row0, cols, n) => onRows(ti, row0, cols, n)));
     await streamEntry(source, p.entry, (c) => sink.push(c), {
       signal: opts.signal,
       inflater: opts.inflater,
@@ -99,25 +130,8 @@ export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): 
       return fail(source, `table ${p.f.name}: ${(e as Error).message.replace(`${where}: `, '')}`);
     }
     doneBefore += p.entry.compressedSize;
-    const headers = p.layout.columns.map((c) => c.name);
-    const offset: Record<string, number> = {};
-    if (p.f.offset && typeof p.f.offset === 'object') {
-      for (const [k, v] of Object.entries(p.f.offset as object)) if (typeof v === 'number') offset[k] = v;
-    }
-    tables.push({
-      name: p.f.name,
-      channel: typeof p.f.channel === 'string' ? p.f.channel : 'default',
-      rows: p.rows,
-      columns: p.layout.columns.map((c, i) => ({ name: c.name, dtype: c.dtype, shape: c.shape, data: data[i] })),
-      offset,
-      min: statsOf(p.f.min, headers),
-      max: statsOf(p.f.max, headers),
-      avg: statsOf(p.f.avg, headers),
-      pixelSize: typeof p.f.pixel_size === 'number' ? p.f.pixel_size : undefined,
-      units: unitsOf(p.fmt.units, headers),
-      metadata: p.f.metadata && typeof p.f.metadata === 'object' ? (p.f.metadata as Record<string, unknown>) : {},
-      info: { ...p.f },
-    });
+    if (!onRows) table.columns.forEach((c, i) => (c.data = data[i]));
+    tables.push(table);
   }
 
   const images: SmlmImage[] = [];
