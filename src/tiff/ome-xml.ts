@@ -13,6 +13,8 @@ import { XMLParser } from 'fast-xml-parser';
 import { SourceError } from '../io/byte-source.js';
 
 export type DimensionOrder = 'XYZCT' | 'XYZTC' | 'XYCTZ' | 'XYCZT' | 'XYTCZ' | 'XYTZC';
+/** Upper bound on Z×C×T accepted from OME-XML (a plane table is allocated for them). */
+export const MAX_PLANES = 10_000_000;
 const ORDERS = new Set(['XYZCT', 'XYZTC', 'XYCTZ', 'XYCZT', 'XYTCZ', 'XYTZC']);
 
 export interface OmeChannel {
@@ -141,6 +143,10 @@ export function parseOmeXml(xml: string, name = 'OME-XML', fileUuid?: string): O
       planeIfds: [],
     };
     const nPlanes = img.sizeZ * effectiveSizeC(img) * img.sizeT;
+    // sizes come from text: bound them before allocating a plane table
+    if (nPlanes > MAX_PLANES) {
+      throw new SourceError(name, `OME-XML declares ${nPlanes} planes (SizeZ ${img.sizeZ} × SizeC ${img.sizeC} × SizeT ${img.sizeT}); more than ${MAX_PLANES} is not plausible`);
+    }
     const planeIfds = new Array<number>(nPlanes).fill(-1);
     const tds = asArray<any>(px.TiffData);
     if (tds.length === 0) {

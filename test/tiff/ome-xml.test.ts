@@ -64,6 +64,7 @@ describe('OME-XML', () => {
     expect(() => parseOmeXml(ome('DimensionOrder="XYQZT" SizeZ="1" SizeC="1" SizeT="1"'), 'f.ome.tif')).toThrow(/f\.ome\.tif: .*DimensionOrder "XYQZT"/);
     expect(() => parseOmeXml(ome('DimensionOrder="XYZCT" SizeZ="0" SizeC="1" SizeT="1"'), 'f.ome.tif')).toThrow(SourceError);
     expect(() => parseOmeXml('<html/>', 'f.ome.tif')).toThrow(/no <OME> root/);
+    expect(() => parseOmeXml(ome('DimensionOrder="XYZCT" SizeZ="100000" SizeC="1000" SizeT="1000"'), 'f.ome.tif')).toThrow(/declares 100000000000 planes/);
     expect(() => parseOmeXml(ome('DimensionOrder="XYZCT" SizeZ="1" SizeC="1" SizeT="1"', '<TiffData IFD="0" PlaneCount="9"/>'), 'f.ome.tif')).toThrow(/maps planes 0\.\.8 but the image has 1 planes/);
   });
 });
