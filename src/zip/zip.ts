@@ -73,7 +73,7 @@ function readerFor(source: ByteSource, maxRead: number): Reader {
   return {
     getLength: () => source.size(),
     read: async (offset, length) => {
-      if (length > maxRead) {
+      if (length > Math.max(maxRead, 22 + 65535)) { // the end-record search always fits
         throw new SourceError(source.name, `corrupt ZIP archive: its central directory claims ${length} bytes (more than the ${maxRead}-byte limit)`);
       }
       return (await source.read(offset, length)) as Uint8Array<ArrayBuffer>;
