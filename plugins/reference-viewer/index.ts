@@ -129,6 +129,8 @@ api.export({
   async set_view_state(v: { target?: [number, number]; zoom?: number }) {
     init();
     viewer.setViewState(v);
+    // a view chosen before the first image is kept (no fit), so its tiles are the first ones read
+    if (!viewer.images.length) viewer.viewChosen = true;
   },
   async get_view_state() {
     init();
@@ -136,6 +138,7 @@ api.export({
   },
   async remove_image(name: string | number) {
     viewer.remove(name);
+    if (!viewer.images.length) viewer.viewChosen = false;
     panel.rebuild();
   },
   async set_channel(image: string | number, channel: number | string, settings: { color?: unknown; contrast_limits?: [number, number]; visible?: boolean }) {

@@ -44,6 +44,8 @@ export class Viewer {
   private pending = 0;
   tilesLoaded = 0;
   private renders = 0;
+  /** Set when the caller chose a view before the first image arrived: then it is not refitted. */
+  viewChosen = false;
   errors: string[] = [];
 
   constructor(
@@ -106,7 +108,7 @@ export class Viewer {
     const entry: Entry = { id: `img-${++counter}`, image, store, kind: resolved.kind, samples: new Map(), loaded: false };
     this.instrument(entry);
     this.images.push(entry);
-    if (this.images.length === 1) this.fit(image);
+    if (this.images.length === 1 && !this.viewChosen) this.fit(image);
     this.render();
     return entry;
   }
