@@ -9,6 +9,33 @@ import { validateLoaded } from './full.js';
 import { loadRdf, RdfLoadError, type FetchFn, type LoadedRdf } from './load.js';
 import { parseRdf, RdfParseError, DEFAULT_PARSE_LIMITS } from './parse.js';
 import type { ValidationResult } from './types.js';
+import { BlobSource, BytesSource, SourceError, type ByteSource } from '../io/byte-source.js';
+import { openSource } from '../io/open.js';
+import { isZipLocation, loadRdfFromZip } from './zip.js';
+
+const noHash: FileAccess['sha256'] = () => {
+  throw new Error('no sha256 implementation given');
+};
+
+const isZipMagic = (b: Uint8Array) => b.length > 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+
+/** A package zip given as URL, File/Blob or bytes → its ByteSource; undefined for anything else. */
+async function zipSource(source: InspectSource, opts: InspectOptions): Promise<ByteSource | undefined> {
+  if (typeof source === 'string') {
+    if (source.includes('\n') || !isZipLocation(source.trim())) return undefined;
+    const url = opts.pageUrl ? new URL(source.trim(), opts.pageUrl).href : source.trim();
+    return openSource(url, opts.fetch ? { fetch: opts.fetch as typeof fetch } : {});
+  }
+  if (source instanceof Blob) {
+    const head = new Uint8Array(await source.slice(0, 4).arrayBuffer());
+    return isZipMagic(head) ? new BlobSource(source) : undefined;
+  }
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    const b = source instanceof ArrayBuffer ? new Uint8Array(source) : source;
+    return isZipMagic(b) ? new BytesSource(b, 'package.zip') : undefined;
+  }
+  return undefined;
+}
 
 export type InspectSource = string | Blob | Uint8Array | ArrayBuffer | { text: string; name?: string };
 
@@ -46,8 +73,15 @@ export async function inspectRdf(source: InspectSource, opts: InspectOptions = {
   let loaded: LoadedRdf;
   let name = 'rdf.yaml';
   let text = '';
+  let zipAccess: FileAccess | undefined;
   try {
-    if (typeof source === 'string' && looksLikeLocation(source)) {
+    const zip = await zipSource(source, opts);
+    if (zip) {
+      name = zip.name;
+      const z = await loadRdfFromZip(zip, opts.access?.sha256 ?? noHash, opts.access);
+      loaded = z.loaded;
+      zipAccess = z.access;
+    } else if (typeof source === 'string' && looksLikeLocation(source)) {
       const url = opts.pageUrl ? new URL(source.trim(), opts.pageUrl).href : source.trim();
       name = url;
       loaded = await loadRdf(url, { fetch: opts.fetch });
@@ -65,7 +99,7 @@ export async function inspectRdf(source: InspectSource, opts: InspectOptions = {
       loaded = { location: name, text, parsed: parseRdf(text, { name }), baseUrl: '' };
     }
   } catch (e) {
-    if (!(e instanceof RdfLoadError || e instanceof RdfParseError)) throw e;
+    if (!(e instanceof RdfLoadError || e instanceof RdfParseError || e instanceof SourceError)) throw e;
     const pos = e instanceof RdfParseError ? e.position : undefined;
     return {
       readable: false,
@@ -74,12 +108,14 @@ export async function inspectRdf(source: InspectSource, opts: InspectOptions = {
       result: { valid: false, errors: [{ path: '', message: e.message, severity: 'error', line: pos?.line, column: pos?.column }], warnings: [] },
     };
   }
-  const isUrl = /^https?:\/\//i.test(loaded.location);
-  const result = await validateLoaded(loaded, { access: isUrl ? opts.access : undefined, hashes: opts.hashes, onProgress: opts.onProgress });
+  const isUrl = !zipAccess && /^https?:\/\//i.test(loaded.location);
+  const access = zipAccess ?? (isUrl ? opts.access : undefined);
+  const result = await validateLoaded(loaded, { access, hashes: zipAccess && !opts.access ? false : opts.hashes, onProgress: opts.onProgress });
   return {
     readable: true,
     name: loaded.location,
-    location: isUrl ? loaded.location : undefined,
+    // For a zip opened by URL, the zip URL (the Model Runner takes packages too).
+    location: isUrl ? loaded.location : typeof source === 'string' && zipAccess ? (opts.pageUrl ? new URL(source.trim(), opts.pageUrl).href : source.trim()) : undefined,
     baseUrl: isUrl ? loaded.baseUrl : undefined,
     text: loaded.text,
     result,

@@ -8,13 +8,21 @@ import { RdfParseError } from '../../rdf/parse.js';
 import { formatCard, formatResult } from '../../rdf/show.js';
 import { readCollection, searchCollection } from '../../rdf/collection.js';
 import { progressBar } from '../progress.js';
+import { SourceError } from '../../io/byte-source.js';
+import { openNodeSource } from '../../io/open-node.js';
+import type { FileAccess } from '../../rdf/files.js';
+import { isZipLocation, loadRdfFromZip } from '../../rdf/zip.js';
 
-/** Loads or exits with code 2 (unreadable), printing the reason (and JSON when asked). */
-async function loadOr2(location: string, json: boolean): Promise<LoadedRdf | undefined> {
+/** Loads (a file, folder, URL or package zip) or exits with code 2 (unreadable), printing the reason. */
+async function loadOr2(location: string, json: boolean): Promise<{ loaded: LoadedRdf; access: FileAccess } | undefined> {
   try {
-    return await loadRdfNode(location);
+    if (isZipLocation(location)) {
+      const node = nodeFileAccess();
+      return await loadRdfFromZip(openNodeSource(location), node.sha256, node);
+    }
+    return { loaded: await loadRdfNode(location), access: nodeFileAccess() };
   } catch (e) {
-    if (!(e instanceof RdfLoadError || e instanceof RdfParseError)) throw e;
+    if (!(e instanceof RdfLoadError || e instanceof RdfParseError || e instanceof SourceError)) throw e;
     const pos = e instanceof RdfParseError ? e.position : undefined;
     if (json) {
       process.stdout.write(JSON.stringify({ valid: false, readable: false, error: e.message, ...(pos ? { line: pos.line, column: pos.column } : {}) }) + '\n');
@@ -35,11 +43,12 @@ export function registerRdf(program: Command) {
     .option('--no-files', 'skip checking referenced files (existence, sha256, test tensor shapes)')
     .option('--no-hashes', 'check that referenced files exist but do not hash them')
     .action(async (location: string, opts: { json?: boolean; files: boolean; hashes: boolean }) => {
-      const loaded = await loadOr2(location, !!opts.json);
-      if (!loaded) return;
+      const got = await loadOr2(location, !!opts.json);
+      if (!got) return;
+      const { loaded } = got;
       const bar = opts.json ? undefined : progressBar('checking files');
       const r = await validateLoaded(loaded, {
-        access: nodeFileAccess(),
+        access: got.access,
         files: opts.files,
         hashes: opts.hashes,
         onProgress: (d, t, l) => bar?.update(d, t, l),
@@ -56,8 +65,9 @@ export function registerRdf(program: Command) {
     .option('--json', 'print the normalised card as JSON')
     .option('--convert-preview', 'for a model 0.4: explain how its fields map to 0.5 (not the official converter)')
     .action(async (location: string, opts: { json?: boolean; convertPreview?: boolean }) => {
-      const loaded = await loadOr2(location, false);
-      if (!loaded) return;
+      const got = await loadOr2(location, false);
+      if (!got) return;
+      const { loaded } = got;
       const card = toCard(loaded.parsed.data, loaded.baseUrl);
       if (opts.json) process.stdout.write(JSON.stringify(card, null, 2) + '\n');
       else process.stdout.write(formatCard(card) + '\n');
@@ -76,8 +86,9 @@ export function registerRdf(program: Command) {
     .description('list or search a collection (collection.json, index.json or a collection RDF); query terms, type:model, tag:x')
     .option('--json', 'print matching entries as JSON')
     .action(async (location: string, query: string[], opts: { json?: boolean }) => {
-      const loaded = await loadOr2(location, !!opts.json);
-      if (!loaded) return;
+      const got = await loadOr2(location, !!opts.json);
+      if (!got) return;
+      const { loaded } = got;
       let entries;
       try {
         entries = searchCollection(readCollection(loaded.parsed.data, loaded.baseUrl), query.join(' '));
