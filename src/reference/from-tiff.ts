@@ -55,6 +55,7 @@ interface Series {
 }
 
 const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) => !!a && a.length === b.length && a.every((v, i) => v === b[i]);
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -209,8 +210,13 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
     for (const d of descs) {
       if (d && (d.width !== key.width || d.height !== key.height || d.chunkWidth !== key.chunkWidth || d.chunkHeight !== key.chunkHeight ||
         d.samplesPerPixel !== key.samplesPerPixel || d.bitsPerSample !== key.bitsPerSample || d.compression !== key.compression ||
-        d.predictor !== key.predictor || d.planar !== key.planar || d.tiled !== key.tiled)) {
+        d.predictor !== key.predictor || d.planar !== key.planar || d.tiled !== key.tiled ||
+        d.sampleFormat !== key.sampleFormat || d.photometric !== key.photometric)) {
         throw new SourceError(name, `level ${level}: IFD at ${d.ifdOffset} differs in geometry or encoding from IFD at ${key.ifdOffset}; mixed planes are not supported`);
+      }
+      // one codec config per array: every plane must share the JPEG tables written into it
+      if (d && key.jpegTables && !sameBytes(d.jpegTables, key.jpegTables)) {
+        throw new SourceError(name, `level ${level}: JPEGTables of IFD at ${d.ifdOffset} differ from those of IFD at ${key.ifdOffset}; not supported`);
       }
     }
     if (key.fillOrder !== 1) throw new SourceError(name, `FillOrder ${key.fillOrder} (bit-reversed data) is not supported`);

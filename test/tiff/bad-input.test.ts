@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BytesSource, SourceError } from '../../src/io/byte-source.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
-import { sharedData } from '../helpers/paths.js';
+import { python, repoRoot, sharedData } from '../helpers/paths.js';
+import { run } from './helpers.js';
 
 const good = path.join(sharedData, 'tiff/pyramid-2ch-u16-deflate-pred.ome.tif');
 let dir = '';
@@ -93,6 +94,14 @@ describe('bad TIFF input', () => {
   });
   it('unsupported compression is named', async () => {
     await expectError(new BytesSource(tinyTiff((dv) => dv.setUint16(10 + 3 * 12 + 8, 4, true)), 'fax.tif'), /compression 4 is not supported/);
+  });
+  it('JPEG pages whose JPEGTables differ (quality 90 and 40) are refused, not mis-decoded', async () => {
+    const file = path.join(dir, 'jpeg-mixed-tables.tif');
+    const script = `import numpy as np; from libtiff_write import write; a=(np.arange(64*64*3)%251).astype('u1').reshape(64,64,3); ` +
+      `write(${JSON.stringify(file)}, [a], compression=7, tile=(32,32), photometric=6, jpegquality=90); ` +
+      `write(${JSON.stringify(file)}, [a], compression=7, tile=(32,32), photometric=6, jpegquality=40, mode='a')`;
+    await run(python, ['-c', script], { cwd: path.join(repoRoot, 'test/tiff/py') });
+    await expectError(new FileSource(file), /JPEGTables of IFD at \d+ differ/);
   });
   it('SubIFD pointing back at the main IFD (loop)', async () => {
     // add a SubIFDs entry by replacing the RowsPerStrip entry (tag 278 → 330, LONG, 1, 8)
