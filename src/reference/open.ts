@@ -155,9 +155,16 @@ export class ReferenceStore {
     for (const [url, list] of batches) {
       // Reads of ≤ 8 MiB: decoding of the first chunks overlaps the transfer of the next ones.
       const coalesce = { maxGap: 64 * 1024, maxRead: 8 * 1024 * 1024, concurrency: 6, ...this.opts.coalesce };
-      readRanges(this.source(url), list, coalesce).then(
+      const src = this.source(url);
+      readRanges(src, list, coalesce).then(
         (parts) => parts.forEach((p, i) => list[i].resolve(p)),
-        (e) => list.forEach((p) => p.reject(e)),
+        (e) => {
+          // An HTTP failure (404, 403 after refresh, 5xx after retries) concerns the whole file. A
+          // bad range (a reference beyond the end) concerns one chunk: retry the batch one by one so
+          // it does not fail its neighbours.
+          if (list.length === 1 || (e as SourceError).status !== undefined) list.forEach((p) => p.reject(e));
+          else for (const p of list) src.read(p.offset, p.length).then(p.resolve, p.reject);
+        },
       );
     }
   }

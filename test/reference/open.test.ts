@@ -155,6 +155,16 @@ describe('store behaviour', () => {
     expect(Array.from(got[100]!)).toEqual(Array.from(data.subarray(900_000, 900_010)));
   });
 
+  it('a reference beyond the end of the file fails alone, not its coalesced neighbours', async () => {
+    const src = new Counting(new BytesSource(data, 'mem'));
+    const bad: References = { version: 1, templates: { u: 'mem://data' }, refs: { a: ['{{u}}', 0, 100], b: ['{{u}}', 100, 100], c: ['{{u}}', (1 << 20) - 50, 100] } };
+    const store = await openReferences(bad, { openSource: () => src });
+    const [a, b, c] = await Promise.allSettled(['/a', '/b', '/c'].map((k) => store.get(k)));
+    expect(a.status === 'fulfilled' && Array.from(a.value!)).toEqual(Array.from(data.subarray(0, 100)));
+    expect(b.status === 'fulfilled' && Array.from(b.value!)).toEqual(Array.from(data.subarray(100, 200)));
+    expect(c.status === 'rejected' && String(c.reason)).toMatch(/mem: byte range 1048526\.\.1048626 lies beyond the end of the data/);
+  });
+
   it('inline, base64 and missing keys; the zarr.js-style interface', async () => {
     const store = await openReferences(refs, { openSource: () => new BytesSource(data, 'mem') });
     expect(new TextDecoder().decode(await store.get('/.zgroup'))).toBe('{"zarr_format":2}');
