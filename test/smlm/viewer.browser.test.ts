@@ -79,6 +79,16 @@ describe('SMLM Viewer plugin', () => {
     const tables = await call<any[]>('load', { url });
     expect(tables).toEqual([{ name: 'eiffel_tower-df.bin', channel: 'default', rows: 31464, columns: ['frame', 'x', 'y'] }]);
     expect(host.requests.filter((u) => u === url).length).toBeGreaterThan(0);
+    // The parser ran in the plugin's worker (fetched next to the plugin, started from a Blob URL).
+    expect(host.requests).toContain(`${host.app.url}/dist/plugins/SMLM-Viewer/smlm.worker.js`);
+    expect(host.errors.filter((e) => /worker/i.test(e))).toEqual([]);
+  });
+
+  it('a pre-signed-style URL (query string with a signature) loads too, and names the table without the query', async () => {
+    const url = `${host.app.url}/data/smlm/eiffel_tower.smlm?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=${'ab'.repeat(32)}`;
+    const tables = await call<any[]>('load', { url });
+    expect(tables.map((t) => [t.name, t.rows])).toEqual([['eiffel_tower-df.bin', 31464]]);
+    expect(host.requests.filter((u) => u === url).length).toBeGreaterThan(0);
   });
 
   it('2D screenshot: bright pixels fall where the points project, and the points are lit', async () => {
