@@ -5,6 +5,7 @@ import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { repoRoot, sharedData } from '../helpers/paths.js';
+import { generateDemoModel } from '../../src/model/demo-generate.js';
 
 let host: Host;
 let dir: string;
@@ -66,6 +67,8 @@ beforeAll(async () => {
     { id: 'a', type: 'model', name: 'Nuclei UNet', tags: ['nuclei'], rdf_source: 'a/rdf.yaml' },
     { id: 'b', type: 'dataset', name: 'Covid IF', tags: ['covid'], rdf_source: 'b/rdf.yaml' },
   ] }));
+  fs.mkdirSync(path.join(dir, 'm'));
+  await generateDemoModel(path.join(dir, 'm'));
   host = await openHost({ mounts: { '/data/': sharedData, '/hostile/': dir } });
   await withTimeout(
     host.page.evaluate(async (src) => {
@@ -139,6 +142,13 @@ describe('RDF Inspector in the ImJoy host', () => {
     expect(Number(hl.n)).toBe(first.line);
     const yamlLine = fs.readFileSync(path.join(sharedData, 'bioimageio/models/unet2d_nuclei_broad/v0_4_9.bioimageio.yaml'), 'utf8').split('\n')[first.line - 1];
     expect(hl.text).toBe(yamlLine);
+  });
+
+  it('a model package .zip by URL: members read by Range, sha256 checked with WebCrypto', async () => {
+    const r = await call('inspect', { source: `${host.app.url}/hostile/m/model.zip` });
+    expect(r.errors).toEqual([]);
+    expect(r).toMatchObject({ valid: true, type: 'model', location: `${host.app.url}/hostile/m/model.zip` });
+    expect(r.card.name).toBe('imjoy-share demo blob detector');
   });
 
   it('validate({source: text}) without rendering', async () => {
