@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { HttpSource } from '../../src/io/http-source.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { makeReferences } from '../../src/reference/make.js';
@@ -137,5 +138,13 @@ describe('Reference Maker plugin in the ImJoy host', () => {
     await expect.poll(() => frame!.textContent('#rm-summary'), { timeout: 30_000 }).toMatch(/level 0: 3×500×600 <u2, chunks 1×128×128, zlib, 60 chunk refs/);
     const added = await withTimeout(host.page.evaluate(() => (window as any).rm.open_in_viewer()), 60_000, 'open_in_viewer');
     expect(added).toMatchObject({ shape: [3, 500, 600], levels: 3 });
+
+    // Download JSON: the file the user gets is Node's references for the file (template = its name).
+    const [download] = await Promise.all([host.page.waitForEvent('download', { timeout: 30_000 }), frame!.evaluate(() => document.getElementById('rm-download')!.click())]);
+    expect(download.suggestedFilename()).toBe('omezarr-v04-zlib-nested-zip64.refs.json');
+    const saved = JSON.parse(fs.readFileSync((await download.path())!, 'utf8'));
+    const local = new FileSource(`${sharedData}/zip/omezarr-v04-zlib-nested-zip64.zip`);
+    expect(saved).toEqual(await makeReferences(local, { url: 'omezarr-v04-zlib-nested-zip64.zip' }));
+    await local.close();
   });
 });
