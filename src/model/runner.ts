@@ -426,13 +426,20 @@ interface Tolerance {
   text: string;
 }
 
-/** 0.5: first matching reproducibility_tolerance entry (defaults 1e-3, 1e-3, 100 ppm); 0.4: no mismatches. */
+/**
+ * As bioimageio.core `_get_tolerance`: 0.5 → the first reproducibility_tolerance entry matching
+ * the output and 'onnx' (else legacy test_kwargs.onnx, else rtol 1e-3, atol 1e-3, 100 ppm);
+ * 0.4 → rtol 1e-3, atol 1e-5, no mismatches.
+ */
 export function toleranceFor(spec: ModelSpec, outputId: string): Tolerance {
-  if (spec.major === '0.4') return { rtol: 1e-3, atol: 1e-3, ppm: 0, text: 'atol 1e-3, rtol 1e-3, no mismatches (0.4)' };
+  if (spec.major === '0.4') return { rtol: 1e-3, atol: 1e-5, ppm: 0, text: 'atol 1e-5, rtol 1e-3, no mismatches (0.4)' };
+  let tol = { rtol: 1e-3, atol: 1e-3, ppm: 100 };
+  const legacy = spec.legacyTestKwargs.onnx;
+  if (legacy) tol = { rtol: legacy.relativeTolerance, atol: legacy.absoluteTolerance, ppm: 100 };
   const r: ToleranceRule | undefined = spec.tolerances.find(
     (t) => (t.outputIds.length === 0 || t.outputIds.includes(outputId)) && (t.weightsFormats.length === 0 || t.weightsFormats.includes('onnx')),
   );
-  const tol = { rtol: r?.relativeTolerance ?? 1e-3, atol: r?.absoluteTolerance ?? 1e-3, ppm: r?.mismatchedElementsPerMillion ?? 100 };
+  if (r) tol = { rtol: r.relativeTolerance, atol: r.absoluteTolerance, ppm: r.mismatchedElementsPerMillion };
   return { ...tol, text: `atol ${tol.atol}, rtol ${tol.rtol}, ≤ ${tol.ppm} mismatched per million` };
 }
 

@@ -69,6 +69,8 @@ export interface ModelSpec {
   weights: Record<string, WeightsEntry>;
   /** 0.5: config.bioimageio.reproducibility_tolerance (may be empty: defaults apply). */
   tolerances: ToleranceRule[];
+  /** 0.5: legacy config.bioimageio.test_kwargs per weights format. */
+  legacyTestKwargs: Record<string, { relativeTolerance: number; absoluteTolerance: number }>;
 }
 
 export class ModelSpecError extends Error {
@@ -106,8 +108,9 @@ export function describeModel(rdf: unknown, where = 'rdf'): ModelSpec {
           outputs: [],
           weights,
           tolerances: [],
+          legacyTestKwargs: {},
         }
-      : { name: String(rdf.name ?? ''), formatVersion: fv, major, inputs: [], outputs: [], weights, tolerances: tolerancesOf(rdf) };
+      : { name: String(rdf.name ?? ''), formatVersion: fv, major, inputs: [], outputs: [], weights, tolerances: tolerancesOf(rdf), legacyTestKwargs: legacyOf(rdf) };
   if (major === '0.4') {
     const ti = Array.isArray(rdf.test_inputs) ? rdf.test_inputs : [];
     const to = Array.isArray(rdf.test_outputs) ? rdf.test_outputs : [];
@@ -150,6 +153,17 @@ function tolerancesOf(rdf: Obj): ToleranceRule[] {
     outputIds: Array.isArray(r.output_ids) ? r.output_ids.map(String) : [],
     weightsFormats: Array.isArray(r.weights_formats) ? r.weights_formats.map(String) : [],
   }));
+}
+
+/** bioimageio.core _get_tolerance: legacy test_kwargs default to rtol 1e-3, atol 1e-4. */
+function legacyOf(rdf: Obj): ModelSpec['legacyTestKwargs'] {
+  const cfg = isObj(rdf.config) && isObj(rdf.config.bioimageio) ? rdf.config.bioimageio : undefined;
+  const tk = cfg && isObj(cfg.test_kwargs) ? cfg.test_kwargs : {};
+  const out: ModelSpec['legacyTestKwargs'] = {};
+  for (const [wf, v] of Object.entries(tk)) {
+    if (isObj(v)) out[wf] = { relativeTolerance: num(v.relative_tolerance, 1e-3), absoluteTolerance: num(v.absolute_tolerance, 1e-4) };
+  }
+  return out;
 }
 
 const num = (x: unknown, d: number) => (typeof x === 'number' && Number.isFinite(x) ? x : d);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseRdf } from '../../src/rdf/parse.js';
 import { describeModel, type ModelSpec } from '../../src/model/spec.js';
-import { expectedOutputShape } from '../../src/model/runner.js';
+import { compareOutput, expectedOutputShape, toleranceFor } from '../../src/model/runner.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODELS = path.resolve(repoRoot, '../shared/data/bioimageio/models');
@@ -69,5 +69,51 @@ describe('describeModel: 0.4 and 0.5 RDFs of the shared examples', () => {
     expect(() => describeModel({ type: 'dataset', format_version: '0.3.0' }, 'd.yaml')).toThrow(/d\.yaml: type is "dataset", not "model"/);
     expect(() => describeModel({ type: 'model', format_version: '0.3.2' }, 'm.yaml')).toThrow(/m\.yaml: unsupported model format_version "0\.3\.2"/);
     expect(() => load('unet2d_nuclei_broad/invalid_v0_4_0_duplicate_tensor_names.bioimageio.yaml')).toThrow(/tensor name "\w+" is used twice/);
+  });
+});
+
+describe('test tolerances and comparison (bioimageio.core _get_tolerance / _test_model_inference)', () => {
+  const base = (extra: Record<string, unknown>) =>
+    describeModel(
+      {
+        type: 'model', format_version: '0.5.4', name: 'x',
+        inputs: [{ id: 'i', axes: [{ type: 'space', id: 'x', size: 4 }] }],
+        outputs: [{ id: 'a', axes: [{ type: 'space', id: 'x', size: 4 }] }, { id: 'b', axes: [{ type: 'space', id: 'x', size: 4 }] }],
+        weights: { onnx: { source: 'w.onnx', opset_version: 13 } },
+        ...extra,
+      },
+      'x.yaml',
+    );
+  it('0.4: atol 1e-5, rtol 1e-3, no mismatch allowed', () => {
+    expect(toleranceFor(load('unet2d_nuclei_broad/v0_4_9.bioimageio.yaml'), 'probability')).toMatchObject({ atol: 1e-5, rtol: 1e-3, ppm: 0 });
+  });
+  it('0.5: defaults; legacy test_kwargs.onnx; first matching reproducibility_tolerance wins', () => {
+    expect(toleranceFor(base({}), 'a')).toMatchObject({ atol: 1e-3, rtol: 1e-3, ppm: 100 });
+    expect(toleranceFor(base({ config: { bioimageio: { test_kwargs: { onnx: { relative_tolerance: 0.01 } } } } }), 'a')).toMatchObject({ atol: 1e-4, rtol: 0.01, ppm: 100 });
+    const rules = {
+      config: {
+        bioimageio: {
+          reproducibility_tolerance: [
+            { output_ids: ['b'], absolute_tolerance: 0.5, mismatched_elements_per_million: 0 },
+            { weights_formats: ['torchscript'], absolute_tolerance: 0.25 },
+            { absolute_tolerance: 0.125, relative_tolerance: 0 },
+          ],
+        },
+      },
+    };
+    expect(toleranceFor(base(rules), 'b')).toMatchObject({ atol: 0.5, rtol: 1e-3, ppm: 0 });
+    expect(toleranceFor(base(rules), 'a')).toMatchObject({ atol: 0.125, rtol: 0, ppm: 100 });
+  });
+  it('counts |a − e| > atol + rtol·|e| and passes within the ppm budget', () => {
+    const e = { data: new Float32Array(10000).fill(100), shape: [10000], dtype: 'float32' as const };
+    const a = { data: e.data.slice(), shape: [10000], dtype: 'float32' as const };
+    a.data[0] = 100.2; // |Δ| 0.2 > 0.001 + 0.001·100 = 0.101 → mismatch
+    a.data[1] = 100.1; // |Δ| ≈ 0.1 ≤ 0.101 → fine
+    const one = compareOutput('o', a, e, { atol: 0.001, rtol: 0.001, ppm: 100, text: '' });
+    expect(one).toMatchObject({ mismatched: 1, total: 10000, passed: true }); // 100 ppm ≤ 100
+    expect(one.max_abs_diff).toBeCloseTo(0.2, 4);
+    a.data[2] = 0;
+    expect(compareOutput('o', a, e, { atol: 0.001, rtol: 0.001, ppm: 100, text: '' })).toMatchObject({ mismatched: 2, passed: false });
+    expect(compareOutput('o', { ...a, shape: [100, 100] }, e, { atol: 1, rtol: 0, ppm: 1e6, text: '' })).toMatchObject({ passed: false, detail: 'shape [100,100] differs from the expected [10000]' });
   });
 });
