@@ -71,9 +71,12 @@ export class BlockCacheSource implements ByteSource {
   async read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     const size = await this.size();
     checkRange(this.name, size, offset, length);
-    if (length > this.blockSize * 4) return this.inner.read(offset, length, signal);
     const first = Math.floor(offset / this.blockSize);
     const last = Math.floor((offset + Math.max(length, 1) - 1) / this.blockSize);
+    if (length > this.blockSize * 4) {
+      // large reads bypass the cache unless an earlier warm() already holds every block
+      for (let i = first; i <= last; i++) if (!this.blocks.has(i)) return this.inner.read(offset, length, signal);
+    }
     const parts = await Promise.all(this.span(first, last, size, signal));
     if (parts.length === 1) {
       const s = offset - first * this.blockSize;

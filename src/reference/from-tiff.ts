@@ -23,7 +23,7 @@ import { BlockCacheSource } from '../io/block-cache.js';
 import { SourceError, type ByteSource } from '../io/byte-source.js';
 import type { ProgressCallback } from '../progress.js';
 import { tiffCodecs } from '../codecs/tiff-map.js';
-import { readHeader, readIfd, Tag, tagNumber, walkIfdChain, type Ifd, type ReadAhead, type TiffHeader } from '../tiff/ifd.js';
+import { readHeader, readIfd, Tag, tagNumber, tagRange, walkIfdChain, type Ifd, type ReadAhead, type TiffHeader } from '../tiff/ifd.js';
 import { planReads } from '../io/coalesce.js';
 import { describeImage as describeUncached, imageDtype, isReduced, loadChunkTables, type TiffImageInfo } from '../tiff/image.js';
 import { effectiveSizeC, parseOmeXml, planeIfd, type OmeImage } from '../tiff/ome-xml.js';
@@ -76,8 +76,14 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
   const described = new Map<number, Promise<TiffImageInfo>>(); // each IFD is described once
   const describeImage = (s: ByteSource, hh: TiffHeader, ifd: Ifd) => {
     let d = described.get(ifd.offset);
-    if (!d) described.set(ifd.offset, (d = describeUncached(s, hh, ifd)));
+    if (!d) described.set(ifd.offset, (d = warmValues(ifd).then(() => describeUncached(s, hh, ifd))));
     return d;
+  };
+  // An IFD's out-of-line values (tile tables, OME-XML, SubIFD lists…) are fetched together up
+  // front, neighbours merged, so describing it and loading its tables costs one or two requests.
+  const warmValues = async (ifd: Ifd) => {
+    const ranges = [...ifd.entries.values()].filter((e) => !e.inline).map(tagRange).filter((r) => r.length <= 2 << 20);
+    await Promise.all(planReads(ranges, 64 * 1024, 4 << 20).map((g) => src.warm(g.offset, g.end - g.offset)));
   };
   const warm: ReadAhead = (o, l) => src.warm(o, Math.min(l, h.fileSize - o));
   const chain = await walkIfdChain(src, h, h.firstIfd, warm);

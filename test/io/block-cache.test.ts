@@ -31,6 +31,15 @@ describe('BlockCacheSource', () => {
     await s.warm(60_000, 10); // beyond the end: nothing to do
     expect(reads.length).toBe(1);
   });
+  it('a large read is served from the cache when warm() fetched all its blocks, else read directly', async () => {
+    const { src, reads } = counting();
+    const s = new BlockCacheSource(src, 1024);
+    expect(Array.from(await s.read(100, 20_000))).toEqual(slice(100, 20_000));
+    expect(reads).toEqual([[100, 20_000]]); // > 4 blocks, nothing cached: straight through
+    await s.warm(0, 30_000);
+    expect(Array.from(await s.read(5000, 20_000))).toEqual(slice(5000, 20_000));
+    expect(reads).toEqual([[100, 20_000], [0, 30_720]]);
+  });
   it('a failed run is forgotten so a later read retries', async () => {
     let fail = true;
     const inner = new BytesSource(DATA, 'mem');
