@@ -18,6 +18,16 @@
  * gcd(RowsPerStrip, ImageLength) rows (every reader can use them); compressed short last strips
  * stay one chunk whose decoded bytes are short — our codecs (src/codecs) zero-pad them, Python
  * zarr cannot read those files (as with tifffile, which refuses them).
+ *
+ * Requests (over HTTP): the IFD chain is walked with read-ahead over closely spaced IFDs, each
+ * IFD's out-of-line values are fetched together, SubIFDs of all planes are fetched in merged
+ * windows, tile tables of a level are read with coalesced reads — never one request per tile.
+ *
+ * Not supported (clear `SourceError`): compressions other than none/LZW/JPEG/Deflate/PackBits/
+ * Zstd/WebP, bit depths other than 8/16/32/64, FillOrder 2, subsampled YCbCr without JPEG,
+ * planes of one level that differ in geometry/encoding/JPEGTables, interleaved RGB with several
+ * channel planes (would need a 6th axis). Only the first OME Image is referenced; planes that
+ * OME-XML puts in other files get no keys (fill value). WebP decodes only in browsers.
  */
 import { BlockCacheSource } from '../io/block-cache.js';
 import { SourceError, type ByteSource } from '../io/byte-source.js';
