@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pyReadSmlm } from './pyreader.js';
+import { writeSmlm } from '../../src/smlm/index.js';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const EIFFEL = path.resolve(repoRoot, '../shared/data/smlm/eiffel_tower.smlm');
@@ -28,6 +29,23 @@ describe('imjoy-share smlm', () => {
     expect(t.head[0][0]).toBe(1);
     expect(t.head[0][1]).toBeCloseTo(3092.63, 2);
     expect(t.head[0][2]).toBeCloseTo(20595.38, 2);
+  });
+
+  it('info --head on several tables reads only their first rows, for each table', () => {
+    const f = path.join(tmp, 'two.smlm');
+    const a = Float32Array.from({ length: 100000 }, (_, i) => i * 0.5);
+    fs.writeFileSync(f, writeSmlm([
+      { name: 'a', channel: 'red', columns: [{ name: 'x', data: a }, { name: 'y', data: a.map((v) => v + 1) }] },
+      { name: 'b', channel: 'green', columns: [{ name: 'x', dtype: 'uint16', data: Uint16Array.of(7, 8, 9) }, { name: 'y', dtype: 'float64', data: Float64Array.of(0.1, 0.2, 0.3) }] },
+    ]));
+    const r = cli('smlm', 'info', f, '--json', '--head', '2');
+    expect(r.status).toBe(0);
+    const info = JSON.parse(r.stdout);
+    expect(info.tables.map((t: { channel: string; rows: number; head: number[][] }) => [t.channel, t.rows, t.head])).toEqual([
+      ['red', 100000, [[0, 1], [0.5, 1.5]]],
+      ['green', 3, [[7, 0.1], [8, 0.2]]],
+    ]);
+    expect(info.tables[1].columns).toEqual([{ name: 'x', dtype: 'uint16', min: 7, max: 9 }, { name: 'y', dtype: 'float64', min: 0.1, max: 0.3 }]);
   });
 
   it('convert .smlm → .csv → .smlm keeps every value; Python reads the result', () => {

@@ -83,8 +83,33 @@ export async function smlmInfo(file: string, head = 0): Promise<{ tables: InfoTa
       });
     return { tables };
   }
-  const d = await readSmlm(source, { images: false });
-  return { tables: d.tables.map((t) => describe(t, head, false)) };
+  // Only the first block of each table is inflated: the read stops once `head` rows arrived.
+  const { manifest } = await readSmlmManifest(source);
+  const count = manifest.files.filter((f) => (f.type ?? manifest.formats[f.format].type) === 'table').length;
+  const tables: InfoTable[] = [];
+  for (let k = 0; k < count; k++) {
+    let table: SmlmTable | undefined;
+    let rows: number[][] = [];
+    const stop = new AbortController();
+    let seen = -1;
+    await readSmlm(source, {
+      images: false,
+      signal: stop.signal,
+      blockBytes: 1 << 16,
+      tables: (f) => (f.type ?? manifest.formats[f.format].type) === 'table' && ++seen === k,
+      onTable: (t) => (table = t),
+      onRows: (_i, _row0, cols, n) => {
+        const t = { ...table!, rows: n, columns: table!.columns.map((c, j) => ({ ...c, data: cols[j] })) };
+        rows = rows.concat(headOf(t, head - rows.length));
+        if (rows.length >= head) stop.abort();
+      },
+    }).catch((e) => {
+      if (!stop.signal.aborted) throw e;
+    });
+    const info = describe({ ...table!, columns: table!.columns }, 0, false);
+    tables.push({ ...info, head: rows });
+  }
+  return { tables };
 }
 
 function describe(t: SmlmTable, head: number, compute: boolean): InfoTable {
