@@ -25,7 +25,7 @@ describe('every plugin of the manifest loads in the real imjoy-core host', () =>
       const r = await withTimeout(
         host.page.evaluate(
           async ({ src, type }) => {
-            const api = type === 'window' ? await window.imjoy.api.createWindow({ src, name: src }) : await window.imjoy.api.getPlugin({ src });
+            const api = type === 'window' ? await window.imjoy.api.createWindow({ src }) : await window.imjoy.api.getPlugin({ src });
             const loaded = Object.values(window.imjoy.pm.plugins).find((x: any) => x.config?.origin === src) as any;
             return { fns: Object.keys(api).filter((k) => typeof api[k] === 'function'), name: loaded?.name };
           },
