@@ -29,6 +29,8 @@ export class CancelledError extends Error {
   }
 }
 
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const d = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -169,6 +171,9 @@ export class ModelRunner {
     const outs: NdArray[] = [];
     const outMaps = spec.outputs.map((o) => outputAxisMap(o, input, spec));
     for (let bi = 0; bi < blocks.length; bi++) {
+      // let queued messages (a cancel request in a worker) run: awaiting resolved promises alone
+      // never yields to the task queue
+      await yieldToEventLoop();
       if (opts.signal?.aborted) throw new CancelledError();
       opts.onProgress?.(bi, blocks.length, 'blocks');
       const block = blocks[bi];

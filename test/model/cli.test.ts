@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe('imjoy-share model test', () => {
+describe('imjoy-share model test', { timeout: 240_000 }, () => {
   it('unet2d_nuclei_broad 0.5 passes with --json (exit 0)', async () => {
     const r = await cli('model', 'test', path.join(UNET, 'bioimageio.yaml'), '--json');
     expect(r.code).toBe(0);
@@ -73,7 +73,7 @@ describe('imjoy-share model test', () => {
   });
 });
 
-describe('imjoy-share model predict', () => {
+describe('imjoy-share model predict', { timeout: 240_000 }, () => {
   it('PNG in, TIFF out (tifffile reads it); same result as the npy path', async () => {
     const tif = path.join(dir, 'unet.tif');
     const r = await cli('model', 'predict', path.join(UNET, 'bioimageio.yaml'), path.join(UNET, 'test_input.png'), '-o', tif);
@@ -85,6 +85,20 @@ describe('imjoy-share model predict', () => {
 t = tifffile.imread(sys.argv[1]); n = np.load(sys.argv[2])
 print(t.dtype, t.shape, n.shape, float(np.abs(t - n[0, 0]).max()), float(t.min()) >= 0, float(t.max()) <= 1)`, tif, npyOut]).toString().trim();
     expect(res).toBe('float32 (512, 512) (1, 1, 512, 512) 0.0 True True');
+  });
+  it('TIFF in (big-endian BigTIFF, uint16): same result as the pixels tifffile reads, saved as .npy', async () => {
+    const tif = path.resolve(repoRoot, '../shared/data/tiff/bigendian-bigtiff-u16.ome.tif');
+    const viaNpy = path.join(dir, 'bigendian.npy');
+    execFileSync('/usr/bin/python3', ['-c', 'import sys, numpy, tifffile; numpy.save(sys.argv[2], tifffile.imread(sys.argv[1]))', tif, viaNpy]);
+    const a = path.join(dir, 'from-tif.npy');
+    const b = path.join(dir, 'from-npy.npy');
+    const r = await cli('model', 'predict', path.join(dir, 'model.zip'), tif, '-o', a, '--block', '256,256');
+    expect(r.code, r.stderr).toBe(0);
+    expect((await cli('model', 'predict', path.join(dir, 'model.zip'), viaNpy, '-o', b, '--block', '256,256')).code).toBe(0);
+    const x = readNpy(fs.readFileSync(a));
+    const y = readNpy(fs.readFileSync(b));
+    expect(x.shape).toEqual([1, 1, 700, 900]);
+    expect(Array.from(x.data as Float32Array)).toEqual(Array.from(y.data as Float32Array));
   });
   it('tiles with --block and matches the untiled result (npy in and out)', async () => {
     const a = path.join(dir, 'whole.npy');

@@ -66,7 +66,7 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-describe('self-built demo model (ONNX written by src/model/onnx-writer)', () => {
+describe('self-built demo model (ONNX written by src/model/onnx-writer)', { timeout: 240_000 }, () => {
   it('has dynamic spatial dims in the graph', () => {
     expect(runner.session.inputs[0].shape).toEqual([1, 1, 'height', 'width']);
   });
@@ -133,7 +133,7 @@ describe('self-built demo model (ONNX written by src/model/onnx-writer)', () => 
   });
 });
 
-describe('bad input gives clear errors', () => {
+describe('bad input gives clear errors', { timeout: 240_000 }, () => {
   it('image smaller than the minimum shape', async () => {
     const img: NdArray = { data: new Float32Array(16 * 64), shape: [1, 1, 16, 64], dtype: 'float32' };
     await expect(runner.predict([img])).rejects.toThrow(/input raw, axis y: size 16 is smaller than the minimum 32/);

@@ -39,7 +39,7 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('Model Runner plugin in the ImJoy host (onnxruntime-web wasm in a web worker)', () => {
+describe('Model Runner plugin in the ImJoy host (onnxruntime-web wasm in a web worker)', { timeout: 240_000 }, () => {
   for (const file of ['bioimageio.yaml', 'v0_4_9.bioimageio.yaml']) {
     it(`unet2d_nuclei_broad ${file} passes the spec test`, async () => {
       const info = await mr('load_model', { source: `${host.app.url}/data/bioimageio/models/unet2d_nuclei_broad/${file}` });
@@ -79,6 +79,18 @@ describe('Model Runner plugin in the ImJoy host (onnxruntime-web wasm in a web w
     let m = 0;
     for (let i = 0; i < ref.length; i++) m = Math.max(m, Math.abs(out.values[i] - ref[i]));
     expect(m).toBeLessThan(1e-5);
+  });
+
+  it('a running prediction can be cancelled', async () => {
+    await mr('load_model', { source: `${host.app.url}/m/bioimageio.yaml` });
+    const msg = await host.page.evaluate(async () => {
+      const nd = { _rtype: 'ndarray', _rvalue: new Float32Array(2048 * 1024).map((_, i) => i % 251), _rshape: [2048, 1024], _rdtype: 'float32' };
+      const p = (window as any).mr.predict({ inputs: nd, block: '64,64', show: false });
+      await new Promise((r) => setTimeout(r, 1000));
+      await (window as any).mr.cancel();
+      return p.then(() => 'finished', (e: Error) => String(e.message ?? e));
+    });
+    expect(msg).toMatch(/cancelled/);
   });
 
   it('shows the result as a new layer in the Reference Viewer when it is open', async () => {
@@ -131,7 +143,7 @@ describe('Model Runner plugin in the ImJoy host (onnxruntime-web wasm in a web w
   });
 });
 
-describe('Model Runner on a region of a Zarr image (references) and on the Reference Viewer view', () => {
+describe('Model Runner on a region of a Zarr image (references) and on the Reference Viewer view', { timeout: 240_000 }, () => {
   const NGFF = String.raw`
 import sys, os, json, numpy as np, zarr, numcodecs
 d = sys.argv[1]

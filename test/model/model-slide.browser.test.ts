@@ -21,7 +21,7 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('model slide', () => {
+describe('model slide', { timeout: 240_000 }, () => {
   it('loads the generated demo model into the slide, runs its test, then predicts in blocks', async () => {
     await host.page.evaluate(() => {
       const s = document.querySelector('section#model') ?? document.getElementById('live-model')!.closest('section')!;

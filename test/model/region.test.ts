@@ -49,7 +49,7 @@ const same = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) throw new Error(`element ${i}: ${a[i]} ≠ ${b[i]}`);
 };
 
-describe('a region of a Zarr array as model input', () => {
+describe('a region of a Zarr array as model input', { timeout: 240_000 }, () => {
   it('parses numpy-style selections', () => {
     expect(parseSelection('1, 20:276,:,7')).toEqual([1, [20, 276], null, 7]);
     expect(() => parseSelection('1,a:b')).toThrow(/--region: "a:b" is not an index/);

@@ -7,7 +7,7 @@ import { ModelRunner } from '../../src/model/runner.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const UNET = path.resolve(repoRoot, '../shared/data/bioimageio/models/unet2d_nuclei_broad');
 
-describe('unet2d_nuclei_broad (real zoo model, ONNX) passes the spec test in Node', () => {
+describe('unet2d_nuclei_broad (real zoo model, ONNX) passes the spec test in Node', { timeout: 240_000 }, () => {
   for (const file of ['bioimageio.yaml', 'v0_4_9.bioimageio.yaml']) {
     it(file, async () => {
       const pkg = await openModelPackageNode(path.join(UNET, file));
