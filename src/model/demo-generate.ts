@@ -10,5 +10,5 @@ export async function generateDemoModel(dir: string, log: (msg: string) => void 
   const { 'sample_input.npy': _sample, ...pkg } = files;
   void _sample;
   fs.writeFileSync(path.join(dir, 'model.zip'), zipSync(pkg, { level: 6 }));
-  log(`demo: model package with ${Object.keys(files).length} files in ${dir}`);
+  log(`demo: model package with ${Object.keys(files).length} files (+ model.zip) in ${dir}`);
 }

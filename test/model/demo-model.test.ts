@@ -67,6 +67,17 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe('self-built demo model (ONNX written by src/model/onnx-writer)', { timeout: 240_000 }, () => {
+  it('is registered as the "model" demo generator (npm start writes it to .cache/demo/model)', async () => {
+    const { demoGenerators } = await import('../../src/server/demo.js');
+    const g = demoGenerators.find((x) => x.name === 'model');
+    expect(g).toBeDefined();
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-gen-'));
+    const logs: string[] = [];
+    await g!.generate(out, (m) => logs.push(m));
+    expect(fs.readdirSync(out).sort()).toEqual(['README.md', 'bioimageio.yaml', 'model.zip', 'sample_input.npy', 'test_input.npy', 'test_output.npy', 'weights.onnx']);
+    expect(logs.join('\n')).toMatch(/model package with 6 files \(\+ model\.zip\)/);
+    fs.rmSync(out, { recursive: true, force: true });
+  });
   it('has dynamic spatial dims in the graph', () => {
     expect(runner.session.inputs[0].shape).toEqual([1, 1, 'height', 'width']);
   });
