@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import JSZip from 'jszip';
+import { readLikeShareLoc } from '../test/smlm/shareloc-reader.js';
 import { FileSource } from '../src/io/file-source.js';
 import { readSmlm } from '../src/smlm/read.js';
 import '../src/smlm/node.js';
@@ -51,23 +51,8 @@ function generate(out: string) {
 }
 
 async function jszipShareLoc(p: string): Promise<Float32Array[]> {
-  const zip = await JSZip.loadAsync(fs.readFileSync(p));
-  const manifest = JSON.parse(await zip.file('manifest.json')!.async('string'));
-  const out: Float32Array[] = [];
-  for (const f of manifest.files) {
-    const fmt = manifest.formats[f.format];
-    const bin = await zip.file(f.name)!.async('arraybuffer');
-    const cols = fmt.headers.length;
-    const rows = f.rows;
-    if (bin.byteLength !== rows * cols * 4) throw new Error('size mismatch');
-    const u8 = new Uint8Array(bin);
-    for (let c = 0; c < cols; c++) {
-      const col = new Uint8Array(rows * 4);
-      for (let r = 0; r < rows; r++) for (let k = 0; k < 4; k++) col[r * 4 + k] = u8[r * cols * 4 + 4 * c + k];
-      out.push(new Float32Array(col.buffer));
-    }
-  }
-  return out;
+  const d = await readLikeShareLoc(fs.readFileSync(p));
+  return d.tables.flatMap((t) => Object.values(t.columns));
 }
 
 async function child(which: string, p: string) {

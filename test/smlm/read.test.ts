@@ -10,6 +10,7 @@ import { listArchive, streamEntry } from '../../src/smlm/archive.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { readSmlm, readSmlmManifest, tableInput, writeSmlm } from '../../src/smlm/index.js';
 import { pyReadSmlm } from './pyreader.js';
+import { readLikeShareLoc } from './shareloc-reader.js';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const EIFFEL = path.resolve(repoRoot, '../shared/data/smlm/eiffel_tower.smlm');
@@ -165,6 +166,9 @@ describe('writing', () => {
     fs.writeFileSync(file, bytes);
     const py = pyReadSmlm(file);
     expect(py.tables[0].bytes).toBe(31464 * 3 * 4);
+    // …and a reader written like ShareLoc's (JSZip, 4-byte columns) reads our file.
+    const sl = await readLikeShareLoc(bytes);
+    for (const c of d.tables[0].columns) expect(sl.tables[0].columns[c.name]).toEqual(c.data);
     expect(py.tables[0].columns.y.slice(0, 3)).toEqual(Array.from(d.tables[0].columns[2].data.subarray(0, 3)));
     fs.rmSync(file);
   });
