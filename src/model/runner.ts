@@ -2,32 +2,17 @@
  * Runs a BioImage.IO model's ONNX weights: input shape checks, processing with whole-sample
  * statistics, optional tiling with halo, and the spec's test (compare with the test tensors).
  */
-import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
+import { DTYPE_CTORS, sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import type { ProgressCallback } from '../progress.js';
+import { compareOutput, toleranceFor, type OutputComparison } from './compare.js';
+import { CancelledError, ModelError } from './errors.js';
+import { conformRank, expectedOutputShape, inputHalo, outputAxisMap, planInput, sizeText } from './shapes.js';
 import { readNpy } from './npy.js';
 import { createOnnxSession, type ModelSession, type OrtModule } from './onnx.js';
 import type { ModelPackage } from './package.js';
 import { applyProcessing, type Tensor } from './processing.js';
-import type { AxisSpec, ModelSpec, TensorSpec, ToleranceRule } from './spec.js';
+import type { ModelSpec, TensorSpec } from './spec.js';
 import { gatherBlock, planBlocks, scatter, type Block } from './tiling.js';
-import { DTYPE_CTORS } from '../ndarray/ndarray.js';
-
-export class ModelError extends Error {
-  constructor(
-    readonly where: string,
-    message: string,
-  ) {
-    super(`${where}: ${message}`);
-    this.name = 'ModelError';
-  }
-}
-
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'AbortError';
-  }
-}
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -59,15 +44,6 @@ export interface PredictOptions {
   onProgress?: ProgressCallback;
 }
 
-export interface OutputComparison {
-  name: string;
-  max_abs_diff: number;
-  mismatched: number;
-  total: number;
-  passed: boolean;
-  /** Why it failed when it is not a numeric mismatch (shape), or the tolerance used. */
-  detail: string;
-}
 
 export interface ShapeCheck {
   /** Input shapes fed (min + n·step on parameterized axes). */
@@ -269,203 +245,6 @@ export class ModelRunner {
   }
 }
 
-// ---- shapes -------------------------------------------------------------------------------------
-
-/** Output shape the RDF implies for the given input shapes (-1 where it cannot say: data-dependent). */
-export function expectedOutputShape(spec: ModelSpec, t: TensorSpec, inputShapes: number[][]): number[] {
-  return t.axes.map((a) => {
-    const s = a.size;
-    if (s.kind === 'fixed') return s.value;
-    if (s.kind === 'ref') {
-      const ri = spec.inputs.findIndex((x) => x.id === s.tensor);
-      const rk = spec.inputs[ri]?.axes.findIndex((x) => x.id === s.axis) ?? -1;
-      if (ri >= 0 && rk >= 0) return Math.floor(inputShapes[ri][rk] * s.factor + s.offset);
-    }
-    if (a.type === 'batch') {
-      const bi = spec.inputs[0]?.axes.findIndex((x) => x.type === 'batch') ?? -1;
-      return bi >= 0 ? inputShapes[0][bi] : 1;
-    }
-    return -1;
-  });
-}
-
-function sizeText(a: AxisSpec): string {
-  const s = a.size;
-  switch (s.kind) {
-    case 'fixed':
-      return String(s.value);
-    case 'param':
-      return `${s.min} + n·${s.step}`;
-    case 'ref':
-      return `${s.tensor}.${s.axis}${s.factor !== 1 ? `·${s.factor}` : ''}${s.offset ? ` ${s.offset > 0 ? '+' : '−'} ${Math.abs(s.offset)}` : ''}`;
-    default:
-      return 'any';
-  }
-}
-
-const canBeOne = (a: AxisSpec) =>
-  a.type === 'batch' ||
-  (a.size.kind === 'fixed' && a.size.value === 1) ||
-  (a.size.kind === 'param' && a.size.min === 1) ||
-  a.size.kind === 'any';
-
-/**
- * Fits an array's rank to the tensor's axes as core's test-tensor loading does: drop singleton
- * dims, then put size-1 dims back where an axis may be 1 (batch first, then size-1 axes).
- */
-export function conformRank(a: NdArray, t: TensorSpec, where: string): NdArray {
-  if (a.shape.length === t.axes.length) return a;
-  const dims = a.shape.filter((d) => d !== 1);
-  const need = t.axes.length - dims.length;
-  const bad = () =>
-    new ModelError(where, `shape [${a.shape.join(', ')}] does not fit the axes (${t.axes.map((x) => x.id).join(', ')}): wrong rank ${a.shape.length}, expected ${t.axes.length}`);
-  if (need < 0) throw bad();
-  const ones = new Set<number>();
-  const order = [...t.axes.keys()].sort((i, j) => Number(t.axes[j].type === 'batch') - Number(t.axes[i].type === 'batch'));
-  for (const i of order) {
-    if (ones.size === need) break;
-    if (canBeOne(t.axes[i])) ones.add(i);
-  }
-  if (ones.size !== need) throw bad();
-  let j = 0;
-  const shape = t.axes.map((_, i) => (ones.has(i) ? 1 : dims[j++]));
-  return { data: a.data, shape, dtype: a.dtype };
-}
-
-interface InputPlan {
-  tiled: boolean;
-  blockShape: number[];
-}
-
-/** Per-axis validity of an input shape, and the block shape to use when it must be tiled. */
-function planInput(
-  t: TensorSpec,
-  shape: number[],
-  graphShape: (number | string)[] | undefined,
-  spec: ModelSpec,
-  all: NdArray[],
-  block: Record<string, number> | undefined,
-): InputPlan {
-  let tiled = false;
-  const blockShape = t.axes.map((a, k) => {
-    const S = shape[k];
-    const g = graphShape && typeof graphShape[k] === 'number' && (graphShape[k] as number) > 0 ? (graphShape[k] as number) : undefined;
-    const where = `input ${t.id}, axis ${a.id}`;
-    const tileable = a.type === 'space' || a.type === 'time';
-    const req = block?.[a.id];
-    let fixed = a.size.kind === 'fixed' ? a.size.value : g;
-    if (a.size.kind === 'fixed' && g !== undefined && g !== a.size.value) {
-      throw new ModelError(where, `the RDF says size ${a.size.value} but the ONNX graph has ${g}`);
-    }
-    if (a.size.kind === 'ref') {
-      const ri = spec.inputs.findIndex((x) => x.id === (a.size as { tensor: string }).tensor);
-      const rt = spec.inputs[ri];
-      const rk = rt ? rt.axes.findIndex((x) => x.id === (a.size as { axis: string }).axis) : -1;
-      if (rk >= 0 && all[ri]) fixed = Math.floor(all[ri].shape[rk] * a.size.factor + a.size.offset);
-    }
-    if (fixed !== undefined) {
-      if (S === fixed) return S;
-      if (!tileable) throw new ModelError(where, `size ${S}, the model needs exactly ${fixed}`);
-      if (S < fixed) throw new ModelError(where, `size ${S} is smaller than the minimum ${fixed} the model accepts`);
-      if (req !== undefined && req !== fixed) throw new ModelError(where, `block size ${req} is not possible: the model needs exactly ${fixed}`);
-      tiled = true;
-      return fixed;
-    }
-    if (a.size.kind === 'param') {
-      const { min, step } = a.size;
-      if (S < min) throw new ModelError(where, `size ${S} is smaller than the minimum ${min} the model accepts`);
-      const valid = (S - min) % step === 0;
-      if (req === undefined && valid) return S;
-      if (!tileable) throw new ModelError(where, `size ${S} is not ${min} + n·${step}`);
-      const target = Math.min(req ?? S, S);
-      if (req !== undefined && req < min) throw new ModelError(where, `block size ${req} is smaller than the minimum ${min}`);
-      const B = min + Math.floor((target - min) / step) * step;
-      if (B !== S) tiled = true;
-      return B;
-    }
-    // batch without size, data-dependent: take the input as it is
-    if (req !== undefined && tileable && req < S) {
-      tiled = true;
-      return req;
-    }
-    return S;
-  });
-  return { tiled, blockShape };
-}
-
-/** Input halo per input axis: output halo mapped back through the size reference (must be whole). */
-function inputHalo(input: TensorSpec, spec: ModelSpec): number[] {
-  return input.axes.map((a) => {
-    let h = 0;
-    for (const o of spec.outputs) {
-      for (const oa of o.axes) {
-        if (oa.size.kind === 'ref' && oa.size.tensor === input.id && oa.size.axis === a.id && oa.halo > 0) {
-          const hi = oa.halo / oa.size.factor;
-          if (!Number.isInteger(hi)) throw new ModelError(`output ${o.id}, axis ${oa.id}`, `halo ${oa.halo} does not map to a whole input halo (${hi})`);
-          h = Math.max(h, hi);
-        }
-      }
-    }
-    return h;
-  });
-}
-
-/** For each output axis: which input axis it follows (and the scale), or -1 when it is not tiled. */
-function outputAxisMap(o: TensorSpec, input: TensorSpec, spec: ModelSpec): { inputAxis: number; factor: number }[] {
-  void spec;
-  return o.axes.map((a) => {
-    if (a.size.kind === 'ref' && a.size.tensor === input.id && (a.type === 'space' || a.type === 'time')) {
-      if (a.size.offset !== 0) throw new ModelError(`output ${o.id}, axis ${a.id}`, `tiling outputs with a size offset (${a.size.offset}) is not supported; give an input of a valid shape`);
-      return { inputAxis: input.axes.findIndex((x) => x.id === (a.size as { axis: string }).axis), factor: a.size.factor };
-    }
-    return { inputAxis: -1, factor: 1 };
-  });
-}
-
-// ---- comparison ---------------------------------------------------------------------------------
-
-interface Tolerance {
-  rtol: number;
-  atol: number;
-  ppm: number;
-  text: string;
-}
-
-/**
- * As bioimageio.core `_get_tolerance`: 0.5 → the first reproducibility_tolerance entry matching
- * the output and 'onnx' (else legacy test_kwargs.onnx, else rtol 1e-3, atol 1e-3, 100 ppm);
- * 0.4 → rtol 1e-3, atol 1e-5, no mismatches.
- */
-export function toleranceFor(spec: ModelSpec, outputId: string): Tolerance {
-  if (spec.major === '0.4') return { rtol: 1e-3, atol: 1e-5, ppm: 0, text: 'atol 1e-5, rtol 1e-3, no mismatches (0.4)' };
-  let tol = { rtol: 1e-3, atol: 1e-3, ppm: 100 };
-  const legacy = spec.legacyTestKwargs.onnx;
-  if (legacy) tol = { rtol: legacy.relativeTolerance, atol: legacy.absoluteTolerance, ppm: 100 };
-  const r: ToleranceRule | undefined = spec.tolerances.find(
-    (t) => (t.outputIds.length === 0 || t.outputIds.includes(outputId)) && (t.weightsFormats.length === 0 || t.weightsFormats.includes('onnx')),
-  );
-  if (r) tol = { rtol: r.relativeTolerance, atol: r.absoluteTolerance, ppm: r.mismatchedElementsPerMillion };
-  return { ...tol, text: `atol ${tol.atol}, rtol ${tol.rtol}, ≤ ${tol.ppm} mismatched per million` };
-}
-
-export function compareOutput(name: string, actual: NdArray, expected: NdArray, tol: Tolerance): OutputComparison {
-  const total = sizeOf(expected.shape);
-  if (actual.shape.join() !== expected.shape.join()) {
-    return { name, max_abs_diff: Infinity, mismatched: total, total, passed: false, detail: `shape [${actual.shape}] differs from the expected [${expected.shape}]` };
-  }
-  let mismatched = 0;
-  let maxAbs = 0;
-  const a = actual.data;
-  const e = expected.data;
-  for (let i = 0; i < total; i++) {
-    // both cast to float32 first, as core does
-    const av = Math.fround(Number(a[i]));
-    const ev = Math.fround(Number(e[i]));
-    const d = Math.abs(av - ev);
-    if (!(d <= maxAbs)) maxAbs = Number.isNaN(d) ? Infinity : d;
-    if (!(d <= tol.atol + tol.rtol * Math.abs(ev))) mismatched++;
-  }
-  const passed = (mismatched / total) * 1e6 <= tol.ppm;
-  return { name, max_abs_diff: maxAbs, mismatched, total, passed, detail: tol.text };
-}
-
+export { CancelledError, ModelError } from './errors.js';
+export { compareOutput, toleranceFor, type OutputComparison } from './compare.js';
+export { conformRank, expectedOutputShape } from './shapes.js';
