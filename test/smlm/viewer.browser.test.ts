@@ -177,6 +177,30 @@ describe('SMLM Viewer plugin', () => {
     expect(want).toHaveLength(6);
   });
 
+  it('splats are sized by the precision column, and the precision filter drops imprecise points on the GPU', async () => {
+    const cols = { x: [100, 300], y: [100, 100], frame: [1, 2], uncertainty_xy: [1, 4] };
+    await host.page.evaluate(async (c) => (window as any).smlm.load({ columns: Object.fromEntries(Object.entries(c).map(([k, v]) => [k, new Float32Array(v as number[])])), name: 'splats' }), cols);
+    await call('set_view', { mode: '2d', render: 'splats', nm_per_px: 0.5, center: [200, 100], color_by: null, frame_range: null, precision_max: null });
+    const area = (bright: Uint8Array, W: number, cx: number) => {
+      let n = 0;
+      for (let i = 0; i < bright.length; i++) if (bright[i] && Math.abs((i % W) - cx) < 100) n++;
+      return n;
+    };
+    const a = decode(await call<string>('screenshot'));
+    const W = a.png.width;
+    // x = 100 and 300 nm land at ±200 px from the centre; a splat is 6σ wide with σ = precision.
+    const small = area(a.bright, W, W / 2 - 200);
+    const big = area(a.bright, W, W / 2 + 200);
+    expect(small).toBeGreaterThan(20);
+    expect(big / small).toBeGreaterThan(8); // σ 4× larger → ~16× the area above the threshold
+    expect(big / small).toBeLessThan(32);
+    await call('set_view', { precision_max: 2 });
+    const b = decode(await call<string>('screenshot'));
+    expect(area(b.bright, W, W / 2 + 200)).toBe(0);
+    expect(area(b.bright, W, W / 2 - 200)).toBe(small);
+    await call('set_view', { precision_max: null, render: 'points' });
+  });
+
   it('bad input: a URL that is not an .smlm or CSV gives a clear error', async () => {
     const err = await host.page.evaluate(async (url) => {
       try {
