@@ -17,7 +17,10 @@ import { gatherBlock, planBlocks, scatter, type Block } from './tiling.js';
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  const subtle = globalThis.crypto?.subtle;
+  // never skip a hash check silently: without WebCrypto (plain-http pages) say why it cannot run
+  if (!subtle) throw new ModelError('sha256', 'cannot check file hashes: WebCrypto is unavailable (the page is not a secure context; serve it over https or from localhost)');
+  const d = await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 

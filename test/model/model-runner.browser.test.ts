@@ -81,6 +81,22 @@ describe('Model Runner plugin in the ImJoy host (onnxruntime-web wasm in a web w
     expect(m).toBeLessThan(1e-5);
   });
 
+  it('loads a model package zip given as a Blob and as bytes (the file picker path)', async () => {
+    for (const kind of ['blob', 'bytes']) {
+      const info = await host.page.evaluate(
+        async ([url, kind]) => {
+          const res = await fetch(url as string);
+          const source = kind === 'blob' ? await res.blob() : new Uint8Array(await res.arrayBuffer());
+          return (window as any).mr.load_model({ source });
+        },
+        [`${host.app.url}/m/model.zip`, kind] as const,
+      );
+      expect(info.name).toBe('imjoy-share demo blob detector');
+      expect(info.location).toMatch(/\/bioimageio\.yaml$/);
+    }
+    expect((await mr('test')).passed).toBe(true);
+  });
+
   it('a running prediction can be cancelled', async () => {
     await mr('load_model', { source: `${host.app.url}/m/bioimageio.yaml` });
     const msg = await host.page.evaluate(async () => {
