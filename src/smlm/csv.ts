@@ -85,6 +85,14 @@ export interface CsvParserOptions {
   name?: string;
   delimiter?: string;
   batchRows?: number;
+  /** Lines starting with this are skipped ('' for none; default '#'). */
+  comment?: string;
+  /** Lines to skip before the header line (the .smlm text format's `header_row`). */
+  skipLines?: number;
+  /** Column names when the text has no header line (`header_row: -1`). */
+  headers?: string[];
+  /** Header cell → column name, applied before the "name [unit]" rule (`header_transform`). */
+  headerTransform?: Record<string, string>;
 }
 
 /**
@@ -126,6 +134,7 @@ export class CsvParser {
   end(): CsvColumn[] {
     if (this.rest.length) this.handleLine(this.rest);
     this.rest = '';
+    if (!this.columns && this.opts.headers) this.columns = this.opts.headers.map((h) => ({ header: h, name: h }));
     if (!this.columns) throw new Error(`${this.name}: no header line (the file is empty)`);
     this.flush();
     return this.columns;
@@ -134,13 +143,24 @@ export class CsvParser {
   private handleLine(raw: string): void {
     this.line++;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '' || line.startsWith('#')) return;
+    const comment = this.opts.comment ?? '#';
+    if (this.line <= (this.opts.skipLines ?? 0)) return;
+    if (line.trim() === '' || (comment && line.startsWith(comment))) return;
     const where = `${this.name} line ${this.line}`;
+    if (!this.columns && this.opts.headers) {
+      this.delimiter = this.opts.delimiter ?? detectDelimiter(line);
+      this.columns = this.opts.headers.map((h) => ({ header: h, name: h }));
+      this.buf = this.columns.map(() => new Float64Array(this.batchRows));
+    }
     if (!this.columns) {
       const text = line.replace(/^\uFEFF/, '');
       this.delimiter = this.opts.delimiter ?? detectDelimiter(text);
       const cells = this.split(text, where);
-      this.columns = cells.map(parseHeaderCell);
+      const tr = this.opts.headerTransform ?? {};
+      this.columns = cells.map((c) => {
+        const h = c.trim();
+        return tr[h] !== undefined ? { header: h, name: tr[h] } : parseHeaderCell(c);
+      });
       const seen = new Set<string>();
       this.columns.forEach((c, i) => {
         if (!c.name) throw new Error(`${where}, column ${i + 1}: empty column name`);

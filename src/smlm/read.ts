@@ -3,8 +3,9 @@ import type { ProgressCallback } from '../progress.js';
 import { listArchive, readEntry, streamEntry, type ZipEntry } from './archive.js';
 import { Deinterleaver, tableLayout } from './layout.js';
 import { decodeDataUrl, fileType, mimeOf, parseManifest, statsOf, unitsOf } from './manifest.js';
-import type { SmlmColumnArray, SmlmDataset, SmlmFileEntry, SmlmImage, SmlmManifest, SmlmTable } from './types.js';
-import { DTYPE_ARRAYS } from './layout.js';
+import type { SmlmColumnArray, SmlmDataset, SmlmFileEntry, SmlmFormat, SmlmImage, SmlmManifest, SmlmTable } from './types.js';
+import { DTYPE_ARRAYS, parseDType } from './layout.js';
+import { parseCsv } from './csv.js';
 
 export interface ReadSmlmOptions {
   onProgress?: ProgressCallback;
@@ -73,7 +74,9 @@ export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): 
   // Validate every table before inflating any, so a bad manifest fails fast.
   const plans = wanted.map(({ f, fmt }) => {
     const where = `table ${f.name}`;
-    if ((fmt.mode ?? 'binary') !== 'binary') fail(source, `${where}: mode "${fmt.mode}" tables are not supported (only binary)`);
+    const mode = fmt.mode ?? 'binary';
+    if (mode === 'text') return { f, fmt, layout: undefined, rows: typeof f.rows === 'number' ? f.rows : -1, entry: entryOf(f) };
+    if (mode !== 'binary') fail(source, `${where}: mode "${fmt.mode}" tables are not supported (binary and text are)`);
     let layout;
     try {
       layout = tableLayout(fmt.headers, fmt.dtype, fmt.shape, `format "${f.format}"`);
@@ -95,6 +98,15 @@ export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): 
   const tables: SmlmTable[] = [];
   for (const [ti, p] of plans.entries()) {
     const where = `${source.name}: table ${p.f.name}`;
+    if (!p.layout) {
+      const table = await readTextTable(source, p.f, p.fmt, p.entry, opts);
+      if (p.rows >= 0 && table.rows !== p.rows) fail(source, `table ${p.f.name}: the manifest says ${p.rows} rows, the text has ${table.rows}`);
+      doneBefore += p.entry.compressedSize;
+      opts.onTable?.(table, ti);
+      if (opts.onRows && table.rows) opts.onRows(ti, 0, table.columns.map((c) => c.data), table.rows);
+      tables.push(table);
+      continue;
+    }
     const headers = p.layout.columns.map((c) => c.name);
     const offset: Record<string, number> = {};
     if (p.f.offset && typeof p.f.offset === 'object') {
@@ -157,4 +169,43 @@ export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): 
     }
   }
   return { manifest, tables, images, thumbnail };
+}
+
+/** A `mode: "text"` table member (delimited text with the format's delimiter, comments, header row). */
+async function readTextTable(source: ByteSource, f: SmlmFileEntry, fmt: SmlmFormat, entry: ZipEntry, opts: ReadSmlmOptions): Promise<SmlmTable> {
+  const dtype = parseDType(Array.isArray(fmt.dtype) ? fmt.dtype[0] ?? 'float32' : fmt.dtype ?? 'float32', `format "${f.format}"`);
+  const headerRow = typeof fmt.header_row === 'number' ? fmt.header_row : 0;
+  const chunks: string[] = [];
+  const dec = new TextDecoder();
+  await streamEntry(source, entry, (c) => chunks.push(dec.decode(c, { stream: true })), { signal: opts.signal, inflater: opts.inflater });
+  chunks.push(dec.decode());
+  let r;
+  try {
+    r = await parseCsv(chunks, {
+      name: `${source.name}: table ${f.name}`,
+      delimiter: typeof fmt.delimiter === 'string' && fmt.delimiter ? fmt.delimiter : undefined,
+      comment: typeof fmt.comments === 'string' ? fmt.comments : '#',
+      skipLines: headerRow > 0 ? headerRow : 0,
+      headers: headerRow < 0 ? (fmt.headers as string[] | undefined) : undefined,
+      headerTransform: (fmt.header_transform as Record<string, string> | undefined) ?? undefined,
+      dtype: dtype === 'float64' ? 'float64' : 'float32',
+    });
+  } catch (e) {
+    throw new SourceError(source.name, (e as Error).message.replace(`${source.name}: `, ''));
+  }
+  const headers = r.columns.map((c) => c.name);
+  return {
+    name: f.name,
+    channel: typeof f.channel === 'string' ? f.channel : 'default',
+    rows: r.rows,
+    columns: r.columns.map((c, i) => ({ name: c.name, dtype: dtype === 'float64' ? 'float64' : 'float32', shape: [1], data: r.data[i] })),
+    offset: {},
+    min: statsOf(f.min, headers),
+    max: statsOf(f.max, headers),
+    avg: statsOf(f.avg, headers),
+    pixelSize: typeof f.pixel_size === 'number' ? f.pixel_size : undefined,
+    units: Object.fromEntries(r.columns.filter((c) => c.unit).map((c) => [c.name, c.unit!])),
+    metadata: f.metadata && typeof f.metadata === 'object' ? (f.metadata as Record<string, unknown>) : {},
+    info: { ...f },
+  };
 }

@@ -174,6 +174,31 @@ describe('writing', () => {
   });
 });
 
+describe('text tables inside an .smlm (mode "text")', () => {
+  const manifest = (fmt: object, rows?: number) => ({
+    format_version: '0.2',
+    formats: { t: { type: 'table', mode: 'text', extension: '.csv', dtype: 'float32', ...fmt } },
+    files: [{ name: 't.csv', format: 't', type: 'table', channel: 'c', ...(rows === undefined ? {} : { rows }) }],
+  });
+  const zip = (m: object, text: string) => zipSync({ 'manifest.json': strToU8(JSON.stringify(m)), 't.csv': strToU8(text) });
+
+  it('honours delimiter, comments, header_row and header_transform', async () => {
+    const text = 'exported by SomeTool v1\n"First Frame";"Position X [nm]";"Y pos [nm]"\n% a comment\n1;10.5;20\n2;11.25;21\n';
+    const m = manifest({ delimiter: ';', comments: '%', header_row: 1, header_transform: { 'Y pos [nm]': 'y' } }, 2);
+    const d = await readSmlm(new BytesSource(zip(m, text), 'text.smlm'));
+    const t = d.tables[0];
+    expect([t.name, t.channel, t.rows]).toEqual(['t.csv', 'c', 2]);
+    expect(t.columns.map((c) => [c.name, c.dtype, Array.from(c.data)])).toEqual([['frame', 'float32', [1, 2]], ['x', 'float32', [10.5, 11.25]], ['y', 'float32', [20, 21]]]);
+  });
+
+  it('header_row -1 takes the names from "headers"; wrong row counts and bad values are errors', async () => {
+    const d = await readSmlm(new BytesSource(zip(manifest({ delimiter: ',', header_row: -1, headers: ['x', 'y'] }), '1,2\n3,4\n'), 'nohdr.smlm'));
+    expect(d.tables[0].columns.map((c) => Array.from(c.data))).toEqual([[1, 3], [2, 4]]);
+    await expect(readSmlm(new BytesSource(zip(manifest({ delimiter: ',' }, 5), 'x,y\n1,2\n'), 'rows.smlm'))).rejects.toThrow('rows.smlm: table t.csv: the manifest says 5 rows, the text has 1');
+    await expect(readSmlm(new BytesSource(zip(manifest({ delimiter: ',' }), 'x,y\n1,2\n3,zz\n'), 'val.smlm'))).rejects.toThrow('val.smlm: table t.csv line 3, column 2 (y): "zz" is not a number');
+  });
+});
+
 describe('bad input', () => {
   const manifestZip = (manifest: unknown, members: Record<string, Uint8Array> = {}) =>
     zipSync({ 'manifest.json': strToU8(JSON.stringify(manifest)), ...members });
