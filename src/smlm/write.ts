@@ -31,6 +31,11 @@ export interface WriterOptions {
   manifest?: Record<string, unknown>;
   /** PNG bytes stored as the manifest thumbnail data-URL, as ShareLoc does. */
   thumbnail?: Uint8Array;
+  /**
+   * fflate writes ZIP without ZIP64, so members and the archive must stay below 4 GiB; past this
+   * the writer stops with an error instead of writing wrapped 32-bit sizes (lowered in tests).
+   */
+  zip32Limit?: number;
 }
 
 type Sink = (chunk: Uint8Array, final: boolean) => void;
@@ -73,14 +78,24 @@ export class SmlmWriter {
   private open = false;
   private names = new Set<string>();
 
+  private written = 0;
+  private readonly limit: number;
+
   constructor(
     sink: Sink,
     readonly opts: WriterOptions = {},
   ) {
+    this.limit = opts.zip32Limit ?? 0xffffffff;
     this.zip = new Zip((err, data, final) => {
       if (err) throw err;
+      this.written += data.byteLength;
+      if (this.written > this.limit) throw this.tooBig('the archive');
       sink(data, final);
     });
+  }
+
+  private tooBig(what: string): Error {
+    return new Error(`SmlmWriter: ${what} would exceed ${this.limit} bytes; writing ZIP64 (.smlm > 4 GiB) is not supported — split the data into several files`);
   }
 
   beginTable(spec: TableSpec): TableStream {
@@ -114,6 +129,7 @@ export class SmlmWriter {
         // Stats are taken from the values as stored (after the cast to the column dtype).
         const stored = layout.columns.map((c, i) => (cols[i] instanceof DTYPE_ARRAYS[c.dtype] ? cols[i] : DTYPE_ARRAYS[c.dtype].from(cols[i])));
         const batch = 1 << 16;
+        if ((rows + n) * layout.stride > this.limit) throw this.tooBig(`table ${spec.name}`);
         for (let r = 0; r < n; r += batch) {
           const m = Math.min(batch, n - r);
           entry.push(interleave(stored.map((data) => ({ data })), layout, r, m), false);

@@ -154,6 +154,12 @@ describe('writing', () => {
     fs.rmSync(file);
   });
 
+  it('refuses to write past the 32-bit ZIP limits instead of writing a corrupt file', () => {
+    const cols = [{ name: 'x', data: new Float32Array(300) }, { name: 'y', data: new Float32Array(300) }];
+    expect(() => writeSmlm([{ name: 'big', columns: cols }], { zip32Limit: 2000 })).toThrow(/table big would exceed 2000 bytes; writing ZIP64 \(\.smlm > 4 GiB\) is not supported/);
+    expect(() => writeSmlm([{ name: 'big', columns: cols }], { zip32Limit: 2500, level: 0 })).toThrow(/the archive would exceed 2500 bytes/);
+  });
+
   it('the real file read, written and read again is identical (and Python agrees)', async () => {
     const d = await readSmlm(new FileSource(EIFFEL));
     const bytes = writeSmlm(d.tables.map(tableInput), { name: 'eiffel_tower-df.smlm', thumbnail: d.thumbnail!.bytes });
