@@ -97,6 +97,39 @@ describe('Model Runner plugin in the ImJoy host (onnxruntime-web wasm in a web w
     expect((await mr('test')).passed).toBe(true);
   });
 
+  it('predict_file decodes a PNG in the browser like pngjs in Node; the result downloads as a TIFF tifffile reads', async () => {
+    await mr('load_model', { source: `${host.app.url}/data/bioimageio/models/unet2d_nuclei_broad/bioimageio.yaml` });
+    const r = await mr('predict_file', { source: `${host.app.url}/data/bioimageio/models/unet2d_nuclei_broad/test_input.png` });
+    expect(r).toEqual({ name: 'test_input.png', shape: [1, 1, 512, 512], dtype: 'float32' });
+    const got = await host.page.evaluate(async () => {
+      const o = await (window as any).mr.get_result();
+      const v = o._rvalue instanceof ArrayBuffer ? new Float32Array(o._rvalue) : new Float32Array(o._rvalue.buffer, o._rvalue.byteOffset, o._rvalue.byteLength / 4);
+      return Array.from(v);
+    });
+    const { decodePngNode } = await import('../../src/model/png-node.js');
+    const { loadOrtNode, openModelPackageNode } = await import('../../src/model/node.js');
+    const { ModelRunner } = await import('../../src/model/runner.js');
+    const UNET = path.join(sharedData, 'bioimageio/models/unet2d_nuclei_broad');
+    const img = await decodePngNode(new Uint8Array(fs.readFileSync(path.join(UNET, 'test_input.png'))), 'test_input.png');
+    const node = await ModelRunner.create(await openModelPackageNode(path.join(UNET, 'bioimageio.yaml')), await loadOrtNode());
+    const want = (await node.predict([img])).probability.data as Float32Array;
+    await node.release();
+    let m = 0;
+    for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs(got[i] - want[i]));
+    expect(m).toBeLessThan(1e-4);
+    // the Download .tif button inside the plugin's frame
+    let frame;
+    for (const f of host.page.frames()) if (await f.$('#mr-dl-tif').catch(() => null)) frame = f;
+    expect(frame).toBeDefined();
+    const [download] = await Promise.all([host.page.waitForEvent('download', { timeout: 60_000 }), frame!.click('#mr-dl-tif')]);
+    expect(download.suggestedFilename()).toBe('test_input_probability.tif');
+    const file = path.join(dir, 'downloaded.tif');
+    await download.saveAs(file);
+    const check = execFileSync('/usr/bin/python3', ['-c', `import sys, tifffile, numpy as np
+a = tifffile.imread(sys.argv[1]); print(a.dtype, a.shape, float(a.min()) >= 0, float(a.max()) <= 1)`, file]).toString().trim();
+    expect(check).toBe('float32 (512, 512) True True');
+  });
+
   it('a running prediction can be cancelled', async () => {
     await mr('load_model', { source: `${host.app.url}/m/bioimageio.yaml` });
     const msg = await host.page.evaluate(async () => {
