@@ -201,6 +201,23 @@ describe('SMLM Viewer plugin', () => {
     await call('set_view', { precision_max: null, render: 'points' });
   });
 
+  it('opens a local file from the panel and a dropped file', async () => {
+    // The plugin's frame (on the second origin) is the one holding the viewer's file input.
+    let target: (typeof host.page.frames extends () => (infer F)[] ? F : never) | undefined;
+    for (const f of host.page.frames()) if (await f.$('#sv-file').catch(() => null)) target = f;
+    expect(target).toBeDefined();
+    await target!.setInputFiles('#sv-file', EIFFEL);
+    await expect.poll(() => call<any[]>('get_tables').then((t) => t.map((x) => [x.name, x.rows])), { timeout: 30_000 }).toEqual([['eiffel_tower-df.bin', 31464]]);
+
+    await call('load', { columns: { x: new Float32Array([0]), y: new Float32Array([0]) }, name: 'reset' });
+    await target!.evaluate(async (csv) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([csv], 'dropped.csv', { type: 'text/csv' }));
+      document.getElementById('sv-app')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, '"frame","x [nm]","y [nm]"\n1,10,20\n2,30,40\n');
+    await expect.poll(() => call<any[]>('get_tables'), { timeout: 30_000 }).toEqual([{ name: 'dropped.csv', channel: 'default', rows: 2, columns: ['frame', 'x', 'y'] }]);
+  });
+
   it('bad input: a URL that is not an .smlm or CSV gives a clear error', async () => {
     const err = await host.page.evaluate(async (url) => {
       try {
