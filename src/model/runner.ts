@@ -6,7 +6,7 @@ import { DTYPE_CTORS, sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import type { ProgressCallback } from '../progress.js';
 import { compareOutput, toleranceFor, type OutputComparison } from './compare.js';
 import { CancelledError, ModelError } from './errors.js';
-import { conformRank, expectedOutputShape, inputHalo, outputAxisMap, planInput, sizeText } from './shapes.js';
+import { conformRank, conformTestTensor, expectedOutputShape, inputHalo, outputAxisMap, planInput, sizeText } from './shapes.js';
 import { readNpy } from './npy.js';
 import { createOnnxSession, type ModelSession, type OrtModule } from './onnx.js';
 import type { ModelPackage } from './package.js';
@@ -194,13 +194,13 @@ export class ModelRunner {
     const inputs: NdArray[] = [];
     for (const t of spec.inputs) {
       if (!t.testTensor) throw new ModelError(`input ${t.id}`, 'no test tensor in the RDF');
-      inputs.push(readNpy(await checkedFile(this.pkg, t.testTensor, t.testSha256, opts.signal), t.testTensor));
+      inputs.push(conformTestTensor(readNpy(await checkedFile(this.pkg, t.testTensor, t.testSha256, opts.signal), t.testTensor), t, `test input ${t.id}`));
     }
     const out = await this.predict(inputs, { signal: opts.signal, onProgress: opts.onProgress });
     const outputs: OutputComparison[] = [];
     for (const t of spec.outputs) {
       if (!t.testTensor) throw new ModelError(`output ${t.id}`, 'no test tensor in the RDF');
-      const expected = conformRank(readNpy(await checkedFile(this.pkg, t.testTensor, t.testSha256, opts.signal), t.testTensor), t, `test output ${t.id}`);
+      const expected = conformTestTensor(readNpy(await checkedFile(this.pkg, t.testTensor, t.testSha256, opts.signal), t.testTensor), t, `test output ${t.id}`);
       outputs.push(compareOutput(t.id, out[t.id], expected, toleranceFor(spec, t.id)));
     }
     const shapeChecks = spec.major === '0.5' ? await this.parametrizedShapes(opts.signal) : [];
