@@ -155,6 +155,19 @@ describe('bad input gives clear errors', { timeout: 240_000 }, () => {
     const img5: NdArray = { data: new Float32Array(8 * 32 * 32), shape: [2, 2, 2, 32, 32], dtype: 'float32' };
     await expect(runner.predict([img5])).rejects.toThrow(/input raw: shape \[2, 2, 2, 32, 32\] does not fit the axes \(batch, channel, y, x\): wrong rank 5, expected 4/);
   });
+  it('an RDF size that contradicts the ONNX graph\'s static dims', async () => {
+    const UNET = path.join(DATA, 'unet2d_nuclei_broad');
+    const rdf = fs
+      .readFileSync(path.join(UNET, 'bioimageio.yaml'), 'utf8')
+      .replace(/size: 512/g, 'size: 256')
+      .replace(/source: (weights\.onnx|test_input\.npy|test_output\.npy)/g, (_, f) => `source: ${path.join(UNET, f)}`);
+    const f = path.join(dir, 'unet256.yaml');
+    fs.writeFileSync(f, rdf);
+    const r = await ModelRunner.create(await openModelPackageNode(f), ort);
+    const img: NdArray = { data: new Float32Array(256 * 256), shape: [1, 1, 256, 256], dtype: 'float32' };
+    await expect(r.predict([img])).rejects.toThrow(/input raw, axis y: the RDF says size 256 but the ONNX graph has 512/);
+    await r.release();
+  });
   it('a model without ONNX weights names the formats it has', async () => {
     const pkg = await openModelPackageNode(path.join(DATA, 'unet2d_keras_tf/v0_4.bioimageio.yaml'));
     await expect(ModelRunner.create(pkg, ort)).rejects.toThrow(/no ONNX weights: this model is not runnable here \(weights available: keras_hdf5/);

@@ -65,6 +65,34 @@ describe('describeModel: 0.4 and 0.5 RDFs of the shared examples', () => {
     expect(s.outputs.map((t) => t.id)).toHaveLength(2);
     expect(s.tolerances[0].absoluteTolerance).toBe(1e-5);
   });
+  it('0.4 processing → 0.5 form as the spec converter does (per_dataset, fixed lists, scale_range, scale_linear along an axis)', () => {
+    const s = describeModel(
+      {
+        type: 'model', format_version: '0.4.10', name: 'conv',
+        inputs: [{
+          name: 'in', axes: 'bcyx', data_type: 'uint16', shape: [1, 2, 64, 64],
+          preprocessing: [
+            { name: 'zero_mean_unit_variance', kwargs: { mode: 'per_dataset', axes: 'yx' } },
+            { name: 'zero_mean_unit_variance', kwargs: { mode: 'fixed', axes: 'yx', mean: [1, 2], std: [3, 4] } },
+            { name: 'scale_range', kwargs: { mode: 'per_sample', axes: 'cyx', min_percentile: 1, max_percentile: 99.8 } },
+            { name: 'scale_linear', kwargs: { axes: 'yx', gain: [2, 3], offset: [0, 1] } },
+          ],
+        }],
+        outputs: [{ name: 'out', axes: 'bcyx', data_type: 'float32', shape: { reference_tensor: 'in', scale: [1, 1, 1, 1], offset: [0, 0, 0, 0] }, postprocessing: [{ name: 'scale_mean_variance', kwargs: { mode: 'per_sample', reference_tensor: 'in', axes: 'yx' } }] }],
+        weights: { onnx: { source: 'w.onnx' } },
+      },
+      'conv.yaml',
+    );
+    expect(s.inputs[0].processing).toEqual([
+      { id: 'ensure_dtype', kwargs: { dtype: 'uint16' } },
+      { id: 'zero_mean_unit_variance', kwargs: { axes: ['batch', 'y', 'x'], eps: undefined } },
+      { id: 'fixed_zero_mean_unit_variance', kwargs: { axis: 'channel', mean: [1, 2], std: [3, 4] } },
+      { id: 'scale_range', kwargs: { axes: ['channel', 'y', 'x'], min_percentile: 1, max_percentile: 99.8, eps: undefined, reference_tensor: undefined } },
+      { id: 'scale_linear', kwargs: { axis: 'channel', gain: [2, 3], offset: [0, 1] } },
+      { id: 'ensure_dtype', kwargs: { dtype: 'float32' } },
+    ]);
+    expect(s.outputs[0].processing[1]).toEqual({ id: 'scale_mean_variance', kwargs: { axes: ['y', 'x'], reference_tensor: 'in', eps: 1e-6 } });
+  });
   it('rejects non-models, unknown versions and duplicate tensor names with the file named', () => {
     expect(() => describeModel({ type: 'dataset', format_version: '0.3.0' }, 'd.yaml')).toThrow(/d\.yaml: type is "dataset", not "model"/);
     expect(() => describeModel({ type: 'model', format_version: '0.3.2' }, 'm.yaml')).toThrow(/m\.yaml: unsupported model format_version "0\.3\.2"/);
