@@ -111,8 +111,14 @@ export class Deinterleaver {
   ) {
     this.data = emit ? [] : layout.columns.map((c) => new DTYPE_ARRAYS[c.dtype](rows * c.count));
     const perBlock = Math.max(1, Math.floor(stagingBytes / layout.stride));
-    this.staging = new Uint8Array(Math.min(perBlock, Math.max(rows, 1)) * layout.stride);
+    this.blockRows = Math.min(perBlock, Math.max(rows, 1));
+    this.staging = new Uint8Array(this.blockRows * layout.stride);
+    this.align = layout.stride % 4 === 0 ? 4 : layout.stride % 2 === 0 ? 2 : 1;
   }
+
+  private readonly blockRows: number;
+  /** Word size the records allow (a chunk starting at such a boundary can be read in place). */
+  private readonly align: number;
 
   get expectedBytes() {
     return this.rows * this.layout.stride;
@@ -125,13 +131,28 @@ export class Deinterleaver {
       );
     }
     this.received += chunk.byteLength;
+    const stride = this.layout.stride;
+    const len = chunk.byteLength;
     let pos = 0;
-    while (pos < chunk.byteLength) {
-      const take = Math.min(this.staging.byteLength - this.fill, chunk.byteLength - pos);
+    while (pos < len) {
+      const rest = len - pos;
+      // Whole, aligned rows are de-interleaved straight from the chunk (no staging copy); progressive
+      // mode keeps to staging so blocks stay large (one message per block, not per inflated chunk).
+      if (!this.emit && this.fill === 0 && rest >= stride && (chunk.byteOffset + pos) % this.align === 0) {
+        const n = Math.min(Math.floor(rest / stride), this.blockRows);
+        deinterleave(chunk.subarray(pos, pos + n * stride), n, this.layout, this.data, this.row);
+        this.row += n;
+        pos += n * stride;
+        continue;
+      }
+      // Through the aligned staging buffer: finish a partial row, or fill up when unaligned.
+      const partial = this.fill % stride;
+      const room = this.staging.byteLength - this.fill;
+      const take = Math.min(partial && !this.emit ? stride - partial : room, room, rest);
       this.staging.set(chunk.subarray(pos, pos + take), this.fill);
       this.fill += take;
       pos += take;
-      if (this.fill === this.staging.byteLength) this.flush();
+      if (this.fill === this.staging.byteLength || (!this.emit && this.fill % stride === 0 && (chunk.byteOffset + pos) % this.align === 0)) this.flush();
     }
   }
 
@@ -155,7 +176,7 @@ export class Deinterleaver {
       this.emit(this.row, batch, n);
     } else deinterleave(this.staging, n, this.layout, this.data, this.row);
     this.row += n;
-    this.fill = 0; // staging length is a whole number of rows, so nothing is left over
+    this.fill = 0; // flushed only at whole rows, so nothing is left over
   }
 }
 
