@@ -103,6 +103,33 @@ describe('SMLM Viewer plugin', () => {
     expect(o.pointsLit).toBeGreaterThan(0.99);
   });
 
+  it('per-table visibility, colour and opacity', async () => {
+    await call('set_view', { tables: [{ visible: false }] });
+    expect(decode(await call<string>('screenshot')).bright.reduce((a, b) => a + b, 0)).toBe(0);
+    await call('set_view', { tables: [{ visible: true, color: '#00ff00', opacity: 1 }] });
+    const { png, bright } = decode(await call<string>('screenshot'));
+    let green = 0;
+    let other = 0;
+    for (let i = 0; i < bright.length; i++) {
+      if (!bright[i]) continue;
+      const [r, g, b] = [png.data[i * 4], png.data[i * 4 + 1], png.data[i * 4 + 2]];
+      if (g === 255 && r === 0 && b === 0) green++;
+      else other++;
+    }
+    expect(green).toBeGreaterThan(3000);
+    expect(other).toBe(0);
+    await call('set_view', { tables: [{ opacity: 0.3 }] });
+    const dim = decode(await call<string>('screenshot'));
+    // A single point at opacity 0.3 over black is 0.3 × 255 ≈ 77 green; stacked points add up.
+    let single = 0;
+    for (let i = 0; i < dim.png.width * dim.png.height; i++) {
+      const g = dim.png.data[i * 4 + 1];
+      if (g >= 70 && g <= 85) single++;
+    }
+    expect(single).toBeGreaterThan(1000);
+    await call('set_view', { tables: [{ opacity: 0.85, color: '#ff3b30' }] });
+  });
+
   it('the frame filter runs on the GPU: frames 1–50 light only their own points', async () => {
     const v = await call<ViewInfo>('set_view', { frame_range: [1, 50] });
     const { png, bright } = decode(await call<string>('screenshot'));
