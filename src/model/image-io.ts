@@ -6,17 +6,13 @@
 import { fromArrayBuffer, writeArrayBuffer } from 'geotiff';
 import { dtypeOf, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
 import { readNpy, writeNpy } from './npy.js';
+import { ModelError } from './errors.js';
 
 export type PngDecoder = (bytes: Uint8Array, name: string) => Promise<NdArray>;
 
-export class ImageIoError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = 'ImageIoError';
-  }
+/** Thrown with the file or tensor it is about first, like every ModelError. */
+export class ImageIoError extends ModelError {
+  override name = 'ImageIoError';
 }
 
 const isPng = (b: Uint8Array) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;

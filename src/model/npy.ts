@@ -7,15 +7,11 @@
  * (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
  */
 import { DTYPE_CTORS, sizeOf, type DType, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
+import { ModelError } from './errors.js';
 
-export class NpyError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = 'NpyError';
-  }
+/** Thrown with the file or tensor it is about first, like every ModelError. */
+export class NpyError extends ModelError {
+  override name = 'NpyError';
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY

@@ -5,6 +5,7 @@
  */
 import type * as OrtTypes from 'onnxruntime-common';
 import type { NdArray, TypedArray } from '../ndarray/ndarray.js';
+import { ModelError } from './errors.js';
 
 export type OrtModule = Pick<typeof OrtTypes, 'InferenceSession' | 'Tensor' | 'env'>;
 
@@ -22,14 +23,9 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
-export class OnnxError extends Error {
-  constructor(
-    readonly where: string,
-    message: string,
-  ) {
-    super(`${where}: ${message}`);
-    this.name = 'OnnxError';
-  }
+/** Thrown with the file or tensor it is about first, like every ModelError. */
+export class OnnxError extends ModelError {
+  override name = 'OnnxError';
 }
 
 const ORT_TYPES: Record<string, NdArray['dtype']> = {

@@ -6,18 +6,14 @@
 import * as zarr from 'zarrita';
 import { registerCodecs } from '../codecs/index.js';
 import { dtypeOf, stridesOf, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
+import { ModelError } from './errors.js';
 
 /** Per dimension: an index (dimension dropped), [start, stop) or null (all). */
 export type Selection = (number | [number, number] | null)[];
 
-export class RegionError extends Error {
-  constructor(
-    readonly where: string,
-    message: string,
-  ) {
-    super(`${where}: ${message}`);
-    this.name = 'RegionError';
-  }
+/** Thrown with the file or tensor it is about first, like every ModelError. */
+export class RegionError extends ModelError {
+  override name = 'RegionError';
 }
 
 /** Parses "0,:,100:612,2000:2512" (ints, start:stop, ':' for all). */

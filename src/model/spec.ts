@@ -3,6 +3,7 @@
  * the format version. Conversion rules follow bioimageio.spec's 0.4→0.5 converter and
  * bioimageio.core's processing setup (see ../shared/notes/bioimageio-rdf-models.md §1.3, §1.4, §2).
  */
+import { ModelError } from './errors.js';
 
 export type AxisType = 'batch' | 'channel' | 'index' | 'time' | 'space';
 
@@ -73,14 +74,9 @@ export interface ModelSpec {
   legacyTestKwargs: Record<string, { relativeTolerance: number; absoluteTolerance: number }>;
 }
 
-export class ModelSpecError extends Error {
-  constructor(
-    readonly where: string,
-    message: string,
-  ) {
-    super(`${where}: ${message}`);
-    this.name = 'ModelSpecError';
-  }
+/** Thrown with the file or tensor it is about first, like every ModelError. */
+export class ModelSpecError extends ModelError {
+  override name = 'ModelSpecError';
 }
 
 type Obj = Record<string, unknown>;
