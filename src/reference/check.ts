@@ -6,16 +6,10 @@ import * as zarr from 'zarrita';
 import { registerCodecs } from '../codecs/index.js';
 import type { ProgressCallback } from '../progress.js';
 import type { ReferenceStore } from './open.js';
+import type { ArraySummary } from './summary.js';
 
-export interface ArrayReport {
-  path: string;
-  shape: number[];
-  dtype: string;
-  chunks: number[];
-  codec: string;
-  /** Chunk references present (missing ones read as the fill value). */
-  chunkRefs: number;
-  /** Chunks in the full grid. */
+export interface ArrayReport extends ArraySummary {
+  /** Chunks in the full grid (missing references read as the fill value). */
   gridChunks: number;
   decoded: number;
   failures: { key: string; error: string }[];
