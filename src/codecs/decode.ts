@@ -7,7 +7,8 @@
  *
  * Filters (`imagecodecs_delta`, `imagecodecs_floatpred`) work on the bytes in the file's byte order
  * given by their `dtype` (as Python's numcodecs/imagecodecs do). Decompressors come from maintained
- * packages: fflate (zlib/gzip), fzstd (zstd), numcodecs (blosc), lzw-tiff-decoder (LZW, the WASM
+ * packages: Node's zlib where present (native.ts), else fflate (zlib/gzip); fzstd (zstd); blosc.ts
+ * for LZ4/shuffle Blosc frames and numcodecs' wasm c-blosc for the rest; lzw-tiff-decoder (LZW, the WASM
  * decoder Viv uses — geotiff's JS LZW overruns its dictionary on long streams, geotiff.js#546),
  * geotiff.js (PackBits, JPEG with JPEGTables, WebP — WebP needs a browser: geotiff decodes it with
  * createImageBitmap).
@@ -16,6 +17,8 @@ import { unzlibSync, gunzipSync } from 'fflate';
 import { decompress as zstdDecompress } from 'fzstd';
 import { getDecoder, rgb } from 'geotiff';
 import { decompress as lzwDecompress } from 'lzw-tiff-decoder';
+import { decodeBloscFast } from './blosc.js';
+import { nativeDecoders } from './native.js';
 import type { CodecConfig } from './tiff-map.js';
 
 export const CODEC_IDS = [
@@ -141,11 +144,19 @@ let blosc: Promise<{ fromConfig(c: any): { decode(b: Uint8Array): Uint8Array | P
 export async function decodeChunk(config: CodecConfig, bytes: Uint8Array, size?: number): Promise<Uint8Array> {
   const id = config.id.startsWith('numcodecs.') ? config.id.slice(10) : config.id;
   switch (id) {
-    case 'zlib': return unzlibSync(bytes);
-    case 'gzip': return gunzipSync(bytes);
+    case 'zlib': {
+      const native = nativeDecoders();
+      return native ? native.inflate(bytes, size) : unzlibSync(bytes);
+    }
+    case 'gzip': {
+      const native = nativeDecoders();
+      return native ? native.gunzip(bytes, size) : gunzipSync(bytes);
+    }
     case 'zstd':
     case 'imagecodecs_zstd': return zstdDecompress(bytes);
     case 'blosc': {
+      const fast = decodeBloscFast(bytes);
+      if (fast) return fast;
       blosc ??= import('numcodecs/blosc').then((m) => m.default as any);
       return (await blosc).fromConfig({ ...config, id: 'blosc' }).decode(bytes);
     }

@@ -3,10 +3,15 @@
  * (zarrita ≥ 0.7 prefixes zarr v2 compressor/filter ids with `numcodecs.`).
  *
  * Exports: `registerCodecs()` (idempotent). Decoding only: `encode` throws.
- * zarrita's own `zlib`, `gzip`, `zstd`, `blosc` stay as they are (same formats).
+ * Also replaces zarrita's `zlib`/`gzip` (when the host has a native zlib — Node — which inflates
+ * on libuv's threads, ~3× zarrita's DecompressionStream; otherwise zarrita's codec runs) and
+ * `blosc` (our JS LZ4/shuffle decoder, zarrita's numcodecs wasm for other frames). zarrita's
+ * `zstd` stays.
  */
 import { registry } from 'zarrita';
+import { decodeBloscFast } from './blosc.js';
 import { decodeChunk } from './decode.js';
+import { nativeDecoders } from './native.js';
 import type { CodecConfig } from './tiff-map.js';
 
 const ITEMSIZE: Record<string, number> = {
@@ -76,6 +81,42 @@ function filterCodec(id: string) {
   };
 }
 
+type Loader = () => unknown; // zarrita's loaders return the codec class or a promise of it
+type BytesCodec = { decode(b: Uint8Array): Promise<Uint8Array> | Uint8Array };
+
+/**
+ * A zarrita codec that tries `fast` first and falls back to zarrita's own codec (`original`) when
+ * `fast` returns null — so encoding and rare variants keep zarrita's behaviour.
+ */
+function withFastPath(original: Loader | undefined, fast: (bytes: Uint8Array, size: number) => Promise<Uint8Array | null> | Uint8Array | null) {
+  return {
+    kind: 'bytes_to_bytes' as const,
+    fromConfig(config: unknown, meta: Meta) {
+      const full = meta.shape.reduce((a, x) => a * x, 1) * (ITEMSIZE[meta.dataType] ?? 1);
+      let inner: Promise<BytesCodec & { encode?: unknown }> | undefined;
+      const fallback = () => {
+        if (!original) throw new Error('no fallback codec registered in zarrita');
+        return (inner ??= Promise.resolve(original()).then((C) => (C as { fromConfig(c: unknown, m: Meta): BytesCodec }).fromConfig(config, meta)));
+      };
+      return {
+        kind: 'bytes_to_bytes' as const,
+        async encode(data: Uint8Array) {
+          const c = (await fallback()) as unknown as { encode(d: Uint8Array): Promise<Uint8Array> };
+          return c.encode(data);
+        },
+        async decode(bytes: Uint8Array) {
+          const out = await fast(bytes, full);
+          if (!out) return (await fallback()).decode(bytes);
+          if (out.length >= full) return out;
+          const p = new Uint8Array(full); // a short last strip of a strip TIFF, as bytesCodec does
+          p.set(out);
+          return p;
+        },
+      };
+    },
+  };
+}
+
 let done = false;
 export function registerCodecs(): void {
   if (done) return;
@@ -89,9 +130,22 @@ export function registerCodecs(): void {
     ['imagecodecs_delta', filterCodec('imagecodecs_delta')],
     ['imagecodecs_floatpred', filterCodec('imagecodecs_floatpred')],
   ];
+  const native = (fn: 'inflate' | 'gunzip') => (bytes: Uint8Array, size: number) => {
+    const n = nativeDecoders();
+    return n ? n[fn](bytes, size) : null;
+  };
+  const fast: [string, (b: Uint8Array, size: number) => Promise<Uint8Array | null> | Uint8Array | null][] = [
+    ['zlib', native('inflate')],
+    ['gzip', native('gunzip')],
+    ['blosc', (b) => decodeBloscFast(b)],
+  ];
+  for (const [id, fn] of fast) {
+    // each id keeps its own zarrita fallback (v3 `zlib` and v2 `numcodecs.zlib` are the same format)
+    for (const key of [id, `numcodecs.${id}`]) entries.push([key, withFastPath(registry.get(key), fn)]);
+  }
   for (const [id, entry] of entries) {
     const load = async () => entry as any;
     registry.set(id, load);
-    registry.set(`numcodecs.${id}`, load);
+    if (!id.startsWith('numcodecs.') && !fast.some(([f]) => f === id)) registry.set(`numcodecs.${id}`, load);
   }
 }

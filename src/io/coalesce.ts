@@ -13,6 +13,8 @@ export interface CoalesceOptions {
   /** How many merged reads may be in flight at once. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** Called with each range as soon as its read arrives (so callers can decode while later reads are in flight). */
+  onPart?: (index: number, bytes: Uint8Array) => void;
 }
 
 /** Groups ranges (in any order) into as few reads as the gap and size limits allow. */
@@ -52,6 +54,7 @@ export async function readRanges(
       for (const i of g.members) {
         const start = ranges[i].offset - g.offset;
         out[i] = block.subarray(start, start + ranges[i].length);
+        opts.onPart?.(i, out[i]);
       }
     }
   };

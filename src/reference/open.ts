@@ -156,16 +156,20 @@ export class ReferenceStore {
       // Reads of ≤ 8 MiB: decoding of the first chunks overlaps the transfer of the next ones.
       const coalesce = { maxGap: 64 * 1024, maxRead: 8 * 1024 * 1024, concurrency: 6, ...this.opts.coalesce };
       const src = this.source(url);
-      readRanges(src, list, coalesce).then(
-        (parts) => parts.forEach((p, i) => list[i].resolve(p)),
-        (e) => {
-          // An HTTP failure (404, 403 after refresh, 5xx after retries) concerns the whole file. A
-          // bad range (a reference beyond the end) concerns one chunk: retry the batch one by one so
-          // it does not fail its neighbours.
-          if (list.length === 1 || (e as SourceError).status !== undefined) list.forEach((p) => p.reject(e));
-          else for (const p of list) src.read(p.offset, p.length).then(p.resolve, p.reject);
-        },
-      );
+      const done = new Array<boolean>(list.length).fill(false);
+      // each chunk resolves as its read arrives: decoding overlaps the transfer of the rest
+      const onPart = (i: number, b: Uint8Array) => {
+        done[i] = true;
+        list[i].resolve(b);
+      };
+      readRanges(src, list, { ...coalesce, onPart }).catch((e) => {
+        // An HTTP failure (404, 403 after refresh, 5xx after retries) concerns the whole file. A
+        // bad range (a reference beyond the end) concerns one chunk: retry the rest one by one so
+        // it does not fail its neighbours.
+        const left = list.filter((_, i) => !done[i]);
+        if (left.length === 1 || (e as SourceError).status !== undefined) left.forEach((p) => p.reject(e));
+        else for (const p of left) src.read(p.offset, p.length).then(p.resolve, p.reject);
+      });
     }
   }
 
