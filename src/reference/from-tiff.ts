@@ -33,7 +33,7 @@ import { BlockCacheSource } from '../io/block-cache.js';
 import { SourceError, type ByteSource } from '../io/byte-source.js';
 import type { ProgressCallback } from '../progress.js';
 import { tiffCodecs } from '../codecs/tiff-map.js';
-import { readHeader, readIfd, Tag, tagNumber, tagRange, walkIfdChain, type Ifd, type ReadAhead, type TiffHeader } from '../tiff/ifd.js';
+import { readHeader, readIfd, Tag, tagNumber, tagNumbers, tagRange, walkIfdChain, type Ifd, type ReadAhead, type TiffHeader } from '../tiff/ifd.js';
 import { planReads } from '../io/coalesce.js';
 import { describeImage as describeUncached, imageDtype, isReduced, loadChunkTables, type TiffImageInfo } from '../tiff/image.js';
 import { effectiveSizeC, parseOmeXml, planeIfd, type OmeImage } from '../tiff/ome-xml.js';
@@ -64,6 +64,13 @@ interface Series {
   physical: Physical;
 }
 
+/** Request planning (see `tiffReferences`). */
+const FIRST_READ = 1 << 20;
+const MERGE_GAP = 1 << 20;
+const MAX_READ = 8 << 20;
+const CACHE_BLOCKS = 512; // 32 MiB of 64 KiB blocks
+const BATCH_BUDGET = 24 << 20;
+
 const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) => !!a && a.length === b.length && a.every((v, i) => v === b[i]);
 
@@ -79,24 +86,78 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) =
   return out;
 }
 
+/** What sizing a page's SubIFD windows needs. */
+interface PageGeometry {
+  width: number; height: number; chunkWidth: number; chunkHeight: number;
+  planar: number; samplesPerPixel: number; subIfds: number[];
+}
+
+/** Geometry straight from the tags, without `describeImage`'s checks (used only to plan reads). */
+async function pageGeometry(src: ByteSource, h: TiffHeader, ifd: Ifd): Promise<PageGeometry | undefined> {
+  const num = (tag: number) => tagNumber(src, h, ifd, tag);
+  const width = await num(Tag.ImageWidth);
+  const height = await num(Tag.ImageLength);
+  if (!width || !height) return undefined;
+  const tw = await num(Tag.TileWidth);
+  return {
+    width, height,
+    chunkWidth: tw ?? width,
+    chunkHeight: (tw ? await num(Tag.TileLength) : await num(Tag.RowsPerStrip)) || height,
+    planar: (await num(Tag.PlanarConfiguration)) ?? 1,
+    samplesPerPixel: (await num(Tag.SamplesPerPixel)) ?? 1,
+    subIfds: (await tagNumbers(src, h, ifd, Tag.SubIFDs)) ?? [],
+  };
+}
+
+/**
+ * Byte windows to read for a page's SubIFDs (level k+1 halves the size): the IFD plus, since
+ * writers put a level's tile tables right after its IFD, the expected table size (tiles × 2
+ * arrays × offset size), at most 1 MiB.
+ */
+function subIfdWindows(h: TiffHeader, g: PageGeometry): { offset: number; length: number }[] {
+  const ptr = h.bigTiff ? 8 : 4;
+  return g.subIfds.filter((o) => o > 0 && o < h.fileSize).map((offset, k) => {
+    const f = 2 ** (k + 1);
+    const tables = 2 * ptr * Math.ceil(g.width / f / g.chunkWidth) * Math.ceil(g.height / f / g.chunkHeight) * (g.planar === 2 ? g.samplesPerPixel : 1);
+    return { offset, length: Math.min(4096 + tables, 1 << 20, h.fileSize - offset) };
+  });
+}
+
 export async function tiffReferences(source: ByteSource, opts: TiffReferenceOptions): Promise<References> {
-  const src = source instanceof BlockCacheSource ? source : new BlockCacheSource(source);
+  const src = source instanceof BlockCacheSource ? source : new BlockCacheSource(source, 64 * 1024, CACHE_BLOCKS);
   const name = src.name;
+  // The first request reads 1 MiB, not one 64 KiB block: writers put the first IFD, its tile
+  // tables and the OME-XML near the start, and over HTTP a round trip costs more than 1 MiB.
+  await src.warm(0, FIRST_READ);
   const h = await readHeader(src);
   const described = new Map<number, Promise<TiffImageInfo>>(); // each IFD is described once
   const describeImage = (s: ByteSource, hh: TiffHeader, ifd: Ifd) => {
     let d = described.get(ifd.offset);
-    if (!d) described.set(ifd.offset, (d = warmValues(ifd).then(() => describeUncached(s, hh, ifd))));
+    if (!d) described.set(ifd.offset, (d = warmValues([ifd]).then(() => describeUncached(s, hh, ifd))));
     return d;
   };
-  // An IFD's out-of-line values (tile tables, OME-XML, SubIFD lists…) are fetched together up
-  // front, neighbours merged, so describing it and loading its tables costs one or two requests.
-  const warmValues = async (ifd: Ifd) => {
-    const ranges = [...ifd.entries.values()].filter((e) => !e.inline).map(tagRange).filter((r) => r.length <= 2 << 20);
-    await Promise.all(planReads(ranges, 64 * 1024, 4 << 20).map((g) => src.warm(g.offset, g.end - g.offset)));
-  };
   const warm: ReadAhead = (o, l) => src.warm(o, Math.min(l, h.fileSize - o));
+  // Ranges (IFD values, SubIFD windows) are fetched in one parallel batch with neighbours up to
+  // 1 MiB apart merged: a round trip costs more than reading 1 MiB more. Skipped when the batch
+  // would not fit the block cache (it would evict what it just read); lazy reads take over.
+  const warmBatch = async (ranges: { offset: number; length: number }[]) => {
+    const groups = planReads(ranges.filter((r) => r.length > 0), MERGE_GAP, MAX_READ);
+    if (groups.reduce((n, g) => n + g.end - g.offset, 0) > BATCH_BUDGET) return;
+    await Promise.all(groups.map((g) => warm(g.offset, g.end - g.offset)));
+  };
+  // An IFD's out-of-line values (tile tables, OME-XML, SubIFD lists…) are fetched together up
+  // front, so describing it and loading its tables costs no further request.
+  const warmValues = (ifds: Ifd[]) =>
+    warmBatch(ifds.flatMap((ifd) => [...ifd.entries.values()].filter((e) => !e.inline).map(tagRange).filter((r) => r.length <= 2 << 20)));
   const chain = await walkIfdChain(src, h, h.firstIfd, warm);
+  // The chain's values and the SubIFDs of its pages in ONE batch: the SubIFD offsets and the
+  // geometry (to size each window) are normally in bytes the walk already read, whereas the
+  // values may include an OME-XML at the far end of the file that would cost its own round trip.
+  const early = await mapLimit(chain, 8, async (ifd) => (ifd.entries.has(Tag.SubIFDs) ? pageGeometry(src, h, ifd) : undefined));
+  await warmBatch([
+    ...chain.flatMap((ifd) => [...ifd.entries.values()].filter((e) => !e.inline).map(tagRange).filter((r) => r.length <= 2 << 20)),
+    ...early.flatMap((g) => (g ? subIfdWindows(h, g) : [])),
+  ]);
   opts.onProgress?.(0, 1, 'directories');
   const first = await describeImage(src, h, chain[0]);
 
@@ -174,16 +235,9 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
     // (merging gaps up to 256 KiB) instead of one round trip per IFD per level.
     // Writers put a level's tile tables right after its IFD, so each window also covers the
     // expected table size (tiles of that level × 2 arrays × offset size).
+    // (Usually already done together with the chain's values, see above; then this reads nothing.)
     const planes = series.planes.flat().filter((p): p is Ifd => !!p);
-    const ptr = h.bigTiff ? 8 : 4;
-    const windows = (await mapLimit(planes, 8, (p) => describeImage(src, h, p))).flatMap((d) =>
-      d.subIfds.map((offset, k) => {
-        const f = 2 ** (k + 1);
-        const tables = 2 * ptr * Math.ceil(d.width / f / d.chunkWidth) * Math.ceil(d.height / f / d.chunkHeight) * (d.planar === 2 ? d.samplesPerPixel : 1);
-        return { offset, length: Math.min(4096 + tables, 1 << 20, h.fileSize - offset) };
-      }));
-    const groups = planReads(windows.filter((w) => w.offset > 0 && w.length > 0), 256 * 1024, 4 << 20);
-    await Promise.all(groups.map((g) => warm(g.offset, g.end - g.offset)));
+    await warmBatch((await mapLimit(planes, 8, (p) => describeImage(src, h, p))).flatMap((d) => subIfdWindows(h, d)));
     levelIfds = async (l, ifd) => {
       if (l === 0) return ifd;
       const d = await describeImage(src, h, ifd);

@@ -1,7 +1,7 @@
 /**
  * Minimal typed TIFF / BigTIFF directory parser over a `ByteSource`.
  *
- * Exports: `readHeader`, `readIfd`, `walkIfdChain`, `tagNumbers`, `tagString`, `tagBytes`, types
+ * Exports: `readHeader`, `readIfd`, `walkIfdChain`, `ifdExtent`, `tagNumbers`, `tagString`, `tagBytes`, types
  * `TiffHeader`, `Ifd`, `IfdEntry`, constant `Tag`.
  *
  * Why hand-written instead of geotiff.js's parser: geotiff 3.x reads deferred tag arrays
@@ -156,30 +156,53 @@ export async function readIfd(source: ByteSource, h: TiffHeader, offset: number)
 export type ReadAhead = (offset: number, length: number) => Promise<void>;
 
 /**
+ * Bytes from the IFD's offset to the end of its entry table and of those out-of-line values that
+ * lie right after it (within 4 MiB): what a writer such as tifffile or Bio-Formats puts together
+ * (IFD, tag values, tile tables). Values elsewhere (an OME-XML rewritten at the end) don't count.
+ */
+export function ifdExtent(h: TiffHeader, ifd: Ifd): number {
+  const near = ifd.offset + (4 << 20);
+  let end = ifd.offset + (h.bigTiff ? 8 + 20 * ifd.entries.size + 8 : 2 + 12 * ifd.entries.size + 4);
+  for (const e of ifd.entries.values()) {
+    if (e.inline) continue;
+    const stop = e.valueOffset + e.count * TYPE_SIZE[e.type];
+    if (e.valueOffset >= ifd.offset && stop <= near && stop > end) end = stop;
+  }
+  return end - ifd.offset;
+}
+
+/**
  * Every IFD of the main chain, in order. A chain that revisits an offset (a loop) or points
  * outside the file is an error naming the file, not an endless walk.
  *
- * The chain can only be walked one IFD at a time, so over HTTP each IFD would cost a round
- * trip. With `readAhead`, when IFDs follow each other closely (stride ≤ 1 MiB, as in multi-page
- * files) the next ~16 strides (≤ 4 MiB) are fetched in one request; far-apart IFDs are read alone.
+ * The chain can only be walked one IFD at a time, so over HTTP each IFD costs a round trip; with
+ * `readAhead` it costs no more than that:
+ * - IFDs that follow each other closely (stride ≤ 1 MiB, as in multi-page files): the next ~16
+ *   strides (≤ 4 MiB) are fetched in one request;
+ * - far-apart IFDs (each followed by its image data, as in tiled OME-TIFFs): the next IFD is read
+ *   together with as many bytes as this IFD and its adjacent values took (≤ 4 MiB), since pages
+ *   of one file tend to share a layout — so its tile tables arrive with it, not one trip later.
  */
 export async function walkIfdChain(source: ByteSource, h: TiffHeader, first = h.firstIfd, readAhead?: ReadAhead): Promise<Ifd[]> {
   const seen = new Set<number>();
   const out: Ifd[] = [];
   let off = first;
-  let covered = 0;
+  let coveredFrom = 0;
+  let coveredTo = 0;
   while (off !== 0) {
     if (seen.has(off)) fail(source, `IFD chain loops back to offset ${off} after ${out.length} IFDs; the file is corrupt`);
     seen.add(off);
     const ifd = await readIfd(source, h, off);
     out.push(ifd);
-    const stride = ifd.next - off;
-    if (readAhead && ifd.next > 0 && stride > 0 && stride <= 1 << 20 && ifd.next + 4096 > covered) {
-      const length = Math.min(stride * 16, 4 << 20);
-      covered = ifd.next + length;
-      await readAhead(ifd.next, length);
+    const next = ifd.next;
+    if (readAhead && next > 0 && next < h.fileSize && (next < coveredFrom || next + 4096 > coveredTo)) {
+      const stride = next - off;
+      const length = stride > 0 && stride <= 1 << 20 ? Math.min(stride * 16, 4 << 20) : Math.max(4096, ifdExtent(h, ifd));
+      coveredFrom = next;
+      coveredTo = next + length;
+      await readAhead(next, length);
     }
-    off = ifd.next;
+    off = next;
   }
   return out;
 }
@@ -218,7 +241,13 @@ export function decodeNumbers(h: TiffHeader, e: IfdEntry, b: Uint8Array): number
     case 12: for (let i = 0; i < n; i++) out[i] = dv.getFloat64(i * 8, le); break;
     case 5: for (let i = 0; i < n; i++) out[i] = dv.getUint32(i * 8, le) / dv.getUint32(i * 8 + 4, le); break;
     case 10: for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 8, le) / dv.getInt32(i * 8 + 4, le); break;
-    case 16: case 18: for (let i = 0; i < n; i++) out[i] = Number(dv.getBigUint64(i * 8, le)); break;
+    case 16: case 18: {
+      // two 32-bit halves instead of getBigUint64: a BigInt per value made BigTIFF tile tables
+      // (100k+ offsets) the costliest part of indexing; exact below 2^53, like Number(BigInt)
+      const [lo, hi] = le ? [0, 4] : [4, 0];
+      for (let i = 0; i < n; i++) out[i] = dv.getUint32(i * 8 + hi, le) * 4294967296 + dv.getUint32(i * 8 + lo, le);
+      break;
+    }
     case 17: for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, le)); break;
   }
   return out;
