@@ -1,13 +1,15 @@
-"""Benchmark helper (Debian python3): `make OUT.zip` writes a 4096×4096 (×2 channels) uint16 OME-Zarr
-v0.4 level in a stored ZIP; `read REFS.json N` times N reads of the full 4096×4096 region of
-channel 0 through fsspec's ReferenceFileSystem (HTTP) + zarr 2 and prints JSON."""
-import hashlib, json, sys, time, zipfile, os, tempfile, shutil
+"""Benchmark helper (Debian python3): `make OUT.zip raw|zlib|blosc` writes a 4096×4096 (×2 channels)
+uint16 OME-Zarr v0.4 level in a stored ZIP; `read REFS.json N STATS_URL` does one untimed warm-up
+read and then times N reads of the full 4096×4096 region of channel 0 through fsspec's
+ReferenceFileSystem (HTTP, default settings) + zarr 2, each from a fresh filesystem, and prints
+JSON (wall and CPU seconds, the server's request count per read, SHA-256 of the pixels)."""
+import hashlib, json, sys, time, zipfile, os, tempfile, shutil, urllib.request
 
 def make(out, compressor_name):
     import numpy as np, zarr, numcodecs
     tmp = tempfile.mkdtemp()
     try:
-        comp = {'blosc': numcodecs.Blosc(cname='lz4', clevel=5, shuffle=numcodecs.Blosc.SHUFFLE), 'zlib': numcodecs.Zlib(level=1)}[compressor_name]
+        comp = {'blosc': numcodecs.Blosc(cname='lz4', clevel=5, shuffle=numcodecs.Blosc.SHUFFLE), 'zlib': numcodecs.Zlib(level=1), 'raw': None}[compressor_name]
         store = zarr.DirectoryStore(tmp, dimension_separator='/')
         g = zarr.group(store=store)
         rng = np.random.default_rng(1)
@@ -27,20 +29,27 @@ def make(out, compressor_name):
     finally:
         shutil.rmtree(tmp)
 
-def read(refs_path, n):
+def read(refs_path, n, stats_url):
     import fsspec, zarr
     refs = json.load(open(refs_path))
-    times, digest = [], None
-    for _ in range(n):
-        t = time.perf_counter()
-        fs = fsspec.filesystem('reference', fo=refs, remote_protocol='http')
+    stats = lambda: json.load(urllib.request.urlopen(stats_url))['requests']  # also resets the count
+    times, cpu, requests, digest = [], [], [], None
+    for i in range(n + 1):
+        stats()
+        t, c = time.perf_counter(), time.process_time()
+        fs = fsspec.filesystem('reference', fo=refs, remote_protocol='http', skip_instance_cache=True)
         a = zarr.open_group(fs.get_mapper(''), mode='r')['0'][0, :4096, :4096]
-        times.append(time.perf_counter() - t)
+        wall, used = time.perf_counter() - t, time.process_time() - c
+        if i == 0:
+            continue  # warm-up: imports, aiohttp session, page cache
+        times.append(wall)
+        cpu.append(used)
+        requests.append(stats())
         digest = hashlib.sha256(a.tobytes()).hexdigest()
-    print(json.dumps({'times': times, 'sha256': digest}))
+    print(json.dumps({'times': times, 'cpu': cpu, 'requests': requests, 'sha256': digest}))
 
 if __name__ == '__main__':
     if sys.argv[1] == 'make':
         make(sys.argv[2], sys.argv[3])
     else:
-        read(sys.argv[2], int(sys.argv[3]))
+        read(sys.argv[2], int(sys.argv[3]), sys.argv[4])

@@ -57,14 +57,38 @@ export class HttpSource implements ByteSource {
     if (this.total !== undefined) checkRange(this.name, this.total, offset, length);
     if (length === 0) return new Uint8Array(0);
     const res = await this.request(offset, offset + length - 1, signal);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.byteLength !== length) {
-      throw new SourceError(
+    const short = (got: number) =>
+      new SourceError(
         this.name,
-        `asked for bytes ${offset}..${offset + length} but received ${bytes.byteLength} bytes; the file is shorter than its header says or the server truncated the response`,
+        `asked for bytes ${offset}..${offset + length} but received ${got} bytes; the file is shorter than its header says or the server truncated the response`,
       );
+    if (!res.body) {
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.byteLength !== length) throw short(bytes.byteLength);
+      return bytes;
     }
-    return bytes;
+    // Stream into one buffer of the asked size: in Node, Response.arrayBuffer() costs about twice
+    // the CPU of the transfer (measured, bench/refs-read), and a server sending more than asked
+    // is stopped at `length` instead of filling memory.
+    const out = new Uint8Array(length);
+    const reader = res.body.getReader();
+    let got = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (got + value.byteLength > length) {
+          throw new SourceError(this.name, `asked for bytes ${offset}..${offset + length} but the server sent more than ${length} bytes; it does not honour the Range request`);
+        }
+        out.set(value, got);
+        got += value.byteLength;
+      }
+    } catch (e) {
+      await reader.cancel().catch(() => {});
+      throw e;
+    }
+    if (got !== length) throw short(got);
+    return out;
   }
 
   private async request(first: number, last: number, signal?: AbortSignal): Promise<Response> {
