@@ -73,6 +73,8 @@ export interface Ifd {
   /** Offset of the next IFD in the chain, 0 at the end. */
   next: number;
   entries: Map<number, IfdEntry>;
+  /** Offset just past the entry table and its next-IFD pointer. */
+  tableEnd: number;
 }
 
 function fail(source: ByteSource, msg: string): never {
@@ -149,7 +151,7 @@ export async function readIfd(source: ByteSource, h: TiffHeader, offset: number)
     }
   }
   const next = h.bigTiff ? Number(dv.getBigUint64(n * entrySize, h.littleEndian)) : dv.getUint32(n * entrySize, h.littleEndian);
-  return { offset, next, entries };
+  return { offset, next, entries, tableEnd: offset + countSize + tableLen };
 }
 
 /** Reads a byte range ahead into a cache (e.g. `BlockCacheSource.warm`). */
@@ -160,9 +162,9 @@ export type ReadAhead = (offset: number, length: number) => Promise<void>;
  * lie right after it (within 4 MiB): what a writer such as tifffile or Bio-Formats puts together
  * (IFD, tag values, tile tables). Values elsewhere (an OME-XML rewritten at the end) don't count.
  */
-export function ifdExtent(h: TiffHeader, ifd: Ifd): number {
+export function ifdExtent(ifd: Ifd): number {
   const near = ifd.offset + (4 << 20);
-  let end = ifd.offset + (h.bigTiff ? 8 + 20 * ifd.entries.size + 8 : 2 + 12 * ifd.entries.size + 4);
+  let end = ifd.tableEnd;
   for (const e of ifd.entries.values()) {
     if (e.inline) continue;
     const stop = e.valueOffset + e.count * TYPE_SIZE[e.type];
@@ -197,7 +199,7 @@ export async function walkIfdChain(source: ByteSource, h: TiffHeader, first = h.
     const next = ifd.next;
     if (readAhead && next > 0 && next < h.fileSize && (next < coveredFrom || next + 4096 > coveredTo)) {
       const stride = next - off;
-      const length = stride > 0 && stride <= 1 << 20 ? Math.min(stride * 16, 4 << 20) : Math.max(4096, ifdExtent(h, ifd));
+      const length = stride > 0 && stride <= 1 << 20 ? Math.min(stride * 16, 4 << 20) : Math.max(4096, ifdExtent(ifd));
       coveredFrom = next;
       coveredTo = next + length;
       await readAhead(next, length);
