@@ -102,6 +102,14 @@ function unshuffle(src: Uint8Array, n: number, typesize: number, out: Uint8Array
   if (rem) out.set(src.subarray(count * typesize, n), o + count * typesize);
 }
 
+// One shuffle buffer for all chunks (decoding is synchronous): fresh allocations of this size cost
+// page faults that measured as much as the decoding on the benchmark machine.
+let shared = new Uint8Array(0);
+function scratch(n: number): Uint8Array {
+  if (shared.length < n) shared = new Uint8Array(n);
+  return shared;
+}
+
 /** Decodes a Blosc 1 frame, or returns null for features left to c-blosc (see the module doc). */
 export function decodeBloscFast(bytes: Uint8Array): Uint8Array | null {
   if (bytes.length < HEADER) throw new BloscError(`frame of ${bytes.length} bytes is shorter than the 16-byte header`);
@@ -129,7 +137,7 @@ export function decodeBloscFast(bytes: Uint8Array): Uint8Array | null {
   // never trust the header's size: LZ4 expands at most ~255×, so a larger claim is a broken frame
   if (nbytes > cbytes * 255 + blocksize) throw new BloscError(`header claims ${nbytes} decoded bytes from a ${cbytes}-byte frame`);
   const out = new Uint8Array(nbytes);
-  const tmp = shuffle ? new Uint8Array(Math.min(blocksize, nbytes)) : undefined;
+  const tmp = shuffle ? scratch(Math.min(blocksize, nbytes)) : undefined;
   for (let b = 0; b < nblocks; b++) {
     const start = b * blocksize;
     const bsize = Math.min(blocksize, nbytes - start);

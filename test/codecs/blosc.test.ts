@@ -1,0 +1,71 @@
+/**
+ * Our JS Blosc decoder against frames written by c-blosc (Debian python3-numcodecs): every frame
+ * decodes to the bytes numpy wrote; frames it leaves to numcodecs' wasm (bitshuffle, zstd,
+ * blosclz) return null and still decode through decodeChunk; broken frames are clear errors.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeBloscFast } from '../../src/codecs/blosc.js';
+import { decodeChunk } from '../../src/codecs/index.js';
+import { python, repoRoot } from '../helpers/paths.js';
+
+let dir = '';
+let names: string[] = [];
+const frame = (n: string) => new Uint8Array(fs.readFileSync(path.join(dir, `${n}.blosc`)));
+const raw = (n: string) => new Uint8Array(fs.readFileSync(path.join(dir, `${n}.raw`)));
+const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blosc-'));
+  names = JSON.parse(execFileSync(python, [path.join(repoRoot, 'test/codecs/py/make_blosc.py'), dir], { encoding: 'utf8' })) as string[];
+});
+
+const FALLBACK = ['zstd-shuffle-u2', 'blosclz-shuffle-u2'];
+
+describe('decodeBloscFast (c-blosc frames)', () => {
+  it('decodes LZ4/LZ4HC, byte shuffle and none, typesizes 1–8, leftover blocks, memcpyed frames', () => {
+    const fast = names.filter((n) => !FALLBACK.includes(n));
+    expect(fast.length).toBeGreaterThanOrEqual(10);
+    for (const n of fast) {
+      const out = decodeBloscFast(frame(n));
+      expect(out, n).not.toBeNull();
+      expect(same(out!, raw(n)), n).toBe(true);
+    }
+  });
+
+  it('leaves zstd and blosclz frames to c-blosc (null), and decodeChunk still decodes them', async () => {
+    for (const n of FALLBACK) {
+      expect(decodeBloscFast(frame(n)), n).toBeNull();
+      expect(same(await decodeChunk({ id: 'blosc' }, frame(n)), raw(n)), n).toBe(true);
+    }
+  });
+
+  it('decodeChunk and the numcodecs. id use the fast path with the same result', async () => {
+    const n = 'lz4-shuffle-u2-multiblock';
+    expect(same(await decodeChunk({ id: 'numcodecs.blosc', cname: 'lz4', clevel: 5, shuffle: 1 }, frame(n)), raw(n))).toBe(true);
+  });
+
+  it('broken frames are errors that say what is wrong, not reads past the end', () => {
+    const f = frame('lz4-shuffle-u2-multiblock');
+    expect(() => decodeBloscFast(f.subarray(0, 10))).toThrow(/shorter than the 16-byte header/);
+    expect(() => decodeBloscFast(f.subarray(0, f.length - 100))).toThrow(/compressed bytes, the chunk has/);
+    // a header that claims a huge decoded size is refused before allocating it
+    const huge = f.slice();
+    new DataView(huge.buffer).setUint32(4, 0xfffffff0, true);
+    expect(() => decodeBloscFast(huge)).toThrow(/claims 4294967280 decoded bytes/);
+    // a block offset pointing past the frame
+    const badStart = f.slice();
+    new DataView(badStart.buffer).setUint32(16, f.length + 5, true);
+    expect(() => decodeBloscFast(badStart)).toThrow(/beyond the frame/);
+    // corrupt LZ4 data: every byte of the first stream's body flipped
+    const corrupt = f.slice();
+    const dv = new DataView(corrupt.buffer);
+    const s = dv.getUint32(16, true);
+    const cs = dv.getUint32(s, true);
+    for (let i = s + 4; i < s + 4 + cs; i++) corrupt[i] ^= 0x5a;
+    expect(() => decodeBloscFast(corrupt)).toThrow(/^blosc: /);
+  });
+});
