@@ -10,3 +10,13 @@ export function openNodeSource(input: SourceInput, opts: HttpSourceOptions = {})
   }
   return openSource(input, opts);
 }
+
+/** Opens a source, runs `fn` on it and closes it (a FileSource holds a file handle) whatever happens. */
+export async function withNodeSource<T>(input: SourceInput, fn: (source: ByteSource) => Promise<T>, opts: HttpSourceOptions = {}): Promise<T> {
+  const source = openNodeSource(input, opts);
+  try {
+    return await fn(source);
+  } finally {
+    await (source as { close?: () => Promise<void> }).close?.();
+  }
+}

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { openNodeSource } from '../../io/open-node.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { withNodeSource } from '../../io/open-node.js';
 import '../../smlm/node.js';
 import { csvToSmlm, decodeText, parseCsv, readSmlm, readSmlmManifest, tableInput, tableToCsv, SmlmWriter } from '../../smlm/index.js';
 import { tableLayout } from '../../smlm/layout.js';
@@ -62,7 +63,11 @@ export async function smlmInfo(file: string, head = 0): Promise<{ tables: InfoTa
     };
     return { tables: [describe(t, head, true)] };
   }
-  const source = openNodeSource(file);
+  // the file handle is closed whatever happens (it used to be left to the garbage collector)
+  return withNodeSource(file, (source) => smlmZipInfo(source, file, head));
+}
+
+async function smlmZipInfo(source: ByteSource, file: string, head: number): Promise<{ tables: InfoTable[] }> {
   if (!head) {
     // Manifest only: no table is inflated.
     const { manifest } = await readSmlmManifest(source);
@@ -162,7 +167,7 @@ export async function smlmConvert(input: string, output: string, opts: { level?:
       fs.renameSync(tmp, output);
       return [output];
     }
-    const d = await readSmlm(openNodeSource(input), { onProgress: (a, b) => bar.update(a, b) });
+    const d = await withNodeSource(input, (src) => readSmlm(src, { onProgress: (a, b) => bar.update(a, b) }));
     if (isCsv(output)) {
       const outs = d.tables.length === 1 ? [output] : d.tables.map((t, i) => output.replace(/(\.[^.]*)$/, `-${t.channel !== 'default' ? t.channel.replace(/[^\w.-]+/g, '_') : i}$1`));
       for (const [i, t] of d.tables.entries()) {
