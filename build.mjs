@@ -80,7 +80,7 @@ async function buildPlugin(dir, outDir) {
   checkPluginConfig(config, path.relative(root, path.join(dir, 'plugin.json')));
   const name = fileNameOf(config);
   const assetDir = path.join(outDir, name);
-  fs.rmSync(assetDir, { recursive: true, force: true });
+  const written = new Set();
   const result = await esbuild.build({
     ...browserOptions,
     entryPoints: [path.join(dir, 'index.ts')],
@@ -91,25 +91,24 @@ async function buildPlugin(dir, outDir) {
   let script = '';
   for (const f of result.outputFiles) {
     if (f.path.endsWith('.js') && path.basename(f.path) === 'index.js') script = f.text;
-    else writeFile(f.path, f.contents);
+    else written.add(writeFile(f.path, f.contents));
   }
   for (const w of fs.readdirSync(dir).filter((f) => f.endsWith('.worker.ts'))) {
-    await esbuild.build({
+    const out = await esbuild.build({
       ...browserOptions,
-      write: true,
       entryPoints: [path.join(dir, w)],
       format: 'iife',
       outfile: path.join(assetDir, w.replace(/\.ts$/, '.js')),
       assetNames: '[name]-[hash]',
     });
+    for (const f of out.outputFiles) written.add(writeFile(f.path, f.contents));
   }
   const assets = readIf(path.join(dir, 'assets.json'));
   if (assets) {
     for (const rel of JSON.parse(assets)) {
       const src = path.join(root, rel);
       if (!fs.existsSync(src)) throw new Error(`${dir}/assets.json: ${rel} does not exist`);
-      fs.mkdirSync(assetDir, { recursive: true });
-      fs.copyFileSync(src, path.join(assetDir, path.basename(rel)));
+      written.add(writeFile(path.join(assetDir, path.basename(rel)), fs.readFileSync(src)));
     }
   }
   const html = pluginHtml(config, {
@@ -119,12 +118,18 @@ async function buildPlugin(dir, outDir) {
     docs: readIf(path.join(dir, 'docs.md')),
   });
   writeFile(path.join(outDir, `${name}.imjoy.html`), html);
+  // Drop stale assets only after the new ones are in place: a page using the plugin never sees a gap.
+  if (fs.existsSync(assetDir)) for (const f of fs.readdirSync(assetDir)) if (!written.has(path.join(assetDir, f))) fs.rmSync(path.join(assetDir, f), { recursive: true, force: true });
   return { config, uri: `${name}.imjoy.html` };
 }
 
+/** Atomic write (temp file + rename): tests build in parallel while others read dist/. */
 function writeFile(p, contents) {
   fs.mkdirSync(path.dirname(p), { recursive: true });
-  fs.writeFileSync(p, contents);
+  const tmp = `${p}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, contents);
+  fs.renameSync(tmp, p);
+  return p;
 }
 
 const pluginDirs = (base) =>
@@ -167,7 +172,8 @@ async function buildPages() {
     ['host/main.ts', 'host/host.js'],
   ].filter(([src]) => fs.existsSync(path.join(root, src)));
   for (const [src, out] of entries) {
-    await esbuild.build({ ...browserOptions, write: true, entryPoints: [path.join(root, src)], format: 'iife', outfile: path.join(dist, out) });
+    const r = await esbuild.build({ ...browserOptions, entryPoints: [path.join(root, src)], format: 'iife', outfile: path.join(dist, out) });
+    for (const f of r.outputFiles) writeFile(f.path, f.contents);
   }
   const copies = [
     ['host/index.html', 'host/index.html'],
@@ -185,7 +191,8 @@ async function buildPages() {
 }
 
 async function buildCli() {
-  await esbuild.build({
+  const r = await esbuild.build({
+    write: false,
     entryPoints: [path.join(root, 'src/cli/main.ts')],
     bundle: true,
     platform: 'node',
@@ -196,6 +203,7 @@ async function buildCli() {
     logLevel: 'warning',
     loader: { '.md': 'text', '.html': 'text' },
   });
+  for (const f of r.outputFiles) writeFile(f.path, f.contents);
 }
 
 export async function buildAll() {
