@@ -37,6 +37,15 @@ const variants = [
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const fmt = (a: number[]) => a.map((t) => t.toFixed(3)).join(' ');
 const countRefs = (refs: { refs: Record<string, unknown> }) => Object.values(refs.refs).filter(Array.isArray).length;
+/** Count and offset/length sums of the chunk refs: both sides must reference the same bytes. */
+const digest = (refs: { refs: Record<string, unknown> }) => {
+  let refsN = 0, osum = 0, lsum = 0;
+  for (const v of Object.values(refs.refs)) if (Array.isArray(v)) { refsN++; osum += v[1]; lsum += v[2]; }
+  return { refs: refsN, osum, lsum };
+};
+const sameBytes = (a: { refs: number; osum: number; lsum: number }, b: { refs: number; osum: number; lsum: number }, what: string) => {
+  if (a.refs !== b.refs || a.osum !== b.osum || a.lsum !== b.lsum) throw new Error(`${what}: our chunk refs differ from tifffile's (${JSON.stringify(a)} vs ${JSON.stringify(b)})`);
+};
 const python$ = (args: string[]) =>
   // async child: the HTTP server lives in this process's event loop
   new Promise<string>((resolve, reject) => execFile(python, [helper, ...args], { maxBuffer: 1 << 26 }, (err, o, e) => (err ? reject(new Error(`${err.message}\n${e}`)) : resolve(o))));
@@ -70,6 +79,7 @@ for (const v of variants) {
     nRefs = countRefs(refs);
     jsonMB = json.length / 1e6;
     const py1 = JSON.parse(await python$(['local', file, '1']));
+    if (i === 0) sameBytes(digest(refs), py1, `${v.name} local`);
     pyTimes.push(py1.times[0]);
     pyCpu.push(py1.cpu[0]);
     pyRefs = py1.refs;
@@ -121,6 +131,7 @@ for (const v of variants) {
     for (const [runs, block] of [[pyRuns, undefined], [py64Runs, 65536]] as const) {
       reset();
       const out = JSON.parse(await python$(['http', url, ...(block ? [String(block)] : [])]));
+      if (i === 0) sameBytes(digest(r), out, `${v.name} over HTTP`);
       runs.push({ time: out.time, refs: out.refs, ...stats });
     }
   }

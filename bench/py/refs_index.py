@@ -1,9 +1,9 @@
 """Helpers for bench/refs-index.bench.ts (Debian python3: tifffile, fsspec, aiohttp).
   make-large OUT           write the large pyramidal OME-TIFF (see make_large) in ~10 s, sparse on disk
   make OUT                 write the small OME-TIFF (2 channels, 16x16 tiles, 133k tiles in ~21 MB)
-  local FILE N             index FILE N times with tifffile write_fsspec; print JSON {times, cpu, refs}
+  local FILE N             index FILE N times with tifffile write_fsspec; print JSON {times, cpu, refs, osum, lsum}
   http URL [BLOCK]         index URL through fsspec's HTTP filesystem (fsspec.open, block size BLOCK or
-                           fsspec's default); print JSON {time, refs}
+                           fsspec's default); print JSON {time, refs, osum, lsum}
 Times are in-process (after imports) and include writing the JSON, like the JS side."""
 import io
 import json
@@ -113,7 +113,9 @@ def make_small(out):
 
 
 def count_refs(text):
-    return sum(1 for v in json.loads(text)['refs'].values() if isinstance(v, list))
+    """Number of chunk refs and the sums of their offsets and lengths (the JS side checks its own)."""
+    chunks = [v for v in json.loads(text)['refs'].values() if isinstance(v, list)]
+    return {'refs': len(chunks), 'osum': sum(v[1] for v in chunks), 'lsum': sum(v[2] for v in chunks)}
 
 
 cmd = sys.argv[1]
@@ -134,7 +136,7 @@ elif cmd == 'local':
             tif.series[0].aszarr().write_fsspec(buf, 'file:///', version=1)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-    print(json.dumps({'times': times, 'cpu': cpu, 'refs': count_refs(buf.getvalue())}))
+    print(json.dumps({'times': times, 'cpu': cpu, **count_refs(buf.getvalue())}))
 elif cmd == 'http':
     import fsspec
     url = sys.argv[2]
@@ -145,6 +147,6 @@ elif cmd == 'http':
             buf = io.StringIO()
             tif.series[0].aszarr().write_fsspec(buf, url.rsplit('/', 1)[0] + '/', version=1)
     t = time.perf_counter() - t0
-    print(json.dumps({'time': t, 'refs': count_refs(buf.getvalue())}))
+    print(json.dumps({'time': t, **count_refs(buf.getvalue())}))
 else:
     sys.exit(f'unknown command {cmd}')
