@@ -90,6 +90,24 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) =
   return out;
 }
 
+/**
+ * One key per tile or strip of a sample plane: `prefix + y + "." + x + suffix`; sparse ones
+ * (offset or byte count 0) get none. The hot loop (100k+ keys): a plain top-level function so it
+ * is optimized on its own, with the row prefix built once per row.
+ */
+function addTileRefs(out: References['refs'], prefix: string, suffix: string, offsets: number[], byteCounts: number[], first: number, across: number, down: number): void {
+  for (let ty = 0; ty < down; ty++) {
+    const row = `${prefix}${ty}.`;
+    const base = first + ty * across;
+    for (let tx = 0; tx < across; tx++) {
+      const off = offsets[base + tx];
+      const len = byteCounts[base + tx];
+      if (off === 0 || len === 0) continue;
+      out[suffix ? row + tx + suffix : row + tx] = ['{{u}}', off, len];
+    }
+  }
+}
+
 /** What sizing a page's SubIFD windows needs. */
 interface PageGeometry {
   width: number; height: number; chunkWidth: number; chunkHeight: number;
@@ -357,24 +375,23 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
         const suffix = contig ? '.0' : '';
         const out = refs.refs;
         const { offsets, byteCounts, across } = table;
+        if (split === 1) {
+          addTileRefs(out, prefix, suffix, offsets, byteCounts, s * perPlane, across, table.down);
+          continue;
+        }
         for (let ty = 0; ty < table.down; ty++) {
-          const row = `${prefix}${ty}.`; // built once per row: 100k+ keys make this loop the hot path
           const base = s * perPlane + ty * across;
           for (let tx = 0; tx < across; tx++) {
             const k = base + tx;
             const off = offsets[k];
             const len = byteCounts[k];
             if (off === 0 || len === 0) continue; // sparse
-            if (split === 1) {
-              out[suffix ? row + tx + suffix : row + tx] = ['{{u}}', off, len];
-            } else {
-              const rows = Math.min(key.chunkHeight, key.height - ty * key.chunkHeight);
-              for (let r = 0; r * rowsPerChunk < rows; r++) {
-                const sub = r * rowsPerChunk * rowBytes;
-                const n = rowsPerChunk * rowBytes;
-                if (sub + n > len) throw new SourceError(name, `strip ${k} of IFD at ${d.ifdOffset} holds ${len} bytes, fewer than its ${rows} rows need`);
-                refs.refs[`${prefix}${ty * split + r}.${tx}${suffix}`] = ['{{u}}', off + sub, n];
-              }
+            const rows = Math.min(key.chunkHeight, key.height - ty * key.chunkHeight);
+            for (let r = 0; r * rowsPerChunk < rows; r++) {
+              const sub = r * rowsPerChunk * rowBytes;
+              const n = rowsPerChunk * rowBytes;
+              if (sub + n > len) throw new SourceError(name, `strip ${k} of IFD at ${d.ifdOffset} holds ${len} bytes, fewer than its ${rows} rows need`);
+              out[`${prefix}${ty * split + r}.${tx}${suffix}`] = ['{{u}}', off + sub, n];
             }
           }
         }
