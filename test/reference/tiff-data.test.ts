@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileSource } from '../../src/io/file-source.js';
+import { withNodeSource } from '../../src/io/open-node.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { sharedData } from '../helpers/paths.js';
 import { equalArrays, expectedPixels, ourPairs, readLevel, sameCodecs, runOracle } from '../tiff/helpers.js';
@@ -22,7 +22,7 @@ describe('references for ../shared/data/tiff', () => {
   for (const f of files) {
     it(f, async () => {
       const file = path.join(dir, f);
-      const refs = await tiffReferences(new FileSource(file), { url: file });
+      const refs = await withNodeSource(file, (s) => tiffReferences(s, { url: file }));
       expect(refs.version).toBe(1);
       expect(refs.templates.u).toBe(file);
       const oracle = await runOracle(file, refs);

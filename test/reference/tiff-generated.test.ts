@@ -11,7 +11,7 @@ import { decodeChunk } from '../../src/codecs/index.js';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FileSource } from '../../src/io/file-source.js';
+import { withNodeSource } from '../../src/io/open-node.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { python, repoRoot } from '../helpers/paths.js';
 import { equalArrays, expectedPixels, ourPairs, readLevel, sameCodecs, run, runOracle } from '../tiff/helpers.js';
@@ -41,7 +41,7 @@ describe('references for generated TIFFs', () => {
   for (const f of names) {
     it(f, async () => {
       const file = path.join(dir, f);
-      const refs = await tiffReferences(new FileSource(file), { url: file });
+      const refs = await withNodeSource(file, (s) => tiffReferences(s, { url: file }));
       if (f === 'webp-rgb.tif') {
         // Node has no image decoder for WebP: a clear error here; pixels are checked in codecs.browser.test.ts
         expect(JSON.parse(refs.refs['0/.zarray'] as string).compressor).toEqual({ id: 'imagecodecs_webp' });

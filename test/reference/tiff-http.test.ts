@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '../../src/io/byte-source.js';
-import { FileSource } from '../../src/io/file-source.js';
+import { withNodeSource } from '../../src/io/open-node.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
@@ -30,7 +30,7 @@ describe('TIFF references over HTTP', () => {
       const url = `${server.url}/data/${f}`;
       const progress: [number, number][] = [];
       const overHttp = await tiffReferences(new HttpSource(url), { url, onProgress: (d, t) => progress.push([d, t]) });
-      const local = await tiffReferences(new FileSource(path.join(sharedData, 'tiff', f)), { url });
+      const local = await withNodeSource(path.join(sharedData, 'tiff', f), (s) => tiffReferences(s, { url }));
       expect(overHttp).toEqual(local);
       expect(requests.length).toBeGreaterThan(0);
       expect(requests.every((r) => r.method === 'GET' && /^bytes=\d+-\d+$/.test(r.range ?? ''))).toBe(true);

@@ -5,12 +5,12 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileSource } from '../../src/io/file-source.js';
+import { withNodeSource } from '../../src/io/open-node.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { sharedData } from '../helpers/paths.js';
 
 async function attrs(file: string) {
-  const refs = await tiffReferences(new FileSource(file), { url: file });
+  const refs = await withNodeSource(file, (s) => tiffReferences(s, { url: file }));
   return { refs, zattrs: JSON.parse(refs.refs['.zattrs'] as string), zgroup: JSON.parse(refs.refs['.zgroup'] as string) };
 }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCodecs } from '../../src/codecs/index.js';
 import { BytesSource } from '../../src/io/byte-source.js';
 import { FileSource } from '../../src/io/file-source.js';
+import { withNodeSource } from '../../src/io/open-node.js';
 import { openNodeSource } from '../../src/io/open-node.js';
 import { zipReferences } from '../../src/reference/from-zip.js';
 import { openReferences } from '../../src/reference/open.js';
@@ -103,7 +104,7 @@ with zipfile.ZipFile(sys.argv[2], 'w', compression=zipfile.ZIP_STORED) as z:
     z.writestr('OME/METADATA.ome.xml', '<OME/>')
     for i in src.infolist(): z.writestr('0/' + i.filename, src.read(i))
 `, path.join(shared, 'zip', 'omezarr-v04-zlib-nested-zip64.zip'), zip]);
-    const refs = await zipReferences(new FileSource(zip), { url: zip });
+    const refs = await withNodeSource(zip, (s) => zipReferences(s, { url: zip }));
     expect(JSON.parse(refs.refs['.zattrs'] as string).multiscales[0].datasets.length).toBe(3);
     const py = pythonRead(path.join(shared, 'zip', 'omezarr-v04-zlib-nested-zip64.zip'), refs);
     expect(py.levels.map((l) => l.equal)).toEqual([true, true, true]);
@@ -111,7 +112,7 @@ with zipfile.ZipFile(sys.argv[2], 'w', compression=zipfile.ZIP_STORED) as z:
 
   it('a ZIP with DEFLATE-compressed chunks: error names the member and says how to re-zip', async () => {
     const zip = path.join(shared, 'zip', 'omezarr-v04-deflated-members.zip');
-    await expect(zipReferences(new FileSource(zip), { url: zip })).rejects.toThrow(
+    await expect(withNodeSource(zip, (s) => zipReferences(s, { url: zip }))).rejects.toThrow(
       /omezarr-v04-deflated-members\.zip: ZIP member 0\/0\/0\/0 is compressed.*zip -0 -r.*ZIP_STORED/,
     );
   });
@@ -119,7 +120,7 @@ with zipfile.ZipFile(sys.argv[2], 'w', compression=zipfile.ZIP_STORED) as z:
   it('a ZIP without a Zarr store', async () => {
     const zip = path.join(tmp, 'other.zip');
     execFileSync('/usr/bin/python3', ['-c', `import zipfile,sys\nwith zipfile.ZipFile(sys.argv[1],'w') as z: z.writestr('a/readme.txt','hi'); z.writestr('b/x','y')`, zip]);
-    await expect(zipReferences(new FileSource(zip), { url: zip })).rejects.toThrow(/other\.zip: no Zarr store in this ZIP/);
+    await expect(withNodeSource(zip, (s) => zipReferences(s, { url: zip }))).rejects.toThrow(/other\.zip: no Zarr store in this ZIP/);
   });
 });
 
@@ -168,7 +169,7 @@ with zipfile.ZipFile(sys.argv[2], 'w', compression=zipfile.ZIP_STORED, allowZip6
     for n in names:
         with z.open(n, 'w', force_zip64=True) as f: f.write(open(os.path.join(root, n), 'rb').read())
 `, dir, zip]);
-    const refs = await zipReferences(new FileSource(zip), { url: zip });
+    const refs = await withNodeSource(zip, (s) => zipReferences(s, { url: zip }));
     const attrs = JSON.parse(refs.refs['.zattrs'] as string);
     expect(attrs.multiscales[0].version).toBe('0.4');
     expect(attrs.multiscales[0].datasets.map((d: { path: string }) => d.path)).toEqual(['0', '1']);
@@ -245,7 +246,7 @@ with zipfile.ZipFile(sys.argv[2], 'w', compression=zipfile.ZIP_STORED, allowZip6
     }
     const zip = path.join(tmp, 'sharded.ozx');
     execFileSync('zip', ['-q', '-0', '-r', zip, '.'], { cwd: dir });
-    const refs = await zipReferences(new FileSource(zip), { url: zip });
+    const refs = await withNodeSource(zip, (s) => zipReferences(s, { url: zip }));
     expect(JSON.parse(refs.refs['0/.zarray'] as string)).toMatchObject({ chunks: [1, 32, 32], compressor: null, dtype: '<u2' });
     expect(refs.refs['0/1.3.1']).toBeUndefined(); // the empty inner chunk
     expect(refs.refs['0/1.3.0']).toEqual(['{{u}}', expect.any(Number), 2048]);

@@ -19,6 +19,7 @@ export const run = promisify(execFile);
 export function fileRefStore(refs: References, file: string) {
   const src = new FileSource(file);
   return {
+    close: () => src.close(),
     async get(key: string): Promise<Uint8Array | undefined> {
       const v = refs.refs[key.replace(/^\//, '')];
       if (v === undefined) return undefined;
@@ -48,9 +49,13 @@ export function expectedPixels(dir: string, level: number) {
 /** Read a whole level with zarrita + our codecs. */
 export async function readLevel(refs: References, file: string, level: number) {
   registerCodecs();
-  const root = zarr.root(fileRefStore(refs, file));
-  const arr = await zarr.open.v2(root.resolve(String(level)), { kind: 'array' });
-  return zarr.get(arr);
+  const store = fileRefStore(refs, file);
+  try {
+    const arr = await zarr.open.v2(zarr.root(store).resolve(String(level)), { kind: 'array' });
+    return await zarr.get(arr);
+  } finally {
+    await store.close(); // not left to the garbage collector (Node warns)
+  }
 }
 
 /** Sorted (offset, length) pairs of our chunk refs, per level. */
