@@ -75,16 +75,20 @@ describe('IFD extent and far-apart IFDs', async () => {
   });
 
   it('a 3-page stack with pages 2 MiB apart is indexed in 3 reads (one per IFD, tile tables included)', async () => {
-    const src = new Counting(new FileSource(stack));
+    const file = new FileSource(stack);
+    const src = new Counting(file);
     const refs = await tiffReferences(src, { url: 'x' });
+    await file.close();
     expect(Object.values(refs.refs).filter(Array.isArray).length).toBe(3 * 64);
     expect(src.reads.length).toBe(3);
     expect(src.reads.every(([, l]) => l <= 1 << 20)).toBe(true); // never pixel data
   });
 
   it('a 2-channel pyramid with SubIFD levels far apart: one read per far-apart IFD, close ones merged', async () => {
-    const src = new Counting(new FileSource(pyramid));
+    const file = new FileSource(pyramid);
+    const src = new Counting(file);
     const refs = await tiffReferences(src, { url: 'x' });
+    await file.close();
     expect(Object.values(refs.refs).filter(Array.isArray).length).toBe(2 * (256 + 64 + 16));
     // the file as tifffile lays it out: IFD c0 + tables, 8 MiB data, IFD c1, 8 MiB data, level 1
     // c0, 2 MiB data, level 1 c1, 2 MiB data, level 2 c0, 0.5 MiB data, level 2 c1. Reads: the
