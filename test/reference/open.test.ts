@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { CountingSource } from '../helpers/counting-source.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -133,20 +134,13 @@ describe('references over HTTP', () => {
 });
 
 describe('store behaviour', () => {
-  class Counting implements ByteSource {
-    reads: [number, number][] = [];
-    constructor(readonly inner: ByteSource) {}
-    get name() { return this.inner.name; }
-    size() { return this.inner.size(); }
-    read(o: number, l: number) { this.reads.push([o, l]); return this.inner.read(o, l); }
-  }
   const data = new Uint8Array(1 << 20).map((_, i) => (i * 31) & 255);
   const refs: References = { version: 1, templates: { u: 'mem://data' }, refs: { '.zgroup': '{"zarr_format":2}', 'b64': 'base64:AAEC' } };
   for (let i = 0; i < 100; i++) refs.refs[`k/${i}`] = ['{{u}}', i * 1000 + 10, 990];
   refs.refs['far'] = ['{{u}}', 900_000, 10];
 
   it('100 adjacent gets in one tick → one read; a far one → its own read', async () => {
-    const src = new Counting(new BytesSource(data, 'mem'));
+    const src = new CountingSource(new BytesSource(data, 'mem'));
     const store = await openReferences(refs, { openSource: () => src });
     const keys = [...Array(100).keys()].map((i) => `/k/${i}`);
     const got = await Promise.all([...keys, '/far'].map((k) => store.get(k)));
@@ -156,7 +150,7 @@ describe('store behaviour', () => {
   });
 
   it('a reference beyond the end of the file fails alone, not its coalesced neighbours', async () => {
-    const src = new Counting(new BytesSource(data, 'mem'));
+    const src = new CountingSource(new BytesSource(data, 'mem'));
     const bad: References = { version: 1, templates: { u: 'mem://data' }, refs: { a: ['{{u}}', 0, 100], b: ['{{u}}', 100, 100], c: ['{{u}}', (1 << 20) - 50, 100] } };
     const store = await openReferences(bad, { openSource: () => src });
     const [a, b, c] = await Promise.allSettled(['/a', '/b', '/c'].map((k) => store.get(k)));

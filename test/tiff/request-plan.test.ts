@@ -14,16 +14,10 @@ import { decodeNumbers, ifdExtent, readHeader, walkIfdChain, type IfdEntry, type
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { python, repoRoot, sharedData } from '../helpers/paths.js';
 import { run } from './helpers.js';
+import { CountingSource } from '../helpers/counting-source.js';
 
 const script = path.join(repoRoot, 'test/tiff/py/request_plan.py');
 
-class Counting implements ByteSource {
-  reads: [number, number][] = [];
-  constructor(readonly inner: ByteSource) {}
-  get name() { return this.inner.name; }
-  size() { return this.inner.size(); }
-  read(o: number, l: number) { this.reads.push([o, l]); return this.inner.read(o, l); }
-}
 
 describe('decodeNumbers LONG8 / IFD8', () => {
   // values chosen around the 32-bit boundary and the largest exact double
@@ -76,7 +70,7 @@ describe('IFD extent and far-apart IFDs', async () => {
 
   it('a 3-page stack with pages 2 MiB apart is indexed in 3 reads (one per IFD, tile tables included)', async () => {
     const file = new FileSource(stack);
-    const src = new Counting(file);
+    const src = new CountingSource(file);
     const refs = await tiffReferences(src, { url: 'x' });
     await file.close();
     expect(Object.values(refs.refs).filter(Array.isArray).length).toBe(3 * 64);
@@ -86,7 +80,7 @@ describe('IFD extent and far-apart IFDs', async () => {
 
   it('a 2-channel pyramid with SubIFD levels far apart: one read per far-apart IFD, close ones merged', async () => {
     const file = new FileSource(pyramid);
-    const src = new Counting(file);
+    const src = new CountingSource(file);
     const refs = await tiffReferences(src, { url: 'x' });
     await file.close();
     expect(Object.values(refs.refs).filter(Array.isArray).length).toBe(2 * (256 + 64 + 16));

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { CountingSource } from '../helpers/counting-source.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,14 +25,6 @@ print(json.dumps([{"name": i.filename, "method": i.compress_type, "compressedSiz
   "crc32": i.CRC, "headerOffset": i.header_offset, "sha": hashlib.sha256(z.read(i)).hexdigest()} for i in last.values()]))
 `;
 
-/** Counts reads so tests can assert the listing is lazy. */
-class Counting implements ByteSource {
-  reads: [number, number][] = [];
-  constructor(readonly inner: ByteSource) {}
-  get name() { return this.inner.name; }
-  size() { return this.inner.size(); }
-  read(o: number, l: number) { this.reads.push([o, l]); return this.inner.read(o, l); }
-}
 
 let tmp: string;
 beforeAll(() => {
@@ -58,7 +51,7 @@ describe('listZip / readEntry on the shared archives', () => {
 
   it('reads only the end records, the directory and coalesced local headers', async () => {
     const file = path.join(shared, 'zip', 'omezarr-v04-zlib-nested-zip64.zip');
-    const src = new Counting(new FileSource(file));
+    const src = new CountingSource(new FileSource(file));
     const { entries } = await listZip(src);
     expect(entries.length).toBe(89);
     // EOCD + directory + local headers merged across the ~26 KB chunks: far fewer reads than members.
@@ -144,7 +137,7 @@ describe('bad input', () => {
     const dv = new DataView(b.buffer, b.byteOffset);
     dv.setUint32(eocd + 12, 1_000_000, true); // directory size
     dv.setUint32(eocd + 16, 1_000_000, true); // directory offset
-    const src = new Counting(new BytesSource(b, 'big-dir.zip'));
+    const src = new CountingSource(new BytesSource(b, 'big-dir.zip'));
     await expect(listZip(src, { maxDirectoryBytes: 100_000 })).rejects.toThrow(/big-dir\.zip: corrupt ZIP archive: its central directory claims 1000000 bytes/);
     expect(src.reads.map(([, l]) => l)).toEqual([65557]); // only the end-record search was read
   });
