@@ -70,6 +70,10 @@ export async function openHost(opts: OpenHostOptions = {}): Promise<Host> {
         throw new Error(window.imjoyError);
       }
     });
+    // A deck is presented after imjoy-core starts; tests click its buttons, so wait for reveal.js too.
+    if (/[?&]slides=/.test(opts.query ?? '')) {
+      await page.waitForFunction(() => (window as any).slidesReady === true, null, { timeout: 30_000 });
+    }
     const b = browser;
     return {
       app,

@@ -14,7 +14,6 @@ beforeAll(async () => {
   dir = tmpDir('model-slide-');
   await generateDemoModel(dir);
   host = await openHost({ mounts: { '/demo/model/': dir }, query: '?slides=scalable-data-sharing' });
-  await host.page.waitForFunction(() => (window as any).slidesReady === true, null, { timeout: 30_000 });
 }, 120_000);
 afterAll(async () => {
   await host?.close();

@@ -15,7 +15,6 @@ beforeAll(async () => {
   dir = tmpDir('rdf-slide-');
   await generateDemoRdfs(dir);
   host = await openHost({ mounts: { '/demo/rdf/': dir }, query: '?slides=scalable-data-sharing' });
-  await host.page.waitForFunction(() => (window as any).slidesReady === true, null, { timeout: 30_000 });
 }, 120_000);
 afterAll(async () => {
   await host?.close();

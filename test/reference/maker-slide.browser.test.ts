@@ -13,7 +13,6 @@ beforeAll(async () => {
   for (const p of ['reference-maker', 'reference-viewer']) execFileSync('node', ['build.mjs', '--only', p], { cwd: repoRoot });
   await ensureDemoData(path.join(repoRoot, '.cache', 'demo'), () => {}, demoGenerators.filter((g) => g.name === 'viewer' || g.name === 'reference-zip'));
   host = await openHost({ query: '?slides=scalable-data-sharing' });
-  await host.page.waitForFunction(() => (window as any).slidesReady === true, null, { timeout: 30_000 });
   await host.page.evaluate(() => {
     const s = document.getElementById('live-ngff')!.closest('section')!;
     const idx = (window as any).Reveal.getIndices(s);

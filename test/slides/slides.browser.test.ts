@@ -7,7 +7,6 @@ describe('slides runtime in the host', () => {
   beforeAll(async () => {
     // Served under a nested path so relative plugin URLs in the deck must be resolved against it.
     host = await openHost({ mounts: { '/fixtures/decks/': `${repoRoot}/test/fixtures/slides` }, query: '?slides=fixtures/decks/test-deck.md' });
-    await host.page.waitForFunction(() => (window as any).slidesReady === true, null, { timeout: 20_000 });
   });
   afterAll(async () => host?.close());
 

@@ -14,7 +14,6 @@ beforeAll(async () => {
   execFileSync('node', ['build.mjs', '--only', 'reference-viewer'], { cwd: repoRoot });
   await ensureDemoData(path.join(repoRoot, '.cache', 'demo'), () => {}, demoGenerators.filter((g) => g.name === 'viewer'));
   host = await openHost({ query: '?slides=scalable-data-sharing' });
-  await host.page.waitForFunction(() => (window as any).slidesReady === true, null, { timeout: 30_000 });
   await host.page.evaluate(() => {
     const s = document.getElementById('live-viewer')!.closest('section')!;
     const idx = (window as any).Reveal.getIndices(s);
