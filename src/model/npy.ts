@@ -6,7 +6,7 @@
  * and big-endian test tensors exist in the model zoo. The format is small and fully specified
  * (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
  */
-import { DTYPE_CTORS, sizeOf, type DType, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
+import { DTYPE_CTORS, fortranStridesOf, sizeOf, toCOrder, type DType, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
 import { ModelError } from './errors.js';
 
 /** Thrown with the file or tensor it is about first, like every ModelError. */
@@ -110,34 +110,10 @@ export function readNpy(bytes: Uint8Array, file = 'npy'): NdArray {
     data = new DTYPE_CTORS[dtype](copy.buffer, 0, n);
     if (dtype === 'bool') for (let i = 0; i < n; i++) (data as Uint8Array)[i] = data[i] ? 1 : 0;
   }
-  if (h.fortranOrder && h.shape.length > 1) data = fortranToC(data, h.shape);
+  if (h.fortranOrder && h.shape.length > 1) data = toCOrder(data, h.shape, fortranStridesOf(h.shape));
   return { data, shape: h.shape, dtype };
 }
 
-/** Fortran (column-major) → C order: element (i0..ik) sits at sum(i_j * fstride_j). */
-function fortranToC<T extends TypedArray>(src: T, shape: number[]): T {
-  const n = src.length;
-  const out = new (src.constructor as { new (n: number): T })(n);
-  const fstrides: number[] = [];
-  let acc = 1;
-  for (const s of shape) {
-    fstrides.push(acc);
-    acc *= s;
-  }
-  const idx = new Array(shape.length).fill(0);
-  let f = 0;
-  for (let c = 0; c < n; c++) {
-    (out as unknown as number[])[c] = (src as unknown as number[])[f];
-    for (let d = shape.length - 1; d >= 0; d--) {
-      idx[d]++;
-      f += fstrides[d];
-      if (idx[d] < shape[d]) break;
-      f -= fstrides[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
 
 const DESCR: Record<DType, string> = {
   bool: '|b1', int8: '|i1', uint8: '|u1', int16: '<i2', uint16: '<u2', int32: '<i4', uint32: '<u4',

@@ -5,7 +5,7 @@
  */
 import * as zarr from 'zarrita';
 import { registerCodecs } from '../codecs/index.js';
-import { dtypeOf, stridesOf, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
+import { dtypeOf, stridesOf, toCOrder, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
 import { ModelError } from './errors.js';
 
 /** Per dimension: an index (dimension dropped), [start, stop) or null (all). */
@@ -64,24 +64,6 @@ export async function readZarrRegion(store: zarr.Readable, path: string, selecti
   return { data, shape: [...chunk.shape], dtype };
 }
 
-/** Copies strided data (e.g. Fortran-order arrays) into C order. */
-function toCOrder(src: TypedArray, shape: number[], stride: number[]): TypedArray {
-  const n = shape.reduce((x, y) => x * y, 1);
-  const out = new (src.constructor as { new (n: number): TypedArray })(n);
-  const idx = new Array(shape.length).fill(0);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    (out as unknown as number[])[i] = (src as unknown as number[])[off];
-    for (let d = shape.length - 1; d >= 0; d--) {
-      idx[d]++;
-      off += stride[d];
-      if (idx[d] < shape[d]) break;
-      off -= stride[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return out;
-}
 
 /** A selection of the whole array at `path` (one null per dimension). */
 export async function wholeSelection(store: zarr.Readable, path: string): Promise<Selection> {

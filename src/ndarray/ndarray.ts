@@ -105,6 +105,36 @@ export function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
+/** Copies a strided view (e.g. a Fortran-order array: strides in elements) into a new C-order array. */
+export function toCOrder<T extends TypedArray>(src: T, shape: readonly number[], strides: readonly number[]): T {
+  const n = sizeOf(shape);
+  const out = new (src.constructor as { new (n: number): T })(n);
+  const idx = new Array(shape.length).fill(0);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    (out as unknown as number[])[i] = (src as unknown as number[])[off];
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d]++;
+      off += strides[d];
+      if (idx[d] < shape[d]) break;
+      off -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** Fortran-order (column-major) strides in elements. */
+export function fortranStridesOf(shape: readonly number[]): number[] {
+  const s: number[] = [];
+  let acc = 1;
+  for (const d of shape) {
+    s.push(acc);
+    acc *= d;
+  }
+  return s;
+}
+
 export function isRpcNdArray(x: unknown): x is RpcNdArray {
   return !!x && typeof x === 'object' && (x as RpcNdArray)._rtype === 'ndarray';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromRpc, ndarray, stridesOf, toRpc } from '../../src/ndarray/ndarray.js';
+import { fortranStridesOf, fromRpc, ndarray, stridesOf, toCOrder, toRpc } from '../../src/ndarray/ndarray.js';
 
 describe('ndarray ↔ ImJoy RPC encoding', () => {
   it('decodes numpy-style bytes with dtype names and shapes', () => {
@@ -30,5 +30,22 @@ describe('ndarray ↔ ImJoy RPC encoding', () => {
     const back = fromRpc(toRpc(a));
     expect(back).toEqual(a);
     expect(stridesOf([3, 4, 5])).toEqual([20, 5, 1]);
+  });
+});
+
+describe('toCOrder', () => {
+  it('turns a Fortran-order buffer into C order (numpy: np.asfortranarray(a).ravel(order="K"))', () => {
+    // a = [[0,1,2],[3,4,5]] stored column-major is 0,3,1,4,2,5
+    const f = new Int16Array([0, 3, 1, 4, 2, 5]);
+    expect(Array.from(toCOrder(f, [2, 3], fortranStridesOf([2, 3])))).toEqual([0, 1, 2, 3, 4, 5]);
+    // a 3-D case against a hand-built index formula
+    const shape = [2, 3, 4];
+    const fs = fortranStridesOf(shape);
+    expect(fs).toEqual([1, 2, 6]);
+    const src = new Float32Array(24);
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) src[i + 2 * j + 6 * k] = 100 * i + 10 * j + k;
+    const c = toCOrder(src, shape, fs);
+    expect(c[1 * 12 + 2 * 4 + 3]).toBe(123);
+    expect(c[0 * 12 + 1 * 4 + 2]).toBe(12);
   });
 });
