@@ -1,7 +1,8 @@
 /**
  * TIFF / BigTIFF / OME-TIFF → kerchunk v1 references (zarr v2 group with NGFF 0.4 metadata).
  *
- * Exports: `tiffReferences(source, {url, onProgress})`.
+ * Exports: `tiffReferences(source, {url, onProgress})` (the object) and `tiffReferenceBuilder`
+ * (the same set as tables, for writing the JSON text fast: see builder.ts).
  *
  * Output: `.zgroup`, `.zattrs` (`multiscales` + `omero`), and per level `N/.zarray`,
  * `N/.zattrs` (`_ARRAY_DIMENSIONS`), chunks `N/i.j.k…` (tifffile's key style, `.` separator) →
@@ -43,7 +44,8 @@ import { describeImage as describeUncached, imageDtype, isReduced, loadChunkTabl
 import { effectiveSizeC, parseOmeXml, planeIfd, type OmeImage } from '../tiff/ome-xml.js';
 import { imagejPlane, parseImageJ } from '../tiff/imagej.js';
 import { multiscalesAttrs, ngffUnit, omeroAttrs, type NgffAxis, type ChannelInfo } from './ngff.js';
-import { emptyReferences, setJson, type References } from './types.js';
+import { ReferenceBuilder } from './builder.js';
+import type { References } from './types.js';
 
 export interface TiffReferenceOptions {
   /** URL written to `templates.u` (the data file as readers will fetch it). */
@@ -90,24 +92,6 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) =
   return out;
 }
 
-/**
- * One key per tile or strip of a sample plane: `prefix + y + "." + x + suffix`; sparse ones
- * (offset or byte count 0) get none. The hot loop (100k+ keys): a plain top-level function so it
- * is optimized on its own, with the row prefix built once per row.
- */
-function addTileRefs(out: References['refs'], prefix: string, suffix: string, offsets: number[], byteCounts: number[], first: number, across: number, down: number): void {
-  for (let ty = 0; ty < down; ty++) {
-    const row = `${prefix}${ty}.`;
-    const base = first + ty * across;
-    for (let tx = 0; tx < across; tx++) {
-      const off = offsets[base + tx];
-      const len = byteCounts[base + tx];
-      if (off === 0 || len === 0) continue;
-      out[suffix ? row + tx + suffix : row + tx] = ['{{u}}', off, len];
-    }
-  }
-}
-
 /** What sizing a page's SubIFD windows needs. */
 interface PageGeometry {
   width: number; height: number; chunkWidth: number; chunkHeight: number;
@@ -146,6 +130,11 @@ function subIfdWindows(h: TiffHeader, g: PageGeometry): { offset: number; length
 }
 
 export async function tiffReferences(source: ByteSource, opts: TiffReferenceOptions): Promise<References> {
+  return (await tiffReferenceBuilder(source, opts)).toReferences();
+}
+
+/** The references of a TIFF, still as tables: `.toJsonBytes()` writes 100k+ refs fastest. */
+export async function tiffReferenceBuilder(source: ByteSource, opts: TiffReferenceOptions): Promise<ReferenceBuilder> {
   const src = source instanceof BlockCacheSource ? source : new BlockCacheSource(source, 64 * 1024, CACHE_BLOCKS);
   const name = src.name;
   // The first request reads 1 MiB, not one 64 KiB block: writers put the first IFD, its tile
@@ -282,8 +271,8 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
   }
 
   // ---- references ----------------------------------------------------------------------------
-  const refs = emptyReferences(opts.url);
-  setJson(refs, '.zgroup', { zarr_format: 2 });
+  const refs = new ReferenceBuilder(opts.url);
+  refs.setJson('.zgroup', { zarr_format: 2 });
   const planeList = series.planes.flatMap((row, tc) => row.map((ifd, z) => ({ ifd, t: Math.floor(tc / series.sizeC), c: tc % series.sizeC, z })));
   const totalSteps = nLevels * planeList.length;
   let doneSteps = 0;
@@ -351,10 +340,10 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
     } catch (e) {
       throw new SourceError(name, (e as Error).message);
     }
-    setJson(refs, `${level}/.zarray`, {
+    refs.setJson(`${level}/.zarray`, {
       chunks, compressor: codecs.compressor, dtype, fill_value: 0, filters: codecs.filters, order: 'C', shape, zarr_format: 2,
     });
-    setJson(refs, `${level}/.zattrs`, { _ARRAY_DIMENSIONS: dims });
+    refs.setJson(`${level}/.zattrs`, { _ARRAY_DIMENSIONS: dims });
 
     // chunk keys
     const rowBytes = key.width * itemsize * (contig ? spp : 1);
@@ -373,10 +362,9 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
         if (!contig) prefix += `${cIdx}.`;
         if (hasZ) prefix += `${p.z}.`;
         const suffix = contig ? '.0' : '';
-        const out = refs.refs;
         const { offsets, byteCounts, across } = table;
         if (split === 1) {
-          addTileRefs(out, prefix, suffix, offsets, byteCounts, s * perPlane, across, table.down);
+          refs.addGrid({ prefix, suffix, offsets, byteCounts, first: s * perPlane, across, down: table.down });
           continue;
         }
         for (let ty = 0; ty < table.down; ty++) {
@@ -391,7 +379,7 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
               const sub = r * rowsPerChunk * rowBytes;
               const n = rowsPerChunk * rowBytes;
               if (sub + n > len) throw new SourceError(name, `strip ${k} of IFD at ${d.ifdOffset} holds ${len} bytes, fewer than its ${rows} rows need`);
-              out[`${prefix}${ty * split + r}.${tx}${suffix}`] = ['{{u}}', off + sub, n];
+              refs.addRange(`${prefix}${ty * split + r}.${tx}${suffix}`, off + sub, n);
             }
           }
         }
@@ -432,7 +420,7 @@ export async function tiffReferences(source: ByteSource, opts: TiffReferenceOpti
     channels.push({ label: och?.name, color: och?.color });
   }
   const imgName = series.name ?? name.split(/[\\/]/).pop() ?? 'image';
-  setJson(refs, '.zattrs', {
+  refs.setJson('.zattrs', {
     multiscales: multiscalesAttrs({ name: imgName, axes, scales }),
     omero: omeroAttrs({ name: imgName, channels, dtype: dtype0, rgb: spp0 >= 3, sizeZ: series.sizeZ }),
   });

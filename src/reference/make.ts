@@ -4,7 +4,8 @@
  */
 import { SourceError, type ByteSource } from '../io/byte-source.js';
 import type { ProgressCallback } from '../progress.js';
-import { tiffReferences } from './from-tiff.js';
+import { ReferenceBuilder } from './builder.js';
+import { tiffReferenceBuilder } from './from-tiff.js';
 import { zipReferences } from './from-zip.js';
 import type { References } from './types.js';
 
@@ -27,12 +28,17 @@ export function sniff(head: Uint8Array): FileKind | undefined {
 }
 
 export async function makeReferences(source: ByteSource, opts: MakeReferencesOptions): Promise<References> {
+  return (await makeReferenceBuilder(source, opts)).toReferences();
+}
+
+/** Like `makeReferences`, as a builder: `.toJsonBytes()` is the JSON text without the object detour. */
+export async function makeReferenceBuilder(source: ByteSource, opts: MakeReferencesOptions): Promise<ReferenceBuilder> {
   const size = await source.size();
   if (size < 8) throw new SourceError(source.name, `only ${size} bytes: not a TIFF or ZIP file`);
   const head = await source.read(0, 8);
   const kind = sniff(head);
-  if (kind === 'tiff') return tiffReferences(source, opts);
-  if (kind === 'zip') return zipReferences(source, opts);
+  if (kind === 'tiff') return tiffReferenceBuilder(source, opts);
+  if (kind === 'zip') return ReferenceBuilder.from(await zipReferences(source, opts));
   const hex = Array.from(head.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
   throw new SourceError(
     source.name,

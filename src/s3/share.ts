@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FileSource } from '../io/file-source.js';
 import type { ProgressCallback } from '../progress.js';
-import { makeReferences } from '../reference/make.js';
+import { makeReferenceBuilder } from '../reference/make.js';
 import type { References } from '../reference/types.js';
 import { presignGet, putObject, s3Client, uploadObject } from './client.js';
 import { parseExpiry, type S3Config } from './config.js';
@@ -40,12 +40,13 @@ export async function shareFile(file: string, opts: ShareOptions): Promise<Share
   const source = new FileSource(file);
   try {
     // Index first: a file we cannot reference is not uploaded.
-    const probe = await makeReferences(source, { url: 'about:blank', onProgress: opts.onIndexProgress });
+    const built = await makeReferenceBuilder(source, { url: 'about:blank', onProgress: opts.onIndexProgress });
     await uploadObject(client, bucket, dataKey, fs.createReadStream(file), size, { onProgress: opts.onUploadProgress });
     const signedAt = new Date();
     const dataUrl = await presignGet(client, bucket, dataKey, seconds, signedAt);
-    const refs: References = { ...probe, templates: { ...probe.templates, u: dataUrl } };
-    await putObject(client, bucket, refsKey, JSON.stringify(refs), 'application/json');
+    built.templates.u = dataUrl;
+    await putObject(client, bucket, refsKey, built.toJsonBytes(), 'application/json');
+    const refs: References = built.toReferences();
     const refsUrl = await presignGet(client, bucket, refsKey, seconds, signedAt);
     return { bucket, dataKey, refsKey, dataUrl, refsUrl, expiresAt: new Date(signedAt.getTime() + seconds * 1000), refs };
   } finally {

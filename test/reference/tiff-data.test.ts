@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withNodeSource } from '../../src/io/open-node.js';
-import { tiffReferences } from '../../src/reference/from-tiff.js';
+import { tiffReferenceBuilder } from '../../src/reference/from-tiff.js';
 import { sharedData } from '../helpers/paths.js';
 import { equalArrays, expectedPixels, ourPairs, readLevel, sameCodecs, runOracle } from '../tiff/helpers.js';
 
@@ -22,10 +22,15 @@ describe('references for ../shared/data/tiff', () => {
   for (const f of files) {
     it(f, async () => {
       const file = path.join(dir, f);
-      const refs = await withNodeSource(file, (s) => tiffReferences(s, { url: file }));
+      const built = await withNodeSource(file, (s) => tiffReferenceBuilder(s, { url: file }));
+      const refs = built.toReferences();
       expect(refs.version).toBe(1);
       expect(refs.templates.u).toBe(file);
-      const oracle = await runOracle(file, refs);
+      // the JSON text is written straight from the tile tables: it must be what V8 writes for the object
+      const text = built.toJsonBytes();
+      expect(new TextDecoder().decode(text)).toBe(JSON.stringify(refs));
+      expect(built.chunkCount).toBe(Object.values(refs.refs).filter(Array.isArray).length);
+      const oracle = await runOracle(file, text); // Python reads the text as written
       expect(oracle.levels.length).toBeGreaterThan(0);
       for (const lvl of oracle.levels) {
         if (lvl.python_readable) expect(lvl.python_equal, `python level ${lvl.level}`).toBe(true);

@@ -33,10 +33,11 @@ export function fileRefStore(refs: References, file: string) {
 export interface OracleLevel { level: number; shape: number[]; dtype: string; decoder: string; python_readable: boolean; python_equal?: boolean; python_error?: string; python_shape?: number[] }
 export interface OracleResult { levels: OracleLevel[]; tifffile_refs: Record<string, [number, number][]> | null; tifffile_codecs?: Record<string, { compressor: any; filters: any[] | null }>; tifffile_error: string | null; dir: string }
 
-export async function runOracle(tif: string, refs: References): Promise<OracleResult> {
+/** `refs`: the object, or the JSON text exactly as our writer produced it. */
+export async function runOracle(tif: string, refs: References | Uint8Array): Promise<OracleResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tiff-oracle-'));
   const refsPath = path.join(dir, 'refs.json');
-  await writeFile(refsPath, JSON.stringify(refs));
+  await writeFile(refsPath, refs instanceof Uint8Array ? refs : JSON.stringify(refs));
   const { stdout } = await run(python, [path.join(repoRoot, 'test/tiff/py/tiff_oracle.py'), tif, refsPath, dir], { maxBuffer: 1 << 28 });
   return { ...JSON.parse(stdout), dir };
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { openNodeSource } from '../../io/open-node.js';
 import { checkReferences, type ArrayReport } from '../../reference/check.js';
-import { makeReferences } from '../../reference/make.js';
+import type { ReferenceBuilder } from '../../reference/builder.js';
+import { makeReferenceBuilder } from '../../reference/make.js';
 import { openReferences } from '../../reference/open.js';
 import type { References } from '../../reference/types.js';
 import { retemplate } from '../../s3/retemplate.js';
@@ -11,12 +12,12 @@ import { progressBar } from '../progress.js';
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
-/** `ref <file-or-url>`: the references as an object (the command writes them). */
-export async function refMake(input: string, opts: { url?: string } = {}): Promise<References> {
+/** `ref <file-or-url>`: the references as a builder (the command writes its JSON text). */
+async function refBuild(input: string, opts: { url?: string }): Promise<ReferenceBuilder> {
   const source = openNodeSource(input);
   const bar = progressBar('indexing');
   try {
-    return await makeReferences(source, { url: opts.url ?? (isUrl(input) ? input : path.resolve(input)), onProgress: bar.update });
+    return await makeReferenceBuilder(source, { url: opts.url ?? (isUrl(input) ? input : path.resolve(input)), onProgress: bar.update });
   } finally {
     bar.stop();
     await (source as { close?: () => Promise<void> }).close?.();
@@ -64,13 +65,15 @@ export function registerRef(program: Command) {
     .option('-o, --output <refs.json>', 'write here instead of stdout')
     .option('--url <url>', 'URL to write in the template (default: the input URL, or the local file\'s absolute path)')
     .action(async (input: string, opts: { output?: string; url?: string }) => {
-      const refs = await refMake(input, opts);
-      const json = JSON.stringify(refs);
-      const chunks = Object.values(refs.refs).filter(Array.isArray).length;
+      const refs = await refBuild(input, opts);
+      const json = refs.toJsonBytes();
       if (opts.output) {
         fs.writeFileSync(opts.output, json);
-        process.stderr.write(`${opts.output}: ${chunks} chunk references, ${json.length} bytes\n`);
-      } else process.stdout.write(json + '\n');
+        process.stderr.write(`${opts.output}: ${refs.chunkCount} chunk references, ${json.length} bytes\n`);
+      } else {
+        process.stdout.write(json);
+        process.stdout.write('\n');
+      }
     });
   ref
     .command('check')
