@@ -199,11 +199,24 @@ async function buildCli() {
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    outfile: path.join(dist, 'cli.mjs'),
+    // chunks per subcommand, loaded on demand (src/cli/commands/index.ts): start-up stays small
+    splitting: true,
+    outdir: dist,
+    entryNames: 'cli',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'cli-chunks/[name]-[hash]',
     logLevel: 'warning',
     loader: { '.md': 'text', '.html': 'text' },
   });
   for (const f of r.outputFiles) writeFile(f.path, f.contents);
+  // Chunks are content-hashed, so old ones pile up; remove those this build did not write, unless
+  // recent (a concurrent build — tests rebuild in parallel — may have written them for its cli.mjs).
+  const chunkDir = path.join(dist, 'cli-chunks');
+  const written = new Set(r.outputFiles.map((f) => f.path));
+  for (const f of fs.existsSync(chunkDir) ? fs.readdirSync(chunkDir) : []) {
+    const p = path.join(chunkDir, f);
+    if (!written.has(p) && Date.now() - fs.statSync(p).mtimeMs > 10 * 60_000) fs.rmSync(p, { force: true });
+  }
 }
 
 export async function buildAll() {

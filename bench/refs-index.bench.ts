@@ -85,17 +85,22 @@ for (const v of variants) {
   // ---- (1) local ---------------------------------------------------------------------------------
   // Each run indexes in a FRESH process on both sides (cold JIT for us, as a CLI run is; Python has
   // no JIT), timed in-process after imports, plus the whole process as a user waits for it
-  // (interpreter start, imports). Ours and tifffile alternate run by run so both see the same
+  // (interpreter start, imports): for us the real CLI, `imjoy-share ref FILE -o OUT`. Ours and tifffile alternate run by run so both see the same
   // machine load; CPU time (process user+system) is reported because wall time on a shared 2-core
   // machine is noisy. A warm in-process repeat of ours is shown for reference only.
   type LocalRun = { time: number; cpu: number; proc: number };
   const ours: LocalRun[] = [], py: LocalRun[] = [], warm: number[] = [];
   let nRefs = 0, pyRefs = 0;
+  const run$ = (cmd: string, args: string[], env = process.env) =>
+    new Promise<string>((resolve, reject) => execFile(cmd, args, { env, maxBuffer: 1 << 20 }, (err, out, e) => (err ? reject(new Error(`${err.message}\n${e}`)) : resolve(out))));
+  const cliOut = path.join(path.dirname(file), 'refs-index-cli.json');
   for (let i = 0; i < RUNS; i++) {
+    const o1 = JSON.parse(await run$(process.execPath, [self], { ...process.env, REFS_INDEX_CHILD: file }));
+    // whole process: what a user waits for, the real CLI (`imjoy-share ref FILE -o OUT`)
     let t = performance.now();
-    const o1 = JSON.parse(await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [self], { env: { ...process.env, REFS_INDEX_CHILD: file }, maxBuffer: 1 << 20 }, (err, out, e) => (err ? reject(new Error(`${err.message}\n${e}`)) : resolve(out)))));
+    await run$(process.execPath, [path.join(root, 'bin/imjoy-share.mjs'), 'ref', file, '-o', cliOut]);
     ours.push({ time: o1.time, cpu: o1.cpu, proc: (performance.now() - t) / 1000 });
+    sameBytes(digest(JSON.parse(fs.readFileSync(cliOut, 'utf8'))), o1, `${v.name} CLI`);
     t = performance.now();
     const py1 = JSON.parse(await python$(['local', file, '1']));
     py.push({ time: py1.times[0], cpu: py1.cpu[0], proc: (performance.now() - t) / 1000 });

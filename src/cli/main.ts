@@ -2,20 +2,26 @@ import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { version } from './version.js';
 
-/** Builds the `imjoy-share` program; each subcommand lives in its own module under commands/. */
-export function buildProgram(): Command {
+/**
+ * Builds the `imjoy-share` program; each subcommand lives in its own module under commands/.
+ * `only`: register just that subcommand (the one being run); all of them otherwise (help).
+ */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('imjoy-share')
     .description('Share massive bioimage data and AI models with open standards (ImJoy plugins + CLI)')
     .version(version, '-V, --version')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
-  for (const register of commands) register(program);
+  const wanted = commands.filter((c) => c.name === only);
+  for (const c of wanted.length ? wanted : commands) (await c.load())(program);
   return program;
 }
 
 /** Exit codes: 0 ok, 1 a negative verdict (invalid, failed), 2 cannot run (bad input/usage). */
 export async function main(argv = process.argv): Promise<void> {
-  const program = buildProgram().exitOverride();
+  // the first word that is not an option names the subcommand (options of the program itself
+  // take no values)
+  const program = (await buildProgram(argv.slice(2).find((a) => !a.startsWith('-')))).exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (e) {

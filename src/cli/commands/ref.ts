@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { openNodeSource } from '../../io/open-node.js';
-import { checkReferences, type ArrayReport } from '../../reference/check.js';
+import type { ArrayReport } from '../../reference/check.js';
 import type { ReferenceBuilder } from '../../reference/builder.js';
 import { makeReferenceBuilder } from '../../reference/make.js';
-import { openReferences } from '../../reference/open.js';
 import type { References } from '../../reference/types.js';
 import { retemplate } from '../../s3/retemplate.js';
 import { progressBar } from '../progress.js';
@@ -35,6 +34,8 @@ async function loadRefs(file: string): Promise<References | string> {
 
 /** `ref check <refs.json>`: every chunk fetched and decoded. */
 export async function refCheck(file: string, opts: { url?: string } = {}): Promise<ArrayReport[]> {
+  // loaded here, not at start-up: `ref` (indexing) needs neither zarrita nor the pixel codecs
+  const [{ openReferences }, { checkReferences }] = await Promise.all([import('../../reference/open.js'), import('../../reference/check.js')]);
   const store = await openReferences(await loadRefs(file), {
     openSource: (u, o) => openNodeSource(u, o),
     templates: opts.url ? { u: opts.url } : undefined,
