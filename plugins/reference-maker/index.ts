@@ -21,6 +21,11 @@ interface MakeRequest {
   name?: string;
   /** What to write in templates.u (default: `url`, or the file name). */
   template_url?: string;
+  /**
+   * Called (also over RPC, e.g. from Python) with the URL that got a 403 — an expired pre-signed
+   * URL — to get a fresh one; the read is retried once with it.
+   */
+  refresh_url?: (oldUrl: string) => Promise<string> | string;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -28,7 +33,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 function sourceOf(req: MakeRequest): { source: ByteSource; url: string; name: string } {
   if (req.url) {
     const abs = new URL(req.url, location.href).href;
-    return { source: new HttpSource(abs), url: abs, name: abs.split('?')[0] };
+    return { source: new HttpSource(abs, { refreshUrl: req.refresh_url }), url: abs, name: abs.split('?')[0] };
   }
   if (req.file) {
     const name = req.name ?? (req.file as File).name ?? 'file';
@@ -56,7 +61,7 @@ async function get_store(req: MakeRequest & { refs?: References }) {
   const refs = req.refs ?? (await make_references(req));
   // Chunks of a local file are read from the file itself, whatever the template says.
   const local = !req.url && !req.template_url && !!(req.file || req.bytes);
-  const store = new ReferenceStore(refs, local ? { openSource: () => sourceOf(req).source } : {});
+  const store = new ReferenceStore(refs, local ? { openSource: () => sourceOf(req).source } : { refreshUrl: req.refresh_url });
   return store.zarrJs();
 }
 

@@ -125,6 +125,37 @@ describe('Reference Maker plugin in the ImJoy host', () => {
     expect(r.chunkBytes).toBe(89787); // the stored member's size (Python zipfile's compress_size)
   });
 
+  it('refresh_url: an expired URL (403) is swapped for a fresh one, in make_references and get_store', async () => {
+    // "expired" URLs answer 403 at the network level, for the plugin's frame too
+    await host.page.route('**/expired/**', (route) => route.fulfill({ status: 403, body: 'Request has expired' }));
+    const fresh = `${host.app.url}/data/zip/omezarr-v04-blosc-stored.zip`;
+    const expired = `${host.app.url}/expired/data/zip/omezarr-v04-blosc-stored.zip?X-Amz-Expires=1`;
+    try {
+      const r = await withTimeout(
+        host.page.evaluate(async ([expired, fresh]) => {
+          const seen: string[] = [];
+          const refresh_url = (old: string) => (seen.push(old), fresh);
+          const rm = (window as any).rm;
+          const without = await rm.make_references({ url: expired }).then(() => 'no error', (e: Error) => String(e?.message ?? e));
+          const refs = await rm.make_references({ url: expired, refresh_url });
+          const made = seen.length;
+          const store = await rm.get_store({ refs, refresh_url }); // chunks still point at the expired URL
+          const chunk = new Uint8Array(await store.getItem('0/0.0.0'));
+          return { without, refs, made, seen, chunkBytes: chunk.length };
+        }, [expired, fresh] as const),
+        60_000,
+        'refresh_url',
+      );
+      expect(r.without).toMatch(/omezarr-v04-blosc-stored\.zip: .*403/);
+      expect(r.made).toBe(1);
+      expect(r.seen).toEqual([expired, expired]); // once while indexing, once while reading
+      expect(r.refs).toEqual(await makeReferences(new HttpSource(fresh), { url: expired }));
+      expect(r.chunkBytes).toBe(89787); // the stored member's size (Python zipfile's compress_size)
+    } finally {
+      await host.page.unroute('**/expired/**');
+    }
+  });
+
   it('the window with a local file: make, then open in the viewer through a live store', async () => {
     // The frame of window.rm: the maker window whose form was never filled (the other one was run with a URL).
     let frame: import('playwright-core').Frame | undefined;
