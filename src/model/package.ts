@@ -17,6 +17,8 @@ export interface ModelPackage {
   spec: ModelSpec;
   /** Bytes of a file the RDF references (relative to the RDF, or an absolute URL). */
   readFile(rel: string, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Releases what opening took (the zip's file handle when the package opened it itself). */
+  close?(): Promise<void>;
 }
 
 export interface OpenPackageOptions {
@@ -36,7 +38,14 @@ export async function openModelPackage(input: string | ByteSource, opts: OpenPac
   if (typeof input !== 'string') return openZipPackage(input, opts);
   if (isZipName(input)) {
     const open = opts.openSource ?? ((loc: string) => openSource(loc, { fetch: opts.fetch as typeof fetch | undefined }));
-    return openZipPackage(open(input), opts);
+    const src = open(input) as ByteSource & { close?: () => Promise<void> };
+    const closeSrc = async () => void (await src.close?.());
+    try {
+      return { ...(await openZipPackage(src, opts)), close: closeSrc };
+    } catch (e) {
+      await closeSrc();
+      throw e;
+    }
   }
   const loaded = await loadRdf(input, { fetch: opts.fetch, readFile: opts.readFile, signal: opts.signal });
   const spec = describeModel(loaded.parsed.data, loaded.location);

@@ -75,7 +75,11 @@ export function registerModel(program: Command) {
         });
         image = await decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), input, decodePngNode);
       }
-      const runner = await ModelRunner.create(await openModelPackageNode(src), await loadOrtNode());
+      const pkg = await openModelPackageNode(src);
+      const runner = await ModelRunner.create(pkg, await loadOrtNode()).catch(async (e) => {
+        await pkg.close?.();
+        throw e;
+      });
       const bar = progressBar(`predict ${path.basename(input)}`);
       const t = Date.now();
       try {
@@ -87,15 +91,21 @@ export function registerModel(program: Command) {
       } finally {
         bar.stop();
         await runner.release();
+        await pkg.close?.();
       }
     });
 }
 
 export async function runTest(src: string): Promise<TestReport> {
-  const runner = await ModelRunner.create(await openModelPackageNode(src), await loadOrtNode());
+  const pkg = await openModelPackageNode(src);
   try {
-    return await runner.test();
+    const runner = await ModelRunner.create(pkg, await loadOrtNode());
+    try {
+      return await runner.test();
+    } finally {
+      await runner.release();
+    }
   } finally {
-    await runner.release();
+    await pkg.close?.();
   }
 }

@@ -8,17 +8,30 @@ import { RdfParseError } from '../../rdf/parse.js';
 import { formatCard, formatResult } from '../../rdf/show.js';
 import { readCollection, searchCollection } from '../../rdf/collection.js';
 import { progressBar } from '../progress.js';
-import { SourceError } from '../../io/byte-source.js';
+import { SourceError, type ByteSource } from '../../io/byte-source.js';
 import { openNodeSource } from '../../io/open-node.js';
 import type { FileAccess } from '../../rdf/files.js';
 import { isZipLocation, loadRdfFromZip } from '../../rdf/zip.js';
 
-/** Loads (a file, folder, URL or package zip) or exits with code 2 (unreadable), printing the reason. */
-async function loadOr2(location: string, json: boolean): Promise<{ loaded: LoadedRdf; access: FileAccess } | undefined> {
+/**
+ * Loads (a file, folder, URL or package zip) and runs `fn`, or exits with code 2 (unreadable),
+ * printing the reason. A package zip stays open while `fn` checks its files, then is closed.
+ */
+async function withRdf(location: string, json: boolean, fn: (got: { loaded: LoadedRdf; access: FileAccess }) => Promise<void>): Promise<void> {
+  const zip = isZipLocation(location) ? openNodeSource(location) : undefined;
   try {
-    if (isZipLocation(location)) {
+    const got = await loadOr2(location, json, zip);
+    if (got) await fn(got);
+  } finally {
+    await (zip as { close?: () => Promise<void> } | undefined)?.close?.();
+  }
+}
+
+async function loadOr2(location: string, json: boolean, zip?: ByteSource): Promise<{ loaded: LoadedRdf; access: FileAccess } | undefined> {
+  try {
+    if (zip) {
       const node = nodeFileAccess();
-      return await loadRdfFromZip(openNodeSource(location), node.sha256, node);
+      return await loadRdfFromZip(zip, node.sha256, node);
     }
     return { loaded: await loadRdfNode(location), access: nodeFileAccess() };
   } catch (e) {
@@ -43,20 +56,20 @@ export function registerRdf(program: Command) {
     .option('--no-files', 'skip checking referenced files (existence, sha256, test tensor shapes)')
     .option('--no-hashes', 'check that referenced files exist but do not hash them')
     .action(async (location: string, opts: { json?: boolean; files: boolean; hashes: boolean }) => {
-      const got = await loadOr2(location, !!opts.json);
-      if (!got) return;
-      const { loaded } = got;
-      const bar = opts.json ? undefined : progressBar('checking files');
-      const r = await validateLoaded(loaded, {
-        access: got.access,
-        files: opts.files,
-        hashes: opts.hashes,
-        onProgress: (d, t, l) => bar?.update(d, t, l),
+      await withRdf(location, !!opts.json, async (got) => {
+        const { loaded } = got;
+        const bar = opts.json ? undefined : progressBar('checking files');
+        const r = await validateLoaded(loaded, {
+          access: got.access,
+          files: opts.files,
+          hashes: opts.hashes,
+          onProgress: (d, t, l) => bar?.update(d, t, l),
+        });
+        bar?.stop();
+        if (opts.json) process.stdout.write(JSON.stringify({ valid: r.valid, type: r.type, format_version: r.format_version, errors: r.errors, warnings: r.warnings }, null, 2) + '\n');
+        else process.stdout.write(formatResult(r, loaded.location) + '\n');
+        process.exitCode = r.valid ? 0 : 1;
       });
-      bar?.stop();
-      if (opts.json) process.stdout.write(JSON.stringify({ valid: r.valid, type: r.type, format_version: r.format_version, errors: r.errors, warnings: r.warnings }, null, 2) + '\n');
-      else process.stdout.write(formatResult(r, loaded.location) + '\n');
-      process.exitCode = r.valid ? 0 : 1;
     });
 
   rdf
@@ -65,20 +78,20 @@ export function registerRdf(program: Command) {
     .option('--json', 'print the normalised card as JSON')
     .option('--convert-preview', 'for a model 0.4: explain how its fields map to 0.5 (not the official converter)')
     .action(async (location: string, opts: { json?: boolean; convertPreview?: boolean }) => {
-      const got = await loadOr2(location, false);
-      if (!got) return;
-      const { loaded } = got;
-      const card = toCard(loaded.parsed.data, loaded.baseUrl);
-      if (opts.json) process.stdout.write(JSON.stringify(card, null, 2) + '\n');
-      else process.stdout.write(formatCard(card) + '\n');
-      if (opts.convertPreview) {
-        if (!card.format_version.startsWith('0.4.')) {
-          process.stdout.write('\n(convert preview applies to model format 0.4 only)\n');
-        } else {
-          const p = explain04to05(loaded.parsed.data);
-          process.stdout.write(`\n0.4 → 0.5: ${p.disclaimer}\n` + p.steps.map((s) => `  ${s.from} → ${s.to}: ${s.note}`).join('\n') + '\n');
+      await withRdf(location, false, async (got) => {
+        const { loaded } = got;
+        const card = toCard(loaded.parsed.data, loaded.baseUrl);
+        if (opts.json) process.stdout.write(JSON.stringify(card, null, 2) + '\n');
+        else process.stdout.write(formatCard(card) + '\n');
+        if (opts.convertPreview) {
+          if (!card.format_version.startsWith('0.4.')) {
+            process.stdout.write('\n(convert preview applies to model format 0.4 only)\n');
+          } else {
+            const p = explain04to05(loaded.parsed.data);
+            process.stdout.write(`\n0.4 → 0.5: ${p.disclaimer}\n` + p.steps.map((s) => `  ${s.from} → ${s.to}: ${s.note}`).join('\n') + '\n');
+          }
         }
-      }
+      });
     });
 
   rdf
@@ -86,19 +99,19 @@ export function registerRdf(program: Command) {
     .description('list or search a collection (collection.json, index.json or a collection RDF); query terms, type:model, tag:x')
     .option('--json', 'print matching entries as JSON')
     .action(async (location: string, query: string[], opts: { json?: boolean }) => {
-      const got = await loadOr2(location, !!opts.json);
-      if (!got) return;
-      const { loaded } = got;
-      let entries;
-      try {
-        entries = searchCollection(readCollection(loaded.parsed.data, loaded.baseUrl), query.join(' '));
-      } catch (e) {
-        process.stderr.write(`imjoy-share rdf: ${loaded.location}: ${(e as Error).message}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      if (opts.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
-      else for (const e of entries) process.stdout.write(`${e.id.padEnd(28)} ${e.type.padEnd(12)} ${e.name}${e.rdf_source ? `  ${e.rdf_source}` : ''}\n`);
-      process.exitCode = entries.length ? 0 : 1;
+      await withRdf(location, !!opts.json, async (got) => {
+        const { loaded } = got;
+        let entries;
+        try {
+          entries = searchCollection(readCollection(loaded.parsed.data, loaded.baseUrl), query.join(' '));
+        } catch (e) {
+          process.stderr.write(`imjoy-share rdf: ${loaded.location}: ${(e as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        if (opts.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+        else for (const e of entries) process.stdout.write(`${e.id.padEnd(28)} ${e.type.padEnd(12)} ${e.name}${e.rdf_source ? `  ${e.rdf_source}` : ''}\n`);
+        process.exitCode = entries.length ? 0 : 1;
+      });
     });
 }
