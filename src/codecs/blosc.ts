@@ -3,7 +3,10 @@
  * byte shuffle or no shuffle, or a memcpyed frame — in plain JS.
  *
  * Exports: `decodeBloscFast(bytes)` → the decoded bytes, or `null` when the frame uses a feature
- * we leave to numcodecs' wasm c-blosc (bitshuffle, blosclz/zstd/zlib/snappy blocks).
+ * we leave to numcodecs' wasm c-blosc (bitshuffle, blosclz/zstd/zlib/snappy blocks);
+ * `decodeBloscInto(bytes, sink)` → the same decoding block by block into a `BloscSink`, so a
+ * region reader (reference/read-region.ts) unshuffles straight into its output rows;
+ * `bloscHeader`, `unshuffleInto`, `outViews`, `bufferSink`, `lz4DecodeBlock`.
  *
  * Why hand-written: numcodecs.js (the maintained JS Blosc) goes through emscripten's embind,
  * which copies every chunk into and out of wasm memory via a JS `std::string` conversion; a
@@ -82,62 +85,129 @@ export function lz4DecodeBlock(src: Uint8Array, s: number, send: number, dst: Ui
 
 const hostLittle = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Undo Blosc's byte shuffle of `n` bytes from `src` into `out` at `o` (a trailing remainder is copied). */
-function unshuffle(src: Uint8Array, n: number, typesize: number, out: Uint8Array, o: number) {
-  const count = Math.floor(n / typesize);
-  if (typesize === 2 && hostLittle && o % 2 === 0 && out.byteOffset % 2 === 0) {
-    const o16 = new Uint16Array(out.buffer, out.byteOffset + o, count);
-    for (let i = 0; i < count; i++) o16[i] = src[i] | (src[count + i] << 8);
-  } else if (typesize === 4 && hostLittle && o % 4 === 0 && out.byteOffset % 4 === 0) {
-    const o32 = new Uint32Array(out.buffer, out.byteOffset + o, count);
-    const c2 = 2 * count, c3 = 3 * count;
-    for (let i = 0; i < count; i++) o32[i] = (src[i] | (src[count + i] << 8) | (src[c2 + i] << 16) | (src[c3 + i] << 24)) >>> 0;
-  } else {
-    for (let k = 0; k < typesize; k++) {
-      const base = k * count;
-      for (let i = 0; i < count; i++) out[o + i * typesize + k] = src[base + i];
-    }
-  }
-  const rem = n - count * typesize;
-  if (rem) out.set(src.subarray(count * typesize, n), o + count * typesize);
+/**
+ * Where a Blosc frame's decoded bytes go. Blosc decodes block by block (each a contiguous byte
+ * range of the chunk), so a sink can write straight into a strided destination (a region of a
+ * larger array) instead of into a chunk buffer that is then copied.
+ */
+export interface BloscSink {
+  /** Decoded bytes `src[off, off + n)` are bytes `[at, at + n)` of the chunk. */
+  bytes(at: number, src: Uint8Array, off: number, n: number): void;
+  /**
+   * `count` elements of `typesize` bytes starting at element `at` of the chunk, byte-shuffled:
+   * byte k of element i is `streams[k][offs[k] + i]`.
+   */
+  shuffled(at: number, count: number, typesize: number, streams: Uint8Array[], offs: number[]): void;
 }
 
-// One shuffle buffer for all chunks (decoding is synchronous): fresh allocations of this size cost
-// page faults that measured as much as the decoding on the benchmark machine.
+/** Views of one output buffer; `u16`/`u32` when it is aligned for them. */
+export interface OutViews {
+  u8: Uint8Array;
+  u16?: Uint16Array;
+  u32?: Uint32Array;
+}
+
+export function outViews(u8: Uint8Array): OutViews {
+  const { buffer, byteOffset, byteLength } = u8;
+  return {
+    u8,
+    u16: byteOffset % 2 === 0 ? new Uint16Array(buffer, byteOffset, byteLength >> 1) : undefined,
+    u32: byteOffset % 4 === 0 ? new Uint32Array(buffer, byteOffset, byteLength >> 2) : undefined,
+  };
+}
+
+/**
+ * Undo the byte shuffle of `count` elements into `out` at element `o`; element i's byte k is
+ * `streams[k][offs[k] + skip + i]`.
+ */
+export function unshuffleInto(out: OutViews, o: number, count: number, typesize: number, streams: Uint8Array[], offs: number[], skip = 0): void {
+  if (typesize === 2 && hostLittle && out.u16) {
+    const o16 = out.u16, lo = streams[0], hi = streams[1], a = offs[0] + skip - o, b = offs[1] + skip - o;
+    for (let i = o, e = o + count; i < e; i++) o16[i] = lo[a + i] | (hi[b + i] << 8);
+  } else if (typesize === 4 && hostLittle && out.u32) {
+    const o32 = out.u32, [s0, s1, s2, s3] = streams;
+    const a = offs[0] + skip - o, b = offs[1] + skip - o, c = offs[2] + skip - o, d = offs[3] + skip - o;
+    for (let i = o, e = o + count; i < e; i++) o32[i] = s0[a + i] | (s1[b + i] << 8) | (s2[c + i] << 16) | (s3[d + i] << 24);
+  } else {
+    const u8 = out.u8;
+    for (let k = 0; k < typesize; k++) {
+      const s = streams[k], a = offs[k] + skip;
+      for (let i = 0, j = o * typesize + k; i < count; i++, j += typesize) u8[j] = s[a + i];
+    }
+  }
+}
+
+/** A sink that fills one contiguous buffer (the whole chunk). */
+export function bufferSink(out: Uint8Array): BloscSink {
+  const views = outViews(out);
+  return {
+    bytes: (at, src, off, n) => out.set(src.subarray(off, off + n), at),
+    shuffled: (at, count, typesize, streams, offs) => unshuffleInto(views, at, count, typesize, streams, offs),
+  };
+}
+
+// One LZ4 scratch buffer for all chunks (decoding is synchronous): fresh allocations of this size
+// cost page faults that measured as much as the decoding on the benchmark machine.
 let shared = new Uint8Array(0);
 function scratch(n: number): Uint8Array {
   if (shared.length < n) shared = new Uint8Array(n);
   return shared;
 }
 
-/** Decodes a Blosc 1 frame, or returns null for features left to c-blosc (see the module doc). */
-export function decodeBloscFast(bytes: Uint8Array): Uint8Array | null {
+export interface BloscHeader {
+  /** Decoded size in bytes. */
+  nbytes: number;
+  typesize: number;
+  /** False when the frame uses a feature left to c-blosc (see the module doc). */
+  supported: boolean;
+}
+
+/** Reads and checks a frame's header (sizes that cannot be right are errors, before anything is allocated). */
+export function bloscHeader(bytes: Uint8Array): BloscHeader {
   if (bytes.length < HEADER) throw new BloscError(`frame of ${bytes.length} bytes is shorter than the 16-byte header`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = bytes[0];
+  const version = bytes[0], flags = bytes[2], typesize = bytes[3];
+  const nbytes = dv.getUint32(4, true), blocksize = dv.getUint32(8, true), cbytes = dv.getUint32(12, true);
+  if (version === 0 || version > 2) return { nbytes, typesize, supported: false }; // Blosc 2 frames and unknown versions: c-blosc decides
+  if (cbytes > bytes.length) throw new BloscError(`header says ${cbytes} compressed bytes, the chunk has ${bytes.length}`);
+  if (flags & BLOSC_MEMCPYED) {
+    if (HEADER + nbytes > bytes.length) throw new BloscError(`memcpyed frame of ${nbytes} bytes is truncated (${bytes.length - HEADER} present)`);
+    return { nbytes, typesize, supported: true };
+  }
+  if (flags >> 5 !== LZ4_FORMAT || flags & BLOSC_DOBITSHUFFLE) return { nbytes, typesize, supported: false };
+  if (typesize === 0) throw new BloscError('typesize 0 in the header');
+  // never trust the header's size: LZ4 expands at most ~255×, so a larger claim is a broken frame
+  if (nbytes > cbytes * 255 + blocksize) throw new BloscError(`header claims ${nbytes} decoded bytes from a ${cbytes}-byte frame`);
+  if (nbytes && blocksize === 0) throw new BloscError('blocksize 0 in the header');
+  // c-blosc makes shuffled blocks whole elements; anything else is left to it
+  const shuffle = (flags & BLOSC_DOSHUFFLE) !== 0 && typesize > 1;
+  return { nbytes, typesize, supported: !shuffle || blocksize % typesize === 0 };
+}
+
+/**
+ * Decodes a Blosc 1 frame into `sink`; returns false (having written nothing) for features left
+ * to c-blosc (see the module doc).
+ */
+export function decodeBloscInto(bytes: Uint8Array, sink: BloscSink): boolean {
+  if (!bloscHeader(bytes).supported) return false;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const flags = bytes[2];
   const typesize = bytes[3];
   const nbytes = dv.getUint32(4, true);
   const blocksize = dv.getUint32(8, true);
   const cbytes = dv.getUint32(12, true);
-  if (version === 0 || version > 2) return null; // Blosc 2 frames and unknown versions: c-blosc decides
-  if (cbytes > bytes.length) throw new BloscError(`header says ${cbytes} compressed bytes, the chunk has ${bytes.length}`);
   if (flags & BLOSC_MEMCPYED) {
-    if (HEADER + nbytes > bytes.length) throw new BloscError(`memcpyed frame of ${nbytes} bytes is truncated (${bytes.length - HEADER} present)`);
-    return bytes.slice(HEADER, HEADER + nbytes);
+    sink.bytes(0, bytes, HEADER, nbytes);
+    return true;
   }
-  if (flags >> 5 !== LZ4_FORMAT || flags & BLOSC_DOBITSHUFFLE) return null;
-  if (typesize === 0) throw new BloscError('typesize 0 in the header');
-  if (nbytes === 0) return new Uint8Array(0);
-  if (blocksize === 0) throw new BloscError('blocksize 0 in the header');
+  if (nbytes === 0) return true;
   const nblocks = Math.ceil(nbytes / blocksize);
   const shuffle = (flags & BLOSC_DOSHUFFLE) !== 0 && typesize > 1;
   const split = (flags & BLOSC_DONT_SPLIT) === 0;
   if (HEADER + 4 * nblocks > cbytes) throw new BloscError(`${nblocks} block offsets do not fit in ${cbytes} bytes`);
-  // never trust the header's size: LZ4 expands at most ~255×, so a larger claim is a broken frame
-  if (nbytes > cbytes * 255 + blocksize) throw new BloscError(`header claims ${nbytes} decoded bytes from a ${cbytes}-byte frame`);
-  const out = new Uint8Array(nbytes);
-  const tmp = shuffle ? scratch(Math.min(blocksize, nbytes)) : undefined;
+  const tmp = scratch(Math.min(blocksize, nbytes));
+  const streams: Uint8Array[] = new Array(typesize);
+  const offs: number[] = new Array(typesize);
   for (let b = 0; b < nblocks; b++) {
     const start = b * blocksize;
     const bsize = Math.min(blocksize, nbytes - start);
@@ -145,23 +215,52 @@ export function decodeBloscFast(bytes: Uint8Array): Uint8Array | null {
     const nstreams = split && !leftover ? typesize : 1;
     if (bsize % nstreams) throw new BloscError(`block ${b} of ${bsize} bytes does not split into ${nstreams} streams`);
     const ssize = bsize / nstreams;
-    const target = tmp ?? out;
-    const t0 = tmp ? 0 : start;
     let s = dv.getUint32(HEADER + 4 * b, true);
+    // each stream stays where it is when stored (incompressible bytes: often half of a shuffled
+    // uint16 image) or is decoded into the scratch buffer; then goes to the sink from there
+    let srcs: Uint8Array[] | undefined, soffs: number[] | undefined;
+    if (nstreams > 1) (srcs = []), (soffs = []);
+    let one: Uint8Array = tmp, oneOff = 0;
     for (let j = 0; j < nstreams; j++) {
       if (s + 4 > cbytes) throw new BloscError(`block ${b} starts beyond the frame`);
       const cs = dv.getUint32(s, true);
       s += 4;
       if (s + cs > cbytes) throw new BloscError(`block ${b} stream ${j} (${cs} bytes) runs past the frame`);
-      const d = t0 + j * ssize;
-      if (cs === ssize) target.set(bytes.subarray(s, s + cs), d);
+      let src: Uint8Array, off: number;
+      if (cs === ssize) (src = bytes), (off = s);
       else {
-        const end = lz4DecodeBlock(bytes, s, s + cs, target, d, d + ssize);
+        const d = j * ssize;
+        const end = lz4DecodeBlock(bytes, s, s + cs, tmp, d, d + ssize);
         if (end !== d + ssize) throw new BloscError(`block ${b} stream ${j} decoded to ${end - d} bytes, expected ${ssize}`);
+        (src = tmp), (off = d);
       }
+      if (srcs) srcs.push(src), soffs!.push(off);
+      else (one = src), (oneOff = off);
       s += cs;
     }
-    if (tmp) unshuffle(tmp, bsize, typesize, out, start);
+    if (!shuffle) {
+      if (srcs) for (let j = 0; j < nstreams; j++) sink.bytes(start + j * ssize, srcs[j], soffs![j], ssize);
+      else sink.bytes(start, one, oneOff, bsize);
+      continue;
+    }
+    const count = Math.floor(bsize / typesize);
+    for (let k = 0; k < typesize; k++) {
+      // split: one stream per byte of the element; not split: the block's bytes in shuffled order
+      streams[k] = srcs ? srcs[k] : one;
+      offs[k] = srcs ? soffs![k] : oneOff + k * count;
+    }
+    sink.shuffled(start / typesize, count, typesize, streams, offs);
+    const rem = bsize - count * typesize;
+    if (rem) sink.bytes(start + count * typesize, srcs ? srcs[0] : one, (srcs ? soffs![0] : oneOff) + count * typesize, rem);
   }
+  return true;
+}
+
+/** Decodes a Blosc 1 frame, or returns null for features left to c-blosc (see the module doc). */
+export function decodeBloscFast(bytes: Uint8Array): Uint8Array | null {
+  const h = bloscHeader(bytes);
+  if (!h.supported) return null;
+  const out = new Uint8Array(h.nbytes);
+  decodeBloscInto(bytes, bufferSink(out));
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import * as zarr from 'zarrita';
 import { registerCodecs } from '../codecs/index.js';
+import { readRegion } from '../reference/read-region.js';
 import { dtypeOf, stridesOf, toCOrder, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
 import { ModelError } from './errors.js';
 
@@ -53,7 +54,7 @@ export async function readZarrRegion(store: zarr.Readable, path: string, selecti
     if (!(a >= 0 && b > a && b <= shape[k])) throw new RegionError(`${where}/${path}`, `range ${a}:${b} is outside dimension ${k} (size ${shape[k]}) or empty`);
     return zarr.slice(a, b);
   });
-  const chunk = (await zarr.get(arr, sel)) as { data: TypedArray | TypedArray; shape: number[]; stride: number[] };
+  const chunk = (await readRegion(arr, sel)) as { data: TypedArray | TypedArray; shape: number[]; stride: number[] };
   let data = chunk.data as TypedArray;
   if (!ArrayBuffer.isView(data)) throw new RegionError(`${where}/${path}`, `dtype ${arr.dtype} is not a numeric array`);
   const cStrides = stridesOf(chunk.shape);

@@ -5,6 +5,7 @@
  */
 import * as zarr from 'zarrita';
 import type { AsyncReadable } from '@zarrita/storage';
+import { readRegion } from '../reference/read-region.js';
 import { readMultiscale, defaultAxes, type Multiscale, type NgffAxis } from './ngff-read.js';
 import { channelSettings, needsDataRange, percentileLimits, type ChannelOptions, type ChannelSettings } from './channels.js';
 
@@ -127,7 +128,7 @@ class ZarrTileSource implements TileSource {
   private async read(sel: (number | zarr.Slice | null)[], signal: AbortSignal | undefined, what: string): Promise<Tile> {
     if (signal?.aborted) throw SIGNAL_ABORTED;
     try {
-      const r = await zarr.get(this.arr, sel, { signal });
+      const r = await readRegion(this.arr, sel, { signal });
       const data = this.arr.dtype === 'float64' ? Float32Array.from(r.data as Float64Array) : (r.data as Tile['data']);
       return { data, width: r.shape[this.interleaved ? r.shape.length - 2 : r.shape.length - 1], height: r.shape[this.interleaved ? r.shape.length - 3 : r.shape.length - 2] };
     } catch (e) {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeBloscFast } from '../../src/codecs/blosc.js';
+import { bloscHeader, decodeBloscFast, decodeBloscInto, outViews, unshuffleInto, type BloscSink } from '../../src/codecs/blosc.js';
 import { decodeChunk } from '../../src/codecs/index.js';
 import { python, repoRoot } from '../helpers/paths.js';
 
@@ -46,6 +46,42 @@ describe('decodeBloscFast (c-blosc frames)', () => {
   it('decodeChunk and the numcodecs. id use the fast path with the same result', async () => {
     const n = 'lz4-shuffle-u2-multiblock';
     expect(same(await decodeChunk({ id: 'numcodecs.blosc', cname: 'lz4', clevel: 5, shuffle: 1 }, frame(n)), raw(n))).toBe(true);
+  });
+
+  it('decodeBloscInto hands every decoded byte to the sink exactly once; stored streams stay in the frame', () => {
+    let inPlace = 0;
+    for (const n of names.filter((x) => !FALLBACK.includes(x))) {
+      const f = frame(n);
+      const want = raw(n);
+      const out = new Uint8Array(want.length);
+      const seen = new Uint8Array(want.length);
+      const views = outViews(out);
+      const mark = (a: number, b: number) => {
+        for (let i = a; i < b; i++) seen[i]++;
+      };
+      const sink: BloscSink = {
+        bytes(at, src, off, len) {
+          if (src === f) inPlace++;
+          out.set(src.subarray(off, off + len), at);
+          mark(at, at + len);
+        },
+        shuffled(at, count, typesize, streams, offs) {
+          if (streams.includes(f)) inPlace++;
+          // in two halves, as a region sink does for an element range split over two output rows
+          const half = count >> 1;
+          unshuffleInto(views, at, half, typesize, streams, offs, 0);
+          unshuffleInto(views, at + half, count - half, typesize, streams, offs, half);
+          mark(at * typesize, (at + count) * typesize);
+        },
+      };
+      expect(bloscHeader(f)).toMatchObject({ nbytes: want.length, supported: true });
+      expect(decodeBloscInto(f, sink), n).toBe(true);
+      expect(same(out, want), n).toBe(true);
+      expect(seen.every((x) => x === 1), n).toBe(true);
+    }
+    // incompressible streams (the noisy low bytes of uint16 images, memcpyed frames) are not copied first
+    expect(inPlace).toBeGreaterThan(0);
+    expect(decodeBloscInto(frame('zstd-shuffle-u2'), { bytes: () => {}, shuffled: () => {} })).toBe(false);
   });
 
   it('broken frames are errors that say what is wrong, not reads past the end', () => {
