@@ -5,7 +5,7 @@
  * Exports: `registerCodecs()` (idempotent). Decoding only: `encode` throws.
  * Also replaces zarrita's `zlib`/`gzip` (when the host has a native zlib — Node — which inflates
  * on libuv's threads, ~3× zarrita's DecompressionStream; otherwise zarrita's codec runs) and
- * `blosc` (our JS LZ4/shuffle decoder, zarrita's numcodecs wasm for other frames). zarrita's
+ * `blosc` (blosc.ts: LZ4 in wasm, JS where wasm is refused, and shuffle; zarrita's numcodecs wasm for other frames). zarrita's
  * `zstd` stays.
  */
 import { registry } from 'zarrita';
