@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +50,12 @@ export interface StaticServerOptions {
   port?: number;
   /** Called for each request (tests count and inspect them). */
   onRequest?: (req: http.IncomingMessage) => void;
+  /**
+   * Most ranges one request may ask for (like nginx `max_ranges`, Apache `MaxRanges`; default
+   * 200); a request asking for more gets the whole file with 200. `1` answers multi-range
+   * requests as S3 does.
+   */
+  maxRanges?: number;
 }
 
 export interface RunningServer {
@@ -58,23 +65,58 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Parses a single `bytes=` range against a size; undefined = no range, null = unsatisfiable. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | undefined {
+export interface ByteSpan {
+  start: number;
+  /** Inclusive, as in Content-Range. */
+  end: number;
+}
+
+/**
+ * Parses a `Range: bytes=…` header (one or several ranges) against a size, as nginx/Apache do:
+ * undefined = no usable header (serve the whole file: absent, malformed, another unit, more than
+ * `maxRanges` ranges), null = nothing satisfiable (416). Unsatisfiable ranges of a list are
+ * dropped; the rest are sorted and overlapping or touching ones merged (so a part is never sent
+ * twice and the answer is never larger than the file).
+ */
+export function parseRanges(header: string | undefined, size: number, maxRanges = 200): ByteSpan[] | null | undefined {
   if (!header) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return undefined; // multi-range or malformed: send it all
-  let start: number, end: number;
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    if (n === 0) return null;
-    start = Math.max(0, size - n);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  const m = /^\s*bytes\s*=(.*)$/i.exec(header);
+  if (!m) return undefined;
+  const specs = m[1].split(',').map((x) => x.trim()).filter(Boolean);
+  if (specs.length === 0 || specs.length > maxRanges) return undefined;
+  const out: ByteSpan[] = [];
+  for (const spec of specs) {
+    const r = /^(\d*)-(\d*)$/.exec(spec);
+    if (!r || (r[1] === '' && r[2] === '')) return undefined;
+    let start: number, end: number;
+    if (r[1] === '') {
+      const n = Number(r[2]);
+      if (n === 0) continue;
+      start = Math.max(0, size - n);
+      end = size - 1;
+    } else {
+      start = Number(r[1]);
+      end = r[2] === '' ? size - 1 : Math.min(Number(r[2]), size - 1);
+      if (r[2] !== '' && Number(r[2]) < start) return null;
+    }
+    if (start >= size || start > end) continue;
+    out.push({ start, end });
   }
-  if (start >= size || start > end) return null;
-  return { start, end };
+  if (out.length === 0) return null;
+  out.sort((a, b) => a.start - b.start);
+  const merged: ByteSpan[] = [out[0]];
+  for (const r of out.slice(1)) {
+    const last = merged[merged.length - 1];
+    if (r.start <= last.end + 1) last.end = Math.max(last.end, r.end);
+    else merged.push(r);
+  }
+  return merged;
+}
+
+/** A single `bytes=` range against a size; undefined = no range (or several), null = unsatisfiable. */
+export function parseRange(header: string | undefined, size: number): ByteSpan | null | undefined {
+  const r = parseRanges(header, size, 1);
+  return r && r[0];
 }
 
 function cors(res: http.ServerResponse) {
@@ -85,7 +127,7 @@ function cors(res: http.ServerResponse) {
   res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges, ETag');
 }
 
-export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string): void {
+export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, opts: { maxRanges?: number } = {}): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -98,17 +140,22 @@ export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, fi
     return;
   }
   const size = stat.size;
-  const range = parseRange(req.headers.range, size);
+  const ranges = parseRanges(req.headers.range, size, opts.maxRanges ?? 200);
   const headers: http.OutgoingHttpHeaders = {
     'Content-Type': mimeOf(file),
     'Accept-Ranges': 'bytes',
     'Cache-Control': 'no-cache',
     ETag: `"${stat.size.toString(16)}-${stat.mtimeMs.toString(16)}"`,
   };
-  if (range === null) {
+  if (ranges === null) {
     res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}` }).end();
     return;
   }
+  if (ranges && ranges.length > 1) {
+    sendMultipart(req, res, file, size, ranges, headers);
+    return;
+  }
+  const range = ranges?.[0];
   const { start, end } = range ?? { start: 0, end: size - 1 };
   const length = size === 0 ? 0 : end - start + 1;
   if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
@@ -119,6 +166,48 @@ export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, fi
     return;
   }
   fs.createReadStream(file, { start, end }).pipe(res);
+}
+
+/**
+ * 206 `multipart/byteranges` (RFC 9110 §14.6), laid out as nginx does: each part is CRLF,
+ * `--boundary`, its Content-Type and Content-Range, a blank line and the bytes; a closing
+ * `--boundary--`. Content-Length is exact; parts stream from the file one after the other.
+ */
+function sendMultipart(req: http.IncomingMessage, res: http.ServerResponse, file: string, size: number, ranges: ByteSpan[], headers: http.OutgoingHttpHeaders): void {
+  const boundary = randomBytes(12).toString('hex');
+  const type = headers['Content-Type'];
+  const heads = ranges.map((r) => Buffer.from(`\r\n--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes ${r.start}-${r.end}/${size}\r\n\r\n`));
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const length = heads.reduce((n, h, i) => n + h.length + ranges[i].end - ranges[i].start + 1, tail.length);
+  res.writeHead(206, { ...headers, 'Content-Type': `multipart/byteranges; boundary=${boundary}`, 'Content-Length': length });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  // waits for 'drain', or 'close' when the client went away (then the loop stops)
+  const write = (b: Uint8Array) =>
+    res.write(b)
+      ? undefined
+      : new Promise<void>((r) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            r();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+  void (async () => {
+    for (let i = 0; i < ranges.length; i++) {
+      if (res.destroyed) return;
+      await write(heads[i]);
+      for await (const chunk of fs.createReadStream(file, { start: ranges[i].start, end: ranges[i].end })) {
+        if (res.destroyed) return;
+        await write(chunk as Buffer);
+      }
+    }
+    res.end(tail);
+  })().catch(() => res.destroy());
 }
 
 /** Resolves a URL path inside a mount, refusing anything that escapes it. */
@@ -159,7 +248,7 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
         return;
       }
-      sendFile(req, res, file);
+      sendFile(req, res, file, { maxRanges: opts.maxRanges });
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end(String((e as Error).message));
