@@ -247,6 +247,35 @@ async function bytesDecoders(plan: Plan): Promise<BytesDecoder[]> {
 
 const decoderCache = new WeakMap<Plan, Promise<BytesDecoder[]>>();
 
+const PAGE = 4096;
+const SLICE = 64 * PAGE; // ~1 ms of page faults on the benchmark VM: I/O callbacks wait at most that long
+
+/**
+ * Takes the output's first-touch page faults while its chunks are still on the network, in
+ * slices between I/O callbacks, and stops for good when the first chunk arrives (from then on
+ * the decoders write the pages; a zero written after them would erase pixels).
+ *
+ * Why: a fresh 33.5 MB output costs ~100 ms of page faults on the VMs we measure on
+ * (bench/refs-read), as much as all decoding; the main thread is otherwise idle for much of a
+ * read while bytes arrive. A helper thread cannot take them instead: page faults of one process
+ * serialize (measured: two threads faulting at once each took twice as long; two processes did
+ * not), so a worker only slowed the main thread's own faults. Node only (setImmediate): a
+ * browser's allocator and scheduling differ, and nothing there was measured.
+ */
+function prefaultWhileWaiting(u8: Uint8Array, arrived: () => boolean): void {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  if (!immediate || u8.length < 16 * SLICE) return;
+  let i = 0;
+  const slice = () => {
+    if (arrived()) return;
+    const end = Math.min(u8.length, i + SLICE);
+    for (; i < end; i += PAGE) u8[i] = 0;
+    if (i < u8.length) immediate(slice);
+    else u8[u8.length - 1] = 0;
+  };
+  immediate(slice);
+}
+
 /** A region of `arr`: the same result as `zarr.get(arr, selection, opts)`. */
 export async function readRegion<D extends zarr.DataType>(
   arr: zarr.Array<D, zarr.Readable>,
@@ -290,12 +319,14 @@ export async function readRegion<D extends zarr.DataType>(
   const hi = stop.map((x, d) => Math.ceil(x / plan.chunks[d]));
   const store = a.store as unknown as Store;
   const jobs: Promise<void>[] = [];
+  let arrived = false;
   const c = lo.slice();
   for (;;) {
     const coords = c.slice();
     const key = a.resolve(plan.key(coords)).path;
     jobs.push(
       store.get(key, { signal }).then(async (bytes) => {
+        arrived = true;
         signal?.throwIfAborted();
         const runs = chunkRuns(coords, plan.chunks, start, stop, outStride);
         if (!bytes) {
@@ -327,6 +358,7 @@ export async function readRegion<D extends zarr.DataType>(
     while (d >= 0 && ++c[d] === hi[d]) (c[d] = lo[d]), d--;
     if (d < 0) break;
   }
+  prefaultWhileWaiting(views.u8, () => arrived);
   await Promise.all(jobs);
   return { data, shape: outShape, stride: outStrideKept } as unknown as zarr.Chunk<D>;
 }

@@ -188,4 +188,25 @@ describe('readRegion', () => {
     expect(sha(r.data as ArrayBufferView)).toBe(answers['u2-blosc-shuffle'][0].sha256);
     expect(requests).toBe(1);
   });
+
+  it('a large output is pre-faulted while chunks are in flight, without erasing chunks that came early', async () => {
+    // 3 × 1000 × 1100 uint16 = 6.6 MB: large enough for the pre-faulting; the first chunk comes at
+    // once, the rest 40 ms later (a slow network), or all of them late
+    const inner = folderStore(path.join(dir, 'u2-blosc-shuffle'));
+    const want = sha((await zarr.get(await zarr.open(zarr.root(inner), { kind: 'array' }), [null, null, null])).data as ArrayBufferView);
+    for (const early of [1, 0]) {
+      let served = 0;
+      const store = {
+        async get(key: string) {
+          const b = await inner.get(key);
+          if (/\.z/.test(key)) return b;
+          if (served++ >= early) await new Promise((r) => setTimeout(r, 40));
+          return b;
+        },
+      };
+      const arr = await zarr.open(zarr.root(store), { kind: 'array' });
+      const r = await readRegion(arr, [null, null, null]);
+      expect(sha(r.data as ArrayBufferView), `early ${early}`).toBe(want);
+    }
+  });
 });
