@@ -12,6 +12,31 @@ export interface ByteSource {
    * read), so a size taken from a file header that does not fit the file surfaces at once.
    */
   read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Optional: many ranges at once, in as few requests as the transport allows (one HTTP
+   * multi-range request where the server supports them, else one request per range). Results
+   * come in the order of `ranges`. Callers with many far-apart ranges use it instead of parallel
+   * `read`s (see `readRanges`, `BlockCacheSource`).
+   */
+  readMany?(ranges: readonly ByteRange[], opts?: ReadManyOptions): Promise<Uint8Array[]>;
+}
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+export interface ReadManyOptions {
+  signal?: AbortSignal;
+  /**
+   * Ranges may run past the end of the data and are then cut there (a range wholly beyond it
+   * gives no bytes), so a caller can read before it knows the size — and learn it for free.
+   */
+  clip?: boolean;
+  /** At most this many requests in flight (default 6). */
+  concurrency?: number;
+  /** Each range as soon as its bytes arrived, so callers can decode while the rest is in flight. */
+  onRange?: (index: number, bytes: Uint8Array) => void;
 }
 
 /** An error that names the source and the problem; readers wrap their format errors in it too. */

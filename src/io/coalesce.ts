@@ -1,9 +1,6 @@
-import type { ByteSource } from './byte-source.js';
+import type { ByteRange, ByteSource } from './byte-source.js';
 
-export interface ByteRange {
-  offset: number;
-  length: number;
-}
+export type { ByteRange };
 
 export interface CoalesceOptions {
   /** Merge two ranges when the hole between them is at most this many bytes. */
@@ -37,7 +34,9 @@ export function planReads(ranges: ByteRange[], maxGap = 64 * 1024, maxRead = 16 
 
 /**
  * Reads many ranges of one source with few requests: neighbours separated by small gaps are read
- * together and sliced apart. Results come back in the order of `ranges`.
+ * together and sliced apart; a source with `readMany` (HTTP) gets all groups at once, so groups
+ * far apart share a request where the server takes multi-range requests. Results come back in
+ * the order of `ranges`.
  */
 export async function readRanges(
   source: ByteSource,
@@ -46,16 +45,25 @@ export async function readRanges(
 ): Promise<Uint8Array[]> {
   const groups = planReads(ranges, opts.maxGap, opts.maxRead);
   const out: Uint8Array[] = new Array(ranges.length);
+  const deliver = (g: (typeof groups)[number], block: Uint8Array) => {
+    for (const i of g.members) {
+      const start = ranges[i].offset - g.offset;
+      out[i] = block.subarray(start, start + ranges[i].length);
+      opts.onPart?.(i, out[i]);
+    }
+  };
+  if (source.readMany && groups.length > 1) {
+    await source.readMany(
+      groups.map((g) => ({ offset: g.offset, length: g.end - g.offset })),
+      { signal: opts.signal, concurrency: opts.concurrency, onRange: (k, block) => deliver(groups[k], block) },
+    );
+    return out;
+  }
   let next = 0;
   const worker = async () => {
     while (next < groups.length) {
       const g = groups[next++];
-      const block = await source.read(g.offset, g.end - g.offset, opts.signal);
-      for (const i of g.members) {
-        const start = ranges[i].offset - g.offset;
-        out[i] = block.subarray(start, start + ranges[i].length);
-        opts.onPart?.(i, out[i]);
-      }
+      deliver(g, await source.read(g.offset, g.end - g.offset, opts.signal));
     }
   };
   const n = Math.max(1, Math.min(opts.concurrency ?? 6, groups.length));

@@ -48,4 +48,34 @@ describe('BlockCacheSource', () => {
     fail = false;
     expect(Array.from(await s.read(0, 3000))).toEqual(slice(0, 3000));
   });
+  it('over a source with readMany: the runs of all warms of one turn go in ONE call, clipped, without asking the size first', async () => {
+    const inner = new BytesSource(DATA, 'mem');
+    const calls: { ranges: { offset: number; length: number }[]; clip?: boolean }[] = [];
+    let sizeCalls = 0;
+    const src: ByteSource = {
+      name: 'mem',
+      size: () => (sizeCalls++, inner.size()),
+      read: (o, l) => inner.read(o, l),
+      readMany: async (ranges, opts) => {
+        calls.push({ ranges: ranges.map((r) => ({ ...r })), clip: opts?.clip });
+        const out = ranges.map((r) => DATA.subarray(r.offset, Math.min(r.offset + r.length, DATA.length)));
+        out.forEach((b, i) => opts?.onRange?.(i, b));
+        return out;
+      },
+    };
+    const s = new BlockCacheSource(src, 1024);
+    await Promise.all([s.warm(0, 3000), s.warm(20_000, 100), s.warm(49_500, 5000)]);
+    // the last run reaches past the end (the size is not known yet): the source cuts it
+    expect(calls).toEqual([{ ranges: [{ offset: 0, length: 3072 }, { offset: 19_456, length: 1024 }, { offset: 49_152, length: 6144 }], clip: true }]);
+    expect(sizeCalls).toBe(0);
+    for (const [o, l] of [[10, 2000], [20_010, 50], [49_990, 10]]) expect(Array.from(await s.read(o, l))).toEqual(slice(o, l));
+    expect(calls.length).toBe(1);
+    await expect(s.read(49_990, 20)).rejects.toThrow(/beyond the end/);
+    expect(await s.size()).toBe(DATA.length);
+    // reads issued together share a call too; blocks in flight are not asked for twice
+    const [a, b, c] = await Promise.all([s.read(30_000, 10), s.read(40_000, 10), s.read(30_005, 10)]);
+    expect([Array.from(a), Array.from(b), Array.from(c)]).toEqual([slice(30_000, 10), slice(40_000, 10), slice(30_005, 10)]);
+    expect(calls.length).toBe(2);
+    expect(calls[1].ranges).toEqual([{ offset: 29_696, length: 1024 }, { offset: 39_936, length: 1024 }]);
+  });
 });
