@@ -1,4 +1,26 @@
-import { checkRange, SourceError, type ByteSource } from './byte-source.js';
+/**
+ * HTTP(S) byte source: Range GETs only — no HEAD, ever (S3 pre-signed GET URLs reject it). The
+ * size comes from the Content-Range of the first read, so it costs no request of its own.
+ *
+ * Multi-range requests (RFC 9110 §14: `Range: bytes=a-b,c-d` → `206 multipart/byteranges`) put
+ * far-apart ranges into ONE request where the server supports them (nginx, Apache, Go's
+ * ServeContent, our static server). S3 does not: it answers 200 with the whole object (MinIO
+ * with an error; some servers 206 with the first range only). So support is detected without an
+ * extra request: a read near the start of the file (the first 4 MiB, where every format reader
+ * starts) asks for one more range, the last byte (`bytes=0-1048575,-1`); a multipart answer
+ * means yes; a 200 means no — the bytes asked for are taken from the start of the body and the
+ * rest is cancelled; a single-part 206 or a 4xx means no and whatever is missing is fetched with
+ * single ranges. The answer is remembered per file (URL without query) for the session.
+ * In browsers multi-range requests are off for cross-origin URLs (a multi-range `Range` header
+ * is not CORS-safelisted: every request would need a preflight, which S3 CORS rules may refuse).
+ *
+ * In Node the transport is node:http/node:https with a keep-alive Agent, streaming each body
+ * straight into one buffer of the expected size (Node's fetch, undici, measured 2–3× slower on
+ * large bodies, bench/refs-read); a custom `fetch` option (tests, credentialed browser fetch)
+ * is always honoured. Browsers use fetch.
+ */
+import { checkRange, SourceError, type ByteRange, type ByteSource, type ReadManyOptions } from './byte-source.js';
+import { ByterangesParser, multipartBoundary, parseContentRange } from './multipart.js';
 
 export interface HttpSourceOptions {
   /** Custom fetch (tests count requests with it; browsers may pass a credentialed fetch). */
@@ -10,9 +32,15 @@ export interface HttpSourceOptions {
   refreshUrl?: (oldUrl: string) => Promise<string> | string;
   /** Retries for network errors, 429 and 5xx, with exponential backoff. */
   retries?: number;
-  /** Abort any single request after this many ms, so a stalled server cannot hang a reader. */
+  /** Abort any single request (headers and body) after this many ms, so a stalled server cannot hang a reader. */
   timeoutMs?: number;
   headers?: Record<string, string>;
+  /**
+   * Multi-range requests: 'auto' (default) detects support as described above; `true` assumes it
+   * (a server without it still gets the right bytes, at the cost of a wasted answer); `false`
+   * never sends them.
+   */
+  multiRange?: boolean | 'auto';
 }
 
 /** Strips the query string (it holds pre-signed credentials) for messages. */
@@ -26,84 +54,573 @@ function parseTotal(contentRange: string | null): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Request limits: servers cap header sizes (8 KB is common) and the number of ranges (Apache: 200). */
+const MAX_RANGES = 100;
+const MAX_RANGE_HEADER = 8000;
 /**
- * HTTP(S) with Range requests only: no HEAD (S3 pre-signed GET URLs reject it); the size comes
- * from the Content-Range of a ranged GET.
+ * One multi-range request carries at most this much: beyond it a second connection in parallel
+ * is worth more than a saved round trip.
  */
+const MAX_MULTI_BYTES = 16 << 20;
+/** Ranges ending within this many bytes of the start may be taken from a 200 (whole file) answer. */
+const PREFIX_LIMIT = 4 << 20;
+const DEFAULT_CONCURRENCY = 6;
+
+type MultiState = 'unknown' | 'yes' | 'no';
+/** What each file's server answered to multi-range requests, for later sources of the same file. */
+const learned = new Map<string, MultiState>();
+/** Forgets what servers answered to multi-range requests (benchmarks: detect again as a new process would). */
+export function forgetMultiRange(): void {
+  learned.clear();
+}
+
+// ---- transports ------------------------------------------------------------------------------
+
+/** A response whose body is read once through `consume`, or discarded with `cancel`. */
+interface Reply {
+  status: number;
+  header(name: string): string | null;
+  /** Feeds the body to `onChunk` in order; stops (discarding the rest) when it returns false. */
+  consume(onChunk: (bytes: Uint8Array) => boolean | void): Promise<void>;
+  cancel(): void;
+}
+type Transport = (url: string, headers: Record<string, string>, signal: AbortSignal) => Promise<Reply>;
+
+function fetchTransport(doFetch: typeof fetch): Transport {
+  return async (url, headers, signal) => {
+    const res = await doFetch(url, { headers, signal });
+    return {
+      status: res.status,
+      header: (n) => res.headers.get(n),
+      cancel: () => void res.body?.cancel().catch(() => {}),
+      async consume(onChunk) {
+        if (!res.body) {
+          const b = new Uint8Array(await res.arrayBuffer());
+          if (b.length) onChunk(b);
+          return;
+        }
+        const reader = res.body.getReader();
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return;
+            if (onChunk(value) === false) {
+              await reader.cancel().catch(() => {});
+              return;
+            }
+          }
+        } catch (e) {
+          await reader.cancel().catch(() => {});
+          throw e;
+        }
+      },
+    };
+  };
+}
+
+interface NodeIncoming {
+  statusCode?: number;
+  headers: Record<string, string | string[] | undefined>;
+  complete: boolean;
+  on(event: string, fn: (...a: never[]) => void): void;
+  resume(): void;
+  destroy(): void;
+}
+interface NodeHttpModule {
+  Agent: new (o: { keepAlive: boolean; maxSockets: number }) => unknown;
+  get(url: URL, o: { agent: unknown; headers: Record<string, string>; signal: AbortSignal }, cb: (res: NodeIncoming) => void): { on(e: 'error', fn: (e: Error) => void): void };
+}
+
+let nodeDetected: Transport | null | undefined;
+/** node:http(s) with keep-alive Agents, found without a top-level `node:` import (browser-safe bundle). */
+function nodeTransport(): Transport | null {
+  if (nodeDetected !== undefined) return nodeDetected;
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.versions?.node || typeof proc.getBuiltinModule !== 'function') return (nodeDetected = null);
+  const mods: Record<string, NodeHttpModule | undefined> = {
+    'http:': proc.getBuiltinModule('node:http') as NodeHttpModule | undefined,
+    'https:': proc.getBuiltinModule('node:https') as NodeHttpModule | undefined,
+  };
+  if (!mods['http:'] || !mods['https:']) return (nodeDetected = null);
+  const agents = new Map<string, unknown>();
+  const fallback = fetchTransport((u, i) => globalThis.fetch(u, i));
+  const once = (u: URL, headers: Record<string, string>, signal: AbortSignal) => {
+    const mod = mods[u.protocol]!;
+    let agent = agents.get(u.protocol);
+    // keep-alive: a reader's requests reuse warm connections; idle sockets do not keep Node alive
+    if (!agent) agents.set(u.protocol, (agent = new mod.Agent({ keepAlive: true, maxSockets: 16 })));
+    return new Promise<NodeIncoming>((resolve, reject) => {
+      const req = mod.get(u, { agent, headers, signal }, resolve);
+      req.on('error', reject); // later errors (an abort mid-body) reach the body's consumer too
+    });
+  };
+  const transport: Transport = async (url, headers, signal) => {
+    let u = new URL(url);
+    if (!mods[u.protocol]) return fallback(url, headers, signal);
+    // redirects are followed as fetch does (CDNs and repositories redirect to storage URLs);
+    // credentials are not sent to another origin
+    for (let hop = 0; ; hop++) {
+      const res = await once(u, headers, signal);
+      const location = res.headers.location;
+      if (![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || typeof location !== 'string' || hop >= 20) return nodeReply(res);
+      res.resume();
+      const next = new URL(location, u);
+      if (!mods[next.protocol]) return fallback(next.href, headers, signal);
+      if (next.origin !== u.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !/^(authorization|cookie)$/i.test(k)));
+      u = next;
+    }
+  };
+  return (nodeDetected = transport);
+}
+
+function nodeReply(res: NodeIncoming): Reply {
+  return {
+    status: res.statusCode ?? 0,
+    header(n) {
+      const v = res.headers[n.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+    cancel() {
+      // a small body is drained so the keep-alive connection stays usable; a big one is cut
+      const len = Number(res.headers['content-length']);
+      if (len >= 0 && len <= 64 * 1024) res.resume();
+      else res.destroy();
+    },
+    consume(onChunk) {
+      return new Promise<void>((resolve, reject) => {
+        let done = false;
+        const finish = (e?: unknown) => {
+          if (done) return;
+          done = true;
+          if (e) reject(e);
+          else resolve();
+        };
+        res.on('data', (c: Uint8Array) => {
+          if (done) return;
+          let more: boolean | void;
+          try {
+            more = onChunk(c);
+          } catch (e) {
+            res.destroy();
+            return finish(e);
+          }
+          if (more === false) {
+            res.destroy();
+            finish();
+          }
+        });
+        res.on('end', () => finish());
+        res.on('error', (e: Error) => finish(e));
+        res.on('close', () => finish(res.complete ? undefined : new Error('the connection closed before the body was complete')));
+      });
+    },
+  };
+}
+
+type NodeBuffer = { allocUnsafeSlow(n: number): Uint8Array };
+/**
+ * Output buffers: in Node uninitialised memory (every byte is written before a buffer is handed
+ * out: `Fill` checks coverage), as a plain Uint8Array so callers' `slice()` copies.
+ */
+const alloc: (n: number) => Uint8Array = (() => {
+  const B = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+  if (!B || typeof B.allocUnsafeSlow !== 'function') return (n: number) => new Uint8Array(n);
+  return (n: number) => {
+    if (n < 64 * 1024) return new Uint8Array(n);
+    const b = B.allocUnsafeSlow(n);
+    return new Uint8Array(b.buffer, b.byteOffset, n);
+  };
+})();
+
+function crossOriginInBrowser(url: string): boolean {
+  const g = globalThis as { process?: { versions?: { node?: string } }; location?: { href?: string; origin?: string } };
+  if (g.process?.versions?.node || !g.location?.origin) return false;
+  try {
+    return new URL(url, g.location.href).origin !== g.location.origin;
+  } catch {
+    return true;
+  }
+}
+
+// ---- placing received bytes ------------------------------------------------------------------
+
+interface Span {
+  offset: number;
+  length: number;
+}
+
+/**
+ * Copies received bytes (of any part, in any order) into one buffer per asked span and records
+ * what arrived, so a span is handed out only when every byte of it came.
+ */
+class Fill {
+  readonly outs: (Uint8Array | undefined)[];
+  private got: [number, number][] = [];
+  total?: number;
+  constructor(
+    readonly spans: Span[],
+    readonly clip: boolean,
+  ) {
+    this.outs = new Array(spans.length);
+  }
+  /** End (exclusive) of span i as it can be served: cut at the end of the data when clipping. */
+  want(i: number): number {
+    const s = this.spans[i];
+    const end = s.offset + s.length;
+    return this.clip && this.total !== undefined ? Math.max(s.offset, Math.min(end, this.total)) : end;
+  }
+  write(pos: number, bytes: Uint8Array): void {
+    const end = pos + bytes.length;
+    const last = this.got[this.got.length - 1];
+    if (last && last[1] === pos) last[1] = end;
+    else this.got.push([pos, end]);
+    const spans = this.spans;
+    // first span ending after pos (spans are sorted and disjoint)
+    let lo = 0, hi = spans.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (spans[mid].offset + spans[mid].length <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < spans.length && spans[i].offset < end; i++) {
+      const s = spans[i];
+      const a = Math.max(pos, s.offset);
+      const b = Math.min(end, this.want(i));
+      if (b <= a) continue;
+      // sized when the first bytes arrive, by then the part headers told the total
+      const out = (this.outs[i] ??= alloc(this.want(i) - s.offset));
+      out.set(bytes.subarray(a - pos, b - pos), a - s.offset);
+    }
+  }
+  covered(i: number): boolean {
+    const s = this.spans[i];
+    const want = this.want(i);
+    if (want <= s.offset) return true;
+    let upTo = s.offset;
+    for (const [a, b] of [...this.got].sort((x, y) => x[0] - y[0])) {
+      if (a > upTo) break;
+      if (b > upTo) upTo = b;
+      if (upTo >= want) return true;
+    }
+    return false;
+  }
+  result(i: number): Uint8Array {
+    const n = this.want(i) - this.spans[i].offset;
+    const out = this.outs[i];
+    if (!out) return new Uint8Array(0);
+    return out.length === n ? out : out.subarray(0, n);
+  }
+}
+
+// ---- the source ------------------------------------------------------------------------------
+
 export class HttpSource implements ByteSource {
   private total?: number;
   private refreshed = false;
   /** The refresh in progress, shared by concurrent requests that all hit the expiry. */
   private refreshing?: Promise<string>;
+  /** A request in flight that will tell the size: `size()` waits for it instead of asking. */
+  private pending?: Promise<unknown>;
+  private multi: MultiState;
+  private readonly transport: Transport;
+
   constructor(
     public url: string,
     readonly opts: HttpSourceOptions = {},
-  ) {}
+  ) {
+    const custom = opts.fetch;
+    this.transport = custom ? fetchTransport(custom) : (nodeTransport() ?? fetchTransport((u, i) => globalThis.fetch(u, i)));
+    this.multi =
+      opts.multiRange === false ? 'no'
+      : opts.multiRange === true ? 'yes'
+      : (learned.get(displayUrl(url)) ?? (crossOriginInBrowser(url) ? 'no' : 'unknown'));
+  }
 
   get name(): string {
     return displayUrl(this.url);
   }
 
+  /** Whether this server answers multi-range requests (undefined: not known yet). */
+  get multiRange(): boolean | undefined {
+    return this.multi === 'unknown' ? undefined : this.multi === 'yes';
+  }
+
   async size(): Promise<number> {
-    if (this.total === undefined) {
-      const res = await this.request(0, 0);
-      this.total ??= parseTotal(res.headers.get('content-range')) ?? 0;
-      await res.body?.cancel().catch(() => {});
-    }
+    if (this.total === undefined && this.pending) await this.pending.catch(() => {});
+    // a second try only after a probe answered 200 without Content-Length (then a single range)
+    for (let i = 0; this.total === undefined && i < 2; i++) await this.fetchSpans([{ offset: 0, length: 1 }], { clip: true });
+    if (this.total === undefined) throw new SourceError(this.name, 'the server does not tell the file size (no total in Content-Range)');
     return this.total;
   }
 
   async read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
     if (this.total !== undefined) checkRange(this.name, this.total, offset, length);
+    else checkRange(this.name, Infinity, offset, length);
     if (length === 0) return new Uint8Array(0);
-    const res = await this.request(offset, offset + length - 1, signal);
-    const short = (got: number) =>
-      new SourceError(
-        this.name,
-        `asked for bytes ${offset}..${offset + length} but received ${got} bytes; the file is shorter than its header says or the server truncated the response`,
-      );
-    if (!res.body) {
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      if (bytes.byteLength !== length) throw short(bytes.byteLength);
-      return bytes;
+    return (await this.fetchSpans([{ offset, length }], { signal }))[0];
+  }
+
+  async readMany(ranges: readonly ByteRange[], opts: ReadManyOptions = {}): Promise<Uint8Array[]> {
+    const clip = !!opts.clip;
+    for (const r of ranges) checkRange(this.name, this.total !== undefined && !clip ? this.total : Infinity, r.offset, r.length);
+    // overlapping and touching ranges become one span; each range is a view into its span
+    const order = ranges.map((_, i) => i).filter((i) => ranges[i].length > 0).sort((a, b) => ranges[a].offset - ranges[b].offset);
+    const spans: Span[] = [];
+    const spanOf = new Array<number>(ranges.length).fill(-1);
+    for (const i of order) {
+      const r = ranges[i];
+      const s = spans[spans.length - 1];
+      if (s && r.offset <= s.offset + s.length) s.length = Math.max(s.length, r.offset + r.length - s.offset);
+      else spans.push({ offset: r.offset, length: r.length });
+      spanOf[i] = spans.length - 1;
     }
-    // Stream into one buffer of the asked size: in Node, Response.arrayBuffer() costs about twice
-    // the CPU of the transfer (measured, bench/refs-read), and a server sending more than asked
-    // is stopped at `length` instead of filling memory.
-    const out = new Uint8Array(length);
-    const reader = res.body.getReader();
-    let got = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (got + value.byteLength > length) {
-          throw new SourceError(this.name, `asked for bytes ${offset}..${offset + length} but the server sent more than ${length} bytes; it does not honour the Range request`);
-        }
-        out.set(value, got);
-        got += value.byteLength;
+    const members: number[][] = spans.map(() => []);
+    ranges.forEach((_, i) => spanOf[i] >= 0 && members[spanOf[i]].push(i));
+    const out: Uint8Array[] = ranges.map(() => new Uint8Array(0));
+    const place = (k: number, block: Uint8Array) => {
+      for (const i of members[k]) {
+        const start = ranges[i].offset - spans[k].offset;
+        out[i] = block.subarray(Math.min(start, block.length), Math.min(start + ranges[i].length, block.length));
+        opts.onRange?.(i, out[i]);
       }
-    } catch (e) {
-      await reader.cancel().catch(() => {});
-      throw e;
-    }
-    if (got !== length) throw short(got);
+    };
+    if (opts.onRange) for (let i = 0; i < ranges.length; i++) if (spanOf[i] < 0) opts.onRange(i, out[i]);
+    if (spans.length) await this.fetchSpans(spans, { clip, signal: opts.signal, concurrency: opts.concurrency, onSpan: place });
     return out;
   }
 
-  private async request(first: number, last: number, signal?: AbortSignal): Promise<Response> {
-    const doFetch = this.opts.fetch ?? globalThis.fetch;
+  /**
+   * Spans (sorted, disjoint) → their bytes, in as few requests as the server allows; without
+   * `clip`, a span beyond the end of the data is an error.
+   */
+  private async fetchSpans(
+    spans: Span[],
+    o: { clip?: boolean; signal?: AbortSignal; concurrency?: number; onSpan?: (k: number, b: Uint8Array) => void },
+  ): Promise<Uint8Array[]> {
+    const clip = !!o.clip;
+    const out = new Array<Uint8Array>(spans.length);
+    const wanted = spans.map((_, k) => k).filter((k) => {
+      if (!clip || this.total === undefined || spans[k].offset < this.total) return true;
+      out[k] = new Uint8Array(0); // wholly beyond the end: nothing to ask for
+      o.onSpan?.(k, out[k]);
+      return false;
+    });
+    const batches = this.plan(wanted.map((k) => spans[k])).map((b) => b.map((j) => wanted[j]));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        const probe = batch.length === 1 && this.shouldProbe(spans[batch[0]]);
+        const got = await this.requestSpans(batch.map((k) => spans[k]), probe, clip, o.signal);
+        batch.forEach((k, j) => {
+          out[k] = got[j];
+          o.onSpan?.(k, got[j]);
+        });
+      }
+    };
+    const n = Math.max(1, Math.min(o.concurrency ?? DEFAULT_CONCURRENCY, batches.length));
+    const all = Promise.all(Array.from({ length: n }, worker));
+    if (this.total === undefined && !this.pending) {
+      const p = (this.pending = all.finally(() => {
+        if (this.pending === p) this.pending = undefined;
+      }));
+      p.catch(() => {});
+    }
+    await all;
+    return out;
+  }
+
+  /** Groups span indexes into requests: several per request only while multi-range may work. */
+  private plan(spans: Span[]): number[][] {
+    if (this.multi === 'no' || spans.length === 1) return spans.map((_, k) => [k]);
+    const batches: number[][] = [];
+    let cur: number[] = [], bytes = 0, chars = 6;
+    for (let k = 0; k < spans.length; k++) {
+      const s = spans[k];
+      const c = String(s.offset).length + String(s.offset + s.length - 1).length + 2;
+      // while support is unknown, only ranges whose answer is usable from a 200 go together
+      const safe = this.multi === 'yes' || s.offset + s.length <= PREFIX_LIMIT;
+      if (!safe) {
+        batches.push([k]);
+        continue;
+      }
+      if (cur.length && (cur.length >= MAX_RANGES || chars + c > MAX_RANGE_HEADER || bytes + s.length > MAX_MULTI_BYTES)) {
+        batches.push(cur);
+        cur = [];
+        bytes = 0;
+        chars = 6;
+      }
+      cur.push(k);
+      bytes += s.length;
+      chars += c;
+    }
+    if (cur.length) batches.push(cur);
+    return batches;
+  }
+
+  /** A lone read near the start of the file while support is unknown asks for the last byte too. */
+  private shouldProbe(s: Span): boolean {
+    if (this.multi !== 'unknown' || s.offset + s.length > PREFIX_LIMIT) return false;
+    // the probe byte must not touch the span, or servers merge the two and the answer tells nothing
+    return this.total === undefined || this.total - 1 > s.offset + s.length;
+  }
+
+  private learn(state: 'yes' | 'no'): void {
+    if (this.multi === state) return;
+    if (this.opts.multiRange === true || this.opts.multiRange === false) {
+      if (state === 'no') this.multi = 'no';
+      return;
+    }
+    this.multi = state;
+    if (learned.size >= 1000) learned.delete(learned.keys().next().value!);
+    learned.set(displayUrl(this.url), state);
+  }
+
+  /** One request for `spans` (plus the probe byte), then single-range requests for anything missing. */
+  private async requestSpans(spans: Span[], probe: boolean, clip: boolean, signal?: AbortSignal): Promise<Uint8Array[]> {
+    const multi = spans.length > 1 || probe;
+    const header = `bytes=${spans.map((s) => `${s.offset}-${s.offset + s.length - 1}`).join(',')}${probe ? ',-1' : ''}`;
+    const { reply, timeout } = await this.send(header, multi, clip, signal);
+    const fill = new Fill(spans, clip);
+    fill.total = this.total;
+    const first = spans[0];
+    const asked = spans.reduce((n, s) => n + s.length, 0);
+    const askedText = spans.length > 1 ? `${spans.length} ranges (${asked} bytes)` : `bytes ${first.offset}..${first.offset + first.length}`;
+    const setTotal = (t: number | undefined) => {
+      if (t === undefined) return;
+      this.total ??= t;
+      fill.total ??= t;
+    };
+    // A conclusive "no": the ranges asked were disjoint, apart and within the data, so a server
+    // that supports multi-range requests had to answer with several parts.
+    const conclusive = () => {
+      const t = this.total;
+      if (t === undefined) return true;
+      const end = spans[spans.length - 1].offset + spans[spans.length - 1].length;
+      return end <= t && (!probe || t - 1 > end);
+    };
+    const body = async (onChunk: (b: Uint8Array) => boolean | void) => {
+      try {
+        await reply.consume(onChunk);
+      } catch (e) {
+        if (e instanceof SourceError || signal?.aborted) throw e;
+        const why = timeout.aborted ? `timed out after ${this.opts.timeoutMs ?? 60_000} ms` : (e as Error).message;
+        throw new SourceError(this.name, `the response to a request for ${askedText} broke off: ${why}`);
+      }
+    };
+    /** Reads one part starting at `start` into `fill`, stopping (cancelling) after `stopAt`. */
+    const onePart = async (start: number, declared: number | undefined, stopAt: number) => {
+      let pos = start;
+      if (stopAt <= start) {
+        reply.cancel();
+        return 0;
+      }
+      await body((chunk) => {
+        if (declared !== undefined && pos - start + chunk.length > declared) {
+          throw new SourceError(this.name, `asked for ${askedText} but the server sent more than ${declared} bytes; it does not honour the Range request`);
+        }
+        fill.write(pos, declared === undefined ? chunk.subarray(0, Math.max(0, stopAt - pos)) : chunk);
+        pos += chunk.length;
+        return pos < stopAt;
+      });
+      return pos - start;
+    };
+
+    if (reply.status === 416) {
+      // nothing asked for lies within the data; with `clip` that is an answer (empty spans)
+      reply.cancel();
+      setTotal(parseTotal(reply.header('content-range')));
+      if (clip && this.total !== undefined && spans.every((s) => s.offset >= this.total!)) return spans.map(() => new Uint8Array(0));
+      if (!multi) throw new SourceError(this.name, `byte range ${first.offset}-${first.offset + first.length - 1} is beyond the end of the file (HTTP 416)`, 416);
+      this.learn('no');
+    } else if (reply.status === 206 && multipartBoundary(reply.header('content-type'))) {
+      const parser = new ByterangesParser(multipartBoundary(reply.header('content-type'))!, {
+        part: (_s, _e, total) => setTotal(total),
+        data: (pos, bytes) => fill.write(pos, bytes),
+      }, this.name);
+      // servers may merge nearby ranges (RFC 9110 §14.3) but have no reason to send much more
+      const cap = 2 * asked + (1 << 20);
+      let received = 0;
+      await body((chunk) => {
+        received += chunk.length;
+        if (received > cap) throw new SourceError(this.name, `the server sent more than ${cap} bytes for ${askedText}; it does not honour the Range request`);
+        parser.push(chunk);
+      });
+      parser.end();
+      if (multi) this.learn('yes');
+    } else if (reply.status === 206 && !multi) {
+      // one range asked: the answer must be exactly it, or cut at the end of the data
+      const cr = parseContentRange(reply.header('content-range'));
+      setTotal(cr?.total);
+      const askedEnd = first.offset + first.length;
+      if (cr && (cr.start !== first.offset || cr.end > askedEnd)) {
+        reply.cancel();
+        const more = cr.start === first.offset ? `more than ${first.length} bytes (bytes ${cr.start}..${cr.end})` : `bytes ${cr.start}..${cr.end}`;
+        throw new SourceError(this.name, `asked for bytes ${first.offset}..${askedEnd} but the server sent ${more}; it does not honour the Range request`);
+      }
+      const expect = cr ? cr.end - cr.start : first.length;
+      const got = await onePart(first.offset, expect, Infinity);
+      if (got !== expect || (got < first.length && !(this.total !== undefined && first.offset + got === this.total))) {
+        throw new SourceError(this.name, `asked for bytes ${first.offset}..${askedEnd} but received ${got} bytes; the file is shorter than its header says or the server truncated the response`);
+      }
+    } else if (reply.status === 206) {
+      // one part for several ranges: merged by the server (fine) or only the first (no support)
+      const cr = parseContentRange(reply.header('content-range'));
+      if (!cr) reply.cancel();
+      else {
+        setTotal(cr.total);
+        const reach = Math.min(cr.end, cr.start + Math.max(PREFIX_LIMIT, 2 * asked));
+        const stopAt = spans.reduce((m, s, k) => (s.offset >= cr.start && fill.want(k) <= reach ? Math.max(m, fill.want(k)) : m), cr.start);
+        await onePart(cr.start, cr.end - cr.start, stopAt);
+      }
+      if ((probe || !spans.every((_, k) => fill.covered(k))) && conclusive()) this.learn('no');
+    } else if (reply.status === 200) {
+      // multi-range asked (single-range 200s are refused in `send`): S3 and friends send the
+      // whole file; ranges near its start are taken from the body, the rest of it is cancelled
+      const len = Number(reply.header('content-length'));
+      if (reply.header('content-length') !== null && Number.isSafeInteger(len) && len >= 0 && !reply.header('content-encoding')) setTotal(len);
+      const stopAt = spans.reduce((m, _s, k) => (fill.want(k) <= PREFIX_LIMIT ? Math.max(m, fill.want(k)) : m), 0);
+      const got = await onePart(0, undefined, stopAt);
+      if (got < stopAt) setTotal(got); // the body ended early: it was the whole file
+      if (conclusive()) this.learn('no');
+    } else {
+      reply.cancel();
+      this.learn('no'); // a multi-range request refused (400, 501, …)
+    }
+
+    if (!clip && this.total !== undefined) for (const s of spans) checkRange(this.name, this.total, s.offset, s.length);
+    const missing = spans.map((_, k) => k).filter((k) => !fill.covered(k));
+    if (!missing.length) return spans.map((_, k) => fill.result(k));
+    if (!multi) {
+      throw new SourceError(this.name, `asked for bytes ${first.offset}..${first.offset + first.length} but the answer did not contain them; the server does not honour the Range request`);
+    }
+    // what the answer lacked: one single-range request per span
+    const out = spans.map((_, k) => fill.result(k));
+    let next = 0;
+    const worker = async () => {
+      while (next < missing.length) {
+        const k = missing[next++];
+        out[k] = (await this.requestSpans([spans[k]], false, clip, signal))[0];
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DEFAULT_CONCURRENCY, missing.length) }, worker));
+    return out;
+  }
+
+  /**
+   * Sends one Range request with retries (network errors, 429, 5xx), a fresh URL after a 403
+   * (refreshUrl) and a timeout. Returns 206 answers, and for multi-range or clipped requests also
+   * the answers the caller interprets (200, 416, other 4xx/501 refusing multi-range).
+   */
+  private async send(range: string, multi: boolean, clip: boolean, signal?: AbortSignal): Promise<{ reply: Reply; timeout: AbortSignal }> {
     const retries = this.opts.retries ?? 3;
     for (let attempt = 0; ; attempt++) {
       const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 60_000);
       const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      let res: Response;
+      let reply: Reply;
       const sent = this.url;
       try {
-        res = await doFetch(sent, {
-          headers: { ...this.opts.headers, Range: `bytes=${first}-${last}` },
-          signal: sig,
-        });
+        reply = await this.transport(sent, { ...this.opts.headers, Range: range }, sig);
       } catch (e) {
         if (signal?.aborted) throw e;
         if (attempt < retries) {
@@ -113,28 +630,23 @@ export class HttpSource implements ByteSource {
         const why = timeout.aborted ? 'timed out' : (e as Error).message;
         throw new SourceError(this.name, `request failed after ${attempt + 1} attempts: ${why}`);
       }
-      if (res.status === 206) {
-        this.total ??= parseTotal(res.headers.get('content-range'));
-        this.refreshed = false;
-        return res;
+      const status = reply.status;
+      if (status === 206 || (status === 200 && multi) || (status === 416 && (multi || clip))) {
+        if (status !== 416) this.refreshed = false;
+        return { reply, timeout };
       }
-      await res.body?.cancel().catch(() => {});
-      if (res.status === 200) {
+      reply.cancel();
+      if (status === 200) {
         throw new SourceError(
           this.name,
           'the server ignores HTTP Range requests (it answered 200 with the whole file); serve the file from S3 or a server with Range support',
           200,
         );
       }
-      if (res.status === 416) {
-        const total = parseTotal(res.headers.get('content-range'));
-        if (first === 0 && last === 0 && total === 0) {
-          this.total = 0;
-          return new Response(new Uint8Array(0), { status: 206 });
-        }
-        throw new SourceError(this.name, `byte range ${first}-${last} is beyond the end of the file (HTTP 416)`, 416);
+      if (status === 416) {
+        throw new SourceError(this.name, `byte range ${range.slice(6)} is beyond the end of the file (HTTP 416)`, 416);
       }
-      if (res.status === 403 && this.opts.refreshUrl) {
+      if (status === 403 && this.opts.refreshUrl) {
         // Requests in flight when the URL expired all get 403: only the first refreshes, the
         // others wait for it (or see the new URL) and retry, instead of failing.
         if (this.url !== sent) continue;
@@ -150,11 +662,16 @@ export class HttpSource implements ByteSource {
           continue;
         }
       }
-      if ((res.status === 429 || res.status >= 500) && attempt < retries) {
+      // a server that cannot do multi-range requests may refuse them outright (MinIO, proxies
+      // limiting header size): the caller retries with single ranges
+      if (multi && ((status >= 400 && status < 500 && ![401, 403, 404, 408, 429].includes(status)) || status === 501)) {
+        return { reply, timeout };
+      }
+      if ((status === 429 || status >= 500) && attempt < retries) {
         await sleep(100 * 2 ** attempt);
         continue;
       }
-      throw new SourceError(this.name, httpMessage(res.status), res.status);
+      throw new SourceError(this.name, httpMessage(status), status);
     }
   }
 }
