@@ -358,7 +358,12 @@ export async function readRegion<D extends zarr.DataType>(
     while (d >= 0 && ++c[d] === hi[d]) (c[d] = lo[d]), d--;
     if (d < 0) break;
   }
-  prefaultWhileWaiting(views.u8, () => arrived);
-  await Promise.all(jobs);
+  let settled = false; // an aborted or failed read stops the pre-faulting too
+  prefaultWhileWaiting(views.u8, () => arrived || settled);
+  try {
+    await Promise.all(jobs);
+  } finally {
+    settled = true;
+  }
   return { data, shape: outShape, stride: outStrideKept } as unknown as zarr.Chunk<D>;
 }

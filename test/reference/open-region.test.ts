@@ -209,4 +209,21 @@ describe('readRegion', () => {
       expect(sha(r.data as ArrayBufferView), `early ${early}`).toBe(want);
     }
   });
+
+  it('an abort rejects with an AbortError (the viewer drops such tiles quietly)', async () => {
+    const inner = folderStore(path.join(dir, 'u2-zlib'));
+    const store = {
+      async get(key: string, o?: { signal?: AbortSignal }) {
+        if (!/\.z/.test(key)) await new Promise((r) => setTimeout(r, 30));
+        o?.signal?.throwIfAborted();
+        return inner.get(key);
+      },
+    };
+    const arr = await zarr.open(zarr.root(store), { kind: 'array' });
+    const ac = new AbortController();
+    const p = readRegion(arr, [null, null, null], { signal: ac.signal });
+    setTimeout(() => ac.abort(), 5);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(readRegion(arr, [0, null, null], { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
 });
