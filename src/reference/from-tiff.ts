@@ -24,9 +24,11 @@
  * OME-XML); the IFD chain is walked with read-ahead (closely spaced IFDs: many per request;
  * far-apart IFDs: each read together with its tile tables, sized from the previous IFD); then the
  * chain's remaining values and the SubIFD windows of every page (IFD + expected tables) go out
- * as ONE parallel batch, neighbours up to 1 MiB apart merged. So a pyramid costs about one
- * request per IFD that lies more than 1 MiB from the others — on a 4.5 GB 3-channel 9-level
- * OME-TIFF 17 requests, ~9 MB (`npm run bench -- refs-index`) — never one per tile.
+ * as ONE parallel batch, neighbours up to 1 MiB apart merged; over HTTP the batch is one
+ * multi-range request where the server takes them (BlockCacheSource → HttpSource.readMany). So a
+ * pyramid costs one request per main-chain IFD plus one (multi-range server), or about one per
+ * IFD lying more than 1 MiB from the others (one range per request, S3) — on a 4.5 GB 3-channel
+ * 9-level OME-TIFF 4 or 16 requests, ~9 MB (`npm run bench -- refs-index`) — never one per tile.
  *
  * Not supported (clear `SourceError`): compressions other than none/LZW/JPEG/Deflate/PackBits/
  * Zstd/WebP, bit depths other than 8/16/32/64, FillOrder 2, subsampled YCbCr without JPEG,
