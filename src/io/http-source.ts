@@ -15,9 +15,9 @@
  * is not CORS-safelisted: every request would need a preflight, which S3 CORS rules may refuse).
  *
  * In Node the transport is node:http/node:https with a keep-alive Agent, streaming each body
- * straight into one buffer of the expected size (Node's fetch, undici, measured 2–3× slower on
- * large bodies, bench/refs-read); a custom `fetch` option (tests, credentialed browser fetch)
- * is always honoured. Browsers use fetch.
+ * straight into one buffer of the expected size: Node's fetch (undici) took ~20% longer and more
+ * CPU on large bodies here (docs/sharing.md). A custom `fetch` option (tests, credentialed
+ * browser fetch) is always honoured. Browsers use fetch.
  */
 import { checkRange, SourceError, type ByteRange, type ByteSource, type ReadManyOptions } from './byte-source.js';
 import { ByterangesParser, multipartBoundary, parseContentRange } from './multipart.js';
