@@ -251,29 +251,37 @@ const PAGE = 4096;
 const SLICE = 64 * PAGE; // ~1 ms of page faults on the benchmark VM: I/O callbacks wait at most that long
 
 /**
- * Takes the output's first-touch page faults while its chunks are still on the network, in
- * slices between I/O callbacks, and stops for good when the first chunk arrives (from then on
- * the decoders write the pages; a zero written after them would erase pixels).
+ * Takes the output's first-touch page faults in the main thread's idle time: in slices between
+ * I/O callbacks while chunks are on the network, writing a zero into each page that no arrived
+ * chunk covers (`claimed`, one byte per 4 KiB of output; a chunk claims its pages before it is
+ * decoded, so a zero never lands on pixels), until every page is touched or the read is over.
  *
  * Why: a fresh 33.5 MB output costs ~100 ms of page faults on the VMs we measure on
- * (bench/refs-read), as much as all decoding; the main thread is otherwise idle for much of a
- * read while bytes arrive. A helper thread cannot take them instead: page faults of one process
- * serialize (measured: two threads faulting at once each took twice as long; two processes did
- * not), so a worker only slowed the main thread's own faults. Node only (setImmediate): a
- * browser's allocator and scheduling differ, and nothing there was measured.
+ * (bench/refs-read), as much as all decoding, and the main thread waits for bytes for much of a
+ * read. A helper thread cannot take them instead: page faults of one process serialize
+ * (measured: two threads faulting at once each took twice as long; two processes did not), so a
+ * worker pre-faulting the output only slowed the main thread's own faults. Node only
+ * (setImmediate): a browser's allocator and scheduling differ, and nothing there was measured.
  */
-function prefaultWhileWaiting(u8: Uint8Array, arrived: () => boolean): void {
+function prefaultWhileWaiting(u8: Uint8Array, claimed: Uint8Array, over: () => boolean): void {
   const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
-  if (!immediate || u8.length < 16 * SLICE) return;
+  if (!immediate) return;
   let i = 0;
   const slice = () => {
-    if (arrived()) return;
+    if (over()) return;
     const end = Math.min(u8.length, i + SLICE);
-    for (; i < end; i += PAGE) u8[i] = 0;
+    for (; i < end; i += PAGE) if (!claimed[i >> 12]) u8[i] = 0;
     if (i < u8.length) immediate(slice);
-    else u8[u8.length - 1] = 0;
   };
   immediate(slice);
+}
+
+/** Marks the output pages (4 KiB of bytes from its start) that a chunk's runs write. */
+function claim(claimed: Uint8Array, r: Runs, itemsize: number): void {
+  for (let i = 0; i < r.c.length; i++) {
+    const a = (r.o[i] * itemsize) >> 12, b = ((r.o[i] + r.n[i]) * itemsize - 1) >> 12;
+    for (let k = a; k <= b; k++) claimed[k] = 1;
+  }
 }
 
 /** A region of `arr`: the same result as `zarr.get(arr, selection, opts)`. */
@@ -319,16 +327,17 @@ export async function readRegion<D extends zarr.DataType>(
   const hi = stop.map((x, d) => Math.ceil(x / plan.chunks[d]));
   const store = a.store as unknown as Store;
   const jobs: Promise<void>[] = [];
-  let arrived = false;
+  // large outputs: pages touched ahead of the decoders (prefaultWhileWaiting)
+  const claimed = data.byteLength >= 16 * SLICE ? new Uint8Array(Math.ceil(data.byteLength / PAGE)) : null;
   const c = lo.slice();
   for (;;) {
     const coords = c.slice();
     const key = a.resolve(plan.key(coords)).path;
     jobs.push(
       store.get(key, { signal }).then(async (bytes) => {
-        arrived = true;
         signal?.throwIfAborted();
         const runs = chunkRuns(coords, plan.chunks, start, stop, outStride);
+        if (claimed) claim(claimed, runs, plan.itemsize);
         if (!bytes) {
           if (fill !== null && fill !== undefined && fill !== 0 && fill !== 0n) {
             for (let i = 0; i < runs.c.length; i++) (data.fill as (v: unknown, s: number, e: number) => void)(fill, runs.o[i], runs.o[i] + runs.n[i]);
@@ -359,7 +368,7 @@ export async function readRegion<D extends zarr.DataType>(
     if (d < 0) break;
   }
   let settled = false; // an aborted or failed read stops the pre-faulting too
-  prefaultWhileWaiting(views.u8, () => arrived || settled);
+  if (claimed) prefaultWhileWaiting(views.u8, claimed, () => settled);
   try {
     await Promise.all(jobs);
   } finally {
