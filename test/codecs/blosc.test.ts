@@ -25,12 +25,14 @@ beforeAll(() => {
 
 const FALLBACK = ['zstd-shuffle-u2', 'blosclz-shuffle-u2'];
 
-afterAll(() => setLz4Wasm(true));
+afterAll(() => setLz4Wasm(true, { unshuffle: true }));
 
-for (const backend of ['wasm', 'js'] as const) {
-  describe(`decodeBloscFast (c-blosc frames), ${backend} LZ4`, () => {
+const use = (backend: 'wasm+simd' | 'wasm' | 'js') => setLz4Wasm(backend !== 'js', { unshuffle: backend === 'wasm+simd' });
+
+for (const backend of ['wasm+simd', 'wasm', 'js'] as const) {
+  describe(`decodeBloscFast (c-blosc frames), ${backend}`, () => {
     beforeEach(() => {
-      setLz4Wasm(backend === 'wasm');
+      use(backend);
       expect(lz4Backend()).toBe(backend);
     });
 
@@ -87,7 +89,8 @@ for (const backend of ['wasm', 'js'] as const) {
         expect(same(out, want), n).toBe(true);
         expect(seen.every((x) => x === 1), n).toBe(true);
       }
-      // incompressible streams (the noisy low bytes of uint16 images, memcpyed frames) are not copied first
+      // stored streams (incompressible bytes, memcpyed frames) reach the sink from the frame itself,
+      // except shuffled ones under the SIMD unshuffle, which copies them into wasm memory
       expect(inPlace).toBeGreaterThan(0);
       expect(decodeBloscInto(frame('zstd-shuffle-u2'), { bytes: () => {}, shuffled: () => {} })).toBe(false);
     });
@@ -115,13 +118,13 @@ for (const backend of ['wasm', 'js'] as const) {
   });
 }
 
-describe('wasm and JS LZ4 agree', () => {
-  it('on every corruption of c-blosc streams: the same bytes, or both a blosc: error', () => {
+describe('wasm (with and without SIMD unshuffle) and JS agree', () => {
+  it('on every corruption of c-blosc streams: the same bytes, or all a blosc: error', () => {
     // deterministic: flipped bytes and truncated streams anywhere in the frame's body
     let seed = 12345;
     const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
-    const outcome = (f: Uint8Array, wasm: boolean) => {
-      setLz4Wasm(wasm);
+    const outcome = (f: Uint8Array, backend: 'wasm+simd' | 'wasm' | 'js') => {
+      use(backend);
       try {
         return Buffer.from(decodeBloscFast(f)!).toString('base64');
       } catch (e) {
@@ -136,20 +139,21 @@ describe('wasm and JS LZ4 agree', () => {
         const bad = f.slice();
         const flips = 1 + rand(3);
         for (let i = 0; i < flips; i++) bad[16 + rand(bad.length - 16)] ^= 1 + rand(255);
-        const w = outcome(bad, true), j = outcome(bad, false);
+        const w = outcome(bad, 'wasm+simd'), j = outcome(bad, 'js');
         expect(w, `${n} #${k}`).toBe(j);
+        expect(outcome(bad, 'wasm'), `${n} #${k}`).toBe(j);
         if (w === 'error') errors++;
         else decoded++;
       }
     }
-    setLz4Wasm(true);
+    use('wasm+simd');
     expect(errors).toBeGreaterThan(50);
     expect(decoded).toBeGreaterThan(0); // flips in literals decode (to other bytes), as in c-blosc
   });
 
-  it('the wasm module is lz4.wat compiled (test/codecs/build-lz4-wasm.mjs)', async () => {
-    const { compileLz4Wat } = await import('./build-lz4-wasm.mjs');
-    const { LZ4_WASM } = await import('../../src/codecs/lz4-wasm.js');
-    expect(await compileLz4Wat()).toBe(LZ4_WASM);
+  it('the wasm modules are lz4.wat and unshuffle.wat compiled (test/codecs/build-lz4-wasm.mjs)', async () => {
+    const { compileWasm } = await import('./build-lz4-wasm.mjs');
+    const committed = await import('../../src/codecs/lz4-wasm.js');
+    expect(await compileWasm()).toEqual({ LZ4_WASM: committed.LZ4_WASM, UNSHUFFLE_WASM: committed.UNSHUFFLE_WASM });
   });
 });

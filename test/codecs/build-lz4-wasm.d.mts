@@ -1,3 +1,2 @@
-/** src/codecs/lz4.wat compiled with wabt, as base64. */
-export function compileLz4Wat(): Promise<string>;
-export const header: string;
+/** src/codecs/lz4.wat and unshuffle.wat compiled with wabt, as base64. */
+export function compileWasm(): Promise<{ LZ4_WASM: string; UNSHUFFLE_WASM: string }>;
