@@ -179,7 +179,8 @@ const hostLittle = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /**
  * Where a Blosc frame's decoded bytes go. Blosc decodes block by block (each a contiguous byte
  * range of the chunk), so a sink can write straight into a strided destination (a region of a
- * larger array) instead of into a chunk buffer that is then copied.
+ * larger array) instead of into a chunk buffer that is then copied. The arrays a sink is handed
+ * are valid during the call only (scratch memory, reused for the next block).
  */
 export interface BloscSink {
   /** Decoded bytes `src[off, off + n)` are bytes `[at, at + n)` of the chunk. */
