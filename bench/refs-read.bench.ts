@@ -37,10 +37,11 @@
  * two processes do not), so worker threads cannot hide them. numpy allocates its output with
  * madvise(MADV_HUGEPAGE) (~10 ms for the same 33.5 MB); JavaScript cannot ask for that, but glibc
  * can be told to for every large allocation of the process (the GLIBC_TUNABLES column: both
- * sides run with it; Python stays within its run-to-run spread). In the default setting our blosc read is ~100 ms of
- * output page faults + ~80 ms receiving 21 MB (node:http, its buffers' faults included) + ~35 ms
- * decoding (wasm LZ4 14, SIMD unshuffle and row copies ~20) + GC: ~230 ms vs Python's ~190–280,
- * so 2× (~115 ms) is below the floor of the faults and the transfer alone. Evaluated and not
+ * sides run with it; Python stays within its run-to-run spread). In the default setting our
+ * blosc read is ~100 ms of output page faults + ~80 ms receiving 21 MB (node:http, its buffers'
+ * faults included) + ~35 ms decoding (wasm LZ4 14, SIMD unshuffle and row copies ~20) + GC:
+ * ~230 ms vs Python's ~190–280, so 2× (~115 ms) is below the floor of the faults and the
+ * transfer alone. Evaluated and not
  * kept: a worker pre-faulting the output (no gain: faults serialize), lz4-napi (native lz4_flex:
  * 743–972 MB/s vs lz4.wat's 1215 MB/s with the copy into wasm memory), lz4-wasm-nodejs (~780 MB/s).
  */
