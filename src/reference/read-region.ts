@@ -26,12 +26,6 @@ type NumericCtor = { new (n: number): Numeric; BYTES_PER_ELEMENT: number };
 type Store = { get(key: string, opts?: unknown): Promise<Uint8Array | undefined> };
 type BytesDecoder = { decode(b: Uint8Array): Promise<Uint8Array> | Uint8Array };
 
-export interface RegionResult {
-  data: Numeric;
-  shape: number[];
-  stride: number[];
-}
-
 const CTORS: Record<string, NumericCtor> = {
   int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array,
   int64: BigInt64Array, uint64: BigUint64Array, float32: Float32Array, float64: Float64Array,
