@@ -31,7 +31,12 @@ for (const f of files) {
     entry = out;
   }
   console.log(`\n=== ${f} ===`);
-  const r = spawnSync(process.execPath, ['--expose-gc', entry, ...process.argv.slice(2).filter((a) => a.startsWith('-'))], { cwd: root, stdio: 'inherit', env: { ...process.env, IMJOY_SHARE_ROOT: root } });
+  // Reading benchmarks run as the `imjoy-share` CLI runs (huge pages for big allocations, see the
+  // shebang of bin/imjoy-share.mjs); the Python side inherits the same environment. An explicit
+  // GLIBC_TUNABLES (even empty) wins.
+  const env = { ...process.env, IMJOY_SHARE_ROOT: root };
+  if (f.startsWith('refs-read') && process.env.GLIBC_TUNABLES === undefined) env.GLIBC_TUNABLES = 'glibc.malloc.hugetlb=1';
+  const r = spawnSync(process.execPath, ['--expose-gc', entry, ...process.argv.slice(2).filter((a) => a.startsWith('-'))], { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) {
     failed++;
     console.error(`${f} exited with ${r.status}`);

@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node
+// The tunable lets glibc back large allocations (image regions, chunk buffers) with transparent
+// huge pages, as numpy does for its arrays: on a VM, first-touch page faults of a fresh 33 MB
+// region cost ~100 ms, more than decoding it (bench/refs-read.bench.ts). Harmless elsewhere.
 // The CLI is TypeScript bundled by build.mjs into dist/cli.mjs; build it on first use.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
