@@ -3,7 +3,10 @@ import type { ByteRange, ByteSource } from './byte-source.js';
 export type { ByteRange };
 
 export interface CoalesceOptions {
-  /** Merge two ranges when the hole between them is at most this many bytes. */
+  /**
+   * Merge two ranges when the hole between them is at most this many bytes. Negative: no
+   * coalescing at all, not even into a multi-range request (one request per range).
+   */
   maxGap?: number;
   /** Never merge into a single read larger than this. */
   maxRead?: number;
@@ -52,7 +55,7 @@ export async function readRanges(
       opts.onPart?.(i, out[i]);
     }
   };
-  if (source.readMany && groups.length > 1) {
+  if (source.readMany && groups.length > 1 && (opts.maxGap ?? 0) >= 0) {
     await source.readMany(
       groups.map((g) => ({ offset: g.offset, length: g.end - g.offset })),
       { signal: opts.signal, concurrency: opts.concurrency, onRange: (k, block) => deliver(groups[k], block) },

@@ -142,6 +142,10 @@ describe('HttpSource: multi-range requests', () => {
     const got = await readRanges(s, inputs, { maxGap: 0 });
     inputs.forEach((r, i) => expect(same(got[i], slice(r.offset, r.length))).toBe(true));
     expect(srv.ranges.length).toBe(1);
+    // a negative maxGap turns coalescing off altogether: one request per range
+    srv.ranges.length = 0;
+    await readRanges(s, FAR, { maxGap: -1 });
+    expect(srv.ranges.length).toBe(3);
   });
 
   it('caps a request at 100 ranges and 16 MiB', async () => {
