@@ -31,6 +31,14 @@
  * and the other engineer's node:http transport. Run to run, a variant moves by ±40% here (Python
  * too: blosc 97–310 ms): compare within a run.
  *
+ * Transport A/B (HttpSource over node:http, now the default in Node, vs over fetch/undici; same
+ * tree, 3 alternating runs each, ours ms medians): default malloc — node:http lower in 10 of 12
+ * variant×run pairs, ~15–20% less CPU (e.g. raw 223–327 vs 303–329 ms); with
+ * glibc.malloc.hugetlb=1 — within noise (raw 105 vs 116, zlib 126 vs 126, blosc 75 vs 76,
+ * raw +20ms 92 vs 89, zlib +20ms 137 vs 137, blosc +20ms 90 vs 99). Requests stay 5/3: these
+ * reads never start in a file's first 4 MiB, so HttpSource does not probe multi-range support
+ * (a 200 from S3 would be wasted), and ≤ 8 MiB groups run in parallel anyway.
+ *
  * Why ≥ 2× is met only with huge pages: on this VM the first write to each 4 KiB page of fresh
  * memory costs ~12 µs, so a fresh 33.5 MB output costs ~100 ms (8192 faults) before any decoding,
  * and page faults of one process serialize (two threads faulting at once each take twice as long;
