@@ -4,6 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * File reads of 1 MiB instead of the stream default 64 KiB: big Range responses (image chunks,
+ * zips) go out in fewer, larger socket writes.
+ */
+const READ_CHUNK = 1 << 20;
+
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -165,7 +171,7 @@ export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, fi
     res.end();
     return;
   }
-  fs.createReadStream(file, { start, end }).pipe(res);
+  fs.createReadStream(file, { start, end, highWaterMark: READ_CHUNK }).pipe(res);
 }
 
 /**
@@ -201,7 +207,7 @@ function sendMultipart(req: http.IncomingMessage, res: http.ServerResponse, file
     for (let i = 0; i < ranges.length; i++) {
       if (res.destroyed) return;
       await write(heads[i]);
-      for await (const chunk of fs.createReadStream(file, { start: ranges[i].start, end: ranges[i].end })) {
+      for await (const chunk of fs.createReadStream(file, { start: ranges[i].start, end: ranges[i].end, highWaterMark: READ_CHUNK })) {
         if (res.destroyed) return;
         await write(chunk as Buffer);
       }
