@@ -3,7 +3,7 @@
  * against the RDF and the ONNX graph's static dims, choosing block shapes, input halos, and the
  * output shapes the RDF implies.
  */
-import { DTYPE_CTORS, stridesOf, type NdArray } from '../ndarray/ndarray.js';
+import { stridesOf, toCOrder, type NdArray } from '../ndarray/ndarray.js';
 import { ModelError } from './errors.js';
 import type { AxisSpec, ModelSpec, TensorSpec } from './spec.js';
 
@@ -173,21 +173,8 @@ export function transpose(a: NdArray, perm: number[]): NdArray {
   const shape = perm.map((p) => a.shape[p]);
   const inStrides = stridesOf(a.shape);
   const strides = perm.map((p) => inStrides[p]);
-  const n = a.data.length;
-  const out = new DTYPE_CTORS[a.dtype](n);
-  const idx = new Array(shape.length).fill(0);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    (out as unknown as number[])[i] = (a.data as unknown as number[])[off];
-    for (let d = shape.length - 1; d >= 0; d--) {
-      idx[d]++;
-      off += strides[d];
-      if (idx[d] < shape[d]) break;
-      off -= strides[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
-  return { data: out, shape, dtype: a.dtype };
+  // a transpose is a strided view of the input, copied out in C order
+  return { data: toCOrder(a.data, shape, strides), shape, dtype: a.dtype };
 }
 
 function permutations(n: number): number[][] {
