@@ -19,7 +19,20 @@ export interface ByteSource {
    * `read`s (see `readRanges`, `BlockCacheSource`).
    */
   readMany?(ranges: readonly ByteRange[], opts?: ReadManyOptions): Promise<Uint8Array[]>;
+  /**
+   * Optional: the bytes of `ranges` handed over as they arrive, never gathered into buffers of
+   * their own — for callers that scatter them straight into their destination (`streamRanges`,
+   * `readRegion` of uncompressed chunks). `onBytes(i, at, bytes)`: `bytes` of range `i`, starting
+   * `at` bytes into it. `bytes` is valid only during the call (transports reuse their receive
+   * buffers): copy what you keep. Every byte of every range is handed over, in any order; a byte
+   * may be handed over twice (a part re-requested), always with the same value. Ranges must lie
+   * within the data. Resolves when all bytes were handed over.
+   */
+  readStream?(ranges: readonly ByteRange[], onBytes: OnBytes, opts?: { signal?: AbortSignal; concurrency?: number }): Promise<void>;
 }
+
+/** Receives bytes of range `index` starting `at` bytes into it; `bytes` is valid only during the call. */
+export type OnBytes = (index: number, at: number, bytes: Uint8Array) => void;
 
 export interface ByteRange {
   offset: number;

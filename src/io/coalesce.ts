@@ -1,4 +1,4 @@
-import type { ByteRange, ByteSource } from './byte-source.js';
+import type { ByteRange, ByteSource, OnBytes } from './byte-source.js';
 
 export type { ByteRange };
 
@@ -72,4 +72,47 @@ export async function readRanges(
   const n = Math.max(1, Math.min(opts.concurrency ?? 6, groups.length));
   await Promise.all(Array.from({ length: n }, worker));
   return out;
+}
+
+/**
+ * Hands the bytes of many ranges of one source to `onBytes(i, at, bytes)` as they arrive, read in
+ * the same groups as `readRanges` (the gap bytes between neighbours are skipped, not delivered).
+ * Over a source with `readStream` (HTTP) no range is ever gathered into a buffer of its own:
+ * callers that scatter bytes into a destination (uncompressed image chunks into a region) copy
+ * each byte once, straight from the transport's receive buffer. Other sources read each group
+ * and hand over each range whole. `bytes` is valid only during the call; a byte may be handed
+ * over twice, always with the same value.
+ */
+export async function streamRanges(source: ByteSource, ranges: ByteRange[], onBytes: OnBytes, opts: CoalesceOptions = {}): Promise<void> {
+  if (!source.readStream) {
+    await readRanges(source, ranges, { ...opts, onPart: (i, b) => onBytes(i, 0, b) });
+    return;
+  }
+  const groups = planReads(ranges, opts.maxGap, opts.maxRead);
+  const spans = groups.map((g) => ({ offset: g.offset, length: g.end - g.offset }));
+  const deliver = (k: number, at: number, bytes: Uint8Array) => {
+    const g = groups[k];
+    const pos = g.offset + at, end = pos + bytes.length;
+    // members are in offset order; a group holds tens of them, so a scan is cheap enough
+    for (const i of g.members) {
+      const r = ranges[i];
+      if (r.offset >= end) break;
+      const a = Math.max(pos, r.offset), b = Math.min(end, r.offset + r.length);
+      if (b > a) onBytes(i, a - r.offset, bytes.subarray(a - pos, b - pos));
+    }
+  };
+  const stream = source.readStream.bind(source);
+  if ((opts.maxGap ?? 0) >= 0) {
+    await stream(spans, deliver, { signal: opts.signal, concurrency: opts.concurrency });
+    return;
+  }
+  // no coalescing asked for: one request per range, not even a multi-range one
+  let next = 0;
+  const worker = async () => {
+    while (next < spans.length) {
+      const k = next++;
+      await stream([spans[k]], (_j, at, b) => deliver(k, at, b), { signal: opts.signal });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 6, spans.length)) }, worker));
 }

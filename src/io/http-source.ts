@@ -18,7 +18,7 @@
  * each body streamed straight into one buffer of the expected size. A custom `fetch` option
  * (tests, credentialed browser fetch) is always honoured. Browsers use fetch.
  */
-import { checkRange, SourceError, type ByteRange, type ByteSource, type ReadManyOptions } from './byte-source.js';
+import { checkRange, SourceError, type ByteRange, type ByteSource, type OnBytes, type ReadManyOptions } from './byte-source.js';
 import { fetchTransport, nodeTransport, type Reply, type Transport } from './http-transport.js';
 import { ByterangesParser, multipartBoundary, parseContentRange } from './multipart.js';
 
@@ -106,9 +106,13 @@ interface Span {
   length: number;
 }
 
+/** Hands the received bytes of span `k` starting `at` bytes into it to a streaming reader. */
+type Deliver = (k: number, at: number, bytes: Uint8Array) => void;
+
 /**
- * Copies received bytes (of any part, in any order) into one buffer per asked span and records
- * what arrived, so a span is handed out only when every byte of it came.
+ * Copies received bytes (of any part, in any order) into one buffer per asked span — or, for a
+ * streaming read (`deliver`), hands them on without keeping them — and records what arrived, so
+ * a span is handed out only when every byte of it came.
  */
 class Fill {
   readonly outs: (Uint8Array | undefined)[];
@@ -117,6 +121,7 @@ class Fill {
   constructor(
     readonly spans: Span[],
     readonly clip: boolean,
+    readonly deliver?: Deliver,
   ) {
     this.outs = new Array(spans.length);
   }
@@ -144,6 +149,10 @@ class Fill {
       const a = Math.max(pos, s.offset);
       const b = Math.min(end, this.want(i));
       if (b <= a) continue;
+      if (this.deliver) {
+        this.deliver(i, a - s.offset, bytes.subarray(a - pos, b - pos));
+        continue;
+      }
       // sized when the first bytes arrive, by then the part headers told the total
       const out = (this.outs[i] ??= alloc(this.want(i) - s.offset));
       out.set(bytes.subarray(a - pos, b - pos), a - s.offset);
@@ -247,12 +256,45 @@ export class HttpSource implements ByteSource {
   }
 
   /**
+   * The ranges' bytes handed to `onBytes` as they arrive (ByteSource.readStream): the same
+   * requests as `readMany`, with no buffer per range — in Node the bytes come straight from the
+   * connection's receive buffer.
+   */
+  async readStream(ranges: readonly ByteRange[], onBytes: OnBytes, opts: { signal?: AbortSignal; concurrency?: number } = {}): Promise<void> {
+    for (const r of ranges) checkRange(this.name, this.total ?? Infinity, r.offset, r.length);
+    const order = ranges.map((_, i) => i).filter((i) => ranges[i].length > 0).sort((a, b) => ranges[a].offset - ranges[b].offset);
+    // overlapping and touching ranges become one span; its bytes go to every range they fall in
+    const spans: Span[] = [];
+    const members: number[][] = [];
+    for (const i of order) {
+      const r = ranges[i];
+      const s = spans[spans.length - 1];
+      if (s && r.offset <= s.offset + s.length) {
+        s.length = Math.max(s.length, r.offset + r.length - s.offset);
+        members[members.length - 1].push(i);
+      } else {
+        spans.push({ offset: r.offset, length: r.length });
+        members.push([i]);
+      }
+    }
+    const deliver: Deliver = (k, at, bytes) => {
+      const pos = spans[k].offset + at, end = pos + bytes.length;
+      for (const i of members[k]) {
+        const r = ranges[i];
+        const a = Math.max(pos, r.offset), b = Math.min(end, r.offset + r.length);
+        if (b > a) onBytes(i, a - r.offset, a === pos && b === end ? bytes : bytes.subarray(a - pos, b - pos));
+      }
+    };
+    if (spans.length) await this.fetchSpans(spans, { signal: opts.signal, concurrency: opts.concurrency, deliver });
+  }
+
+  /**
    * Spans (sorted, disjoint) → their bytes, in as few requests as the server allows; without
    * `clip`, a span beyond the end of the data is an error.
    */
   private async fetchSpans(
     spans: Span[],
-    o: { clip?: boolean; signal?: AbortSignal; concurrency?: number; onSpan?: (k: number, b: Uint8Array) => void },
+    o: { clip?: boolean; signal?: AbortSignal; concurrency?: number; onSpan?: (k: number, b: Uint8Array) => void; deliver?: Deliver },
   ): Promise<Uint8Array[]> {
     const clip = !!o.clip;
     const out = new Array<Uint8Array>(spans.length);
@@ -268,7 +310,8 @@ export class HttpSource implements ByteSource {
       while (next < batches.length) {
         const batch = batches[next++];
         const probe = batch.length === 1 && this.shouldProbe(spans[batch[0]]);
-        const got = await this.requestSpans(batch.map((k) => spans[k]), probe, clip, o.signal);
+        const deliver = o.deliver && ((j: number, at: number, b: Uint8Array) => o.deliver!(batch[j], at, b));
+        const got = await this.requestSpans(batch.map((k) => spans[k]), probe, clip, o.signal, deliver);
         batch.forEach((k, j) => {
           out[k] = got[j];
           o.onSpan?.(k, got[j]);
@@ -334,11 +377,11 @@ export class HttpSource implements ByteSource {
   }
 
   /** One request for `spans` (plus the probe byte), then single-range requests for anything missing. */
-  private async requestSpans(spans: Span[], probe: boolean, clip: boolean, signal?: AbortSignal): Promise<Uint8Array[]> {
+  private async requestSpans(spans: Span[], probe: boolean, clip: boolean, signal?: AbortSignal, deliver?: Deliver): Promise<Uint8Array[]> {
     const multi = spans.length > 1 || probe;
     const header = `bytes=${spans.map((s) => `${s.offset}-${s.offset + s.length - 1}`).join(',')}${probe ? ',-1' : ''}`;
     const { reply, timeout } = await this.send(header, multi, clip, signal);
-    const fill = new Fill(spans, clip);
+    const fill = new Fill(spans, clip, deliver);
     fill.total = this.total;
     const first = spans[0];
     const asked = spans.reduce((n, s) => n + s.length, 0);
@@ -459,7 +502,7 @@ export class HttpSource implements ByteSource {
     const worker = async () => {
       while (next < missing.length) {
         const k = missing[next++];
-        out[k] = (await this.requestSpans([spans[k]], false, clip, signal))[0];
+        out[k] = (await this.requestSpans([spans[k]], false, clip, signal, deliver && ((_j, at, b) => deliver(k, at, b))))[0];
       }
     };
     await Promise.all(Array.from({ length: Math.min(DEFAULT_CONCURRENCY, missing.length) }, worker));

@@ -12,7 +12,10 @@
 export interface Reply {
   status: number;
   header(name: string): string | null;
-  /** Feeds the body to `onChunk` in order; stops (discarding the rest) when it returns false. */
+  /**
+   * Feeds the body to `onChunk` in order; stops (discarding the rest) when it returns false. The
+   * bytes are valid only during the call (a transport may reuse its receive buffer): copy them.
+   */
   consume(onChunk: (bytes: Uint8Array) => boolean | void): Promise<void>;
   cancel(): void;
 }

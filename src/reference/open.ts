@@ -38,6 +38,9 @@ export interface ZarrJsStore {
   keys(): Promise<string[]>;
 }
 
+/** A key's bytes: inline, or in a data file (`offset`/`length` absent: the whole file). */
+export type ChunkLocation = { bytes: Uint8Array } | { source: ByteSource; url: string; offset?: number; length?: number };
+
 interface Pending {
   offset: number;
   length: number;
@@ -120,21 +123,41 @@ export class ReferenceStore {
     return [...this.refs.keys()];
   }
 
-  /** zarrita's Readable: undefined for a missing key. */
-  async get(key: string): Promise<Uint8Array | undefined> {
+  /**
+   * Where a key's bytes are: inline bytes, a byte range of a data file, or undefined for a
+   * missing key. For readers that fetch many chunks their own way (`readRegion` streams
+   * uncompressed chunks straight into its output with `streamRanges`).
+   */
+  locate(key: string): ChunkLocation | undefined {
     const k = key.replace(/^\//, '');
     const ref = this.refs.get(k);
     if (ref === undefined) return undefined;
-    if (typeof ref === 'string') return ref.startsWith('base64:') ? b64decode(ref.slice(7)) : new TextEncoder().encode(ref);
+    if (typeof ref === 'string') return { bytes: ref.startsWith('base64:') ? b64decode(ref.slice(7)) : new TextEncoder().encode(ref) };
     if (!Array.isArray(ref) || (ref.length !== 1 && ref.length !== 3)) throw new Error(`reference ${k}: malformed entry ${JSON.stringify(ref)}`);
     const url = this.resolveUrl(ref[0] ?? '', k);
     if (!url) throw new Error(`reference ${k}: no URL`);
-    const src = this.source(url);
-    if (ref.length === 1) return src.read(0, await src.size());
+    const source = this.source(url);
+    if (ref.length === 1) return { source, url };
     const [, offset, length] = ref;
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
       throw new Error(`reference ${k}: invalid byte range ${offset}+${length}`);
     }
+    return { source, url, offset, length };
+  }
+
+  /** Read coalescing for the chunks of one data file (gaps ≤ 64 KiB merged, reads ≤ 8 MiB, 6 in flight). */
+  get coalesce(): CoalesceOptions {
+    // Reads of ≤ 8 MiB: decoding of the first chunks overlaps the transfer of the next ones.
+    return { maxGap: 64 * 1024, maxRead: 8 * 1024 * 1024, concurrency: 6, ...this.opts.coalesce };
+  }
+
+  /** zarrita's Readable: undefined for a missing key. */
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const loc = this.locate(key);
+    if (loc === undefined) return undefined;
+    if ('bytes' in loc) return loc.bytes;
+    const { source, url, offset, length } = loc;
+    if (offset === undefined || length === undefined) return source.read(0, await source.size());
     return new Promise<Uint8Array>((resolve, reject) => {
       let list = this.queue.get(url);
       if (!list) this.queue.set(url, (list = []));
@@ -153,8 +176,7 @@ export class ReferenceStore {
     const batches = [...this.queue.entries()];
     this.queue.clear();
     for (const [url, list] of batches) {
-      // Reads of ≤ 8 MiB: decoding of the first chunks overlaps the transfer of the next ones.
-      const coalesce = { maxGap: 64 * 1024, maxRead: 8 * 1024 * 1024, concurrency: 6, ...this.opts.coalesce };
+      const coalesce = this.coalesce;
       const src = this.source(url);
       const done = new Array<boolean>(list.length).fill(false);
       // each chunk resolves as its read arrives: decoding overlaps the transfer of the rest

@@ -6,10 +6,13 @@
  * the output (`setFromChunkBinary`). For a 4096² uint16 region that is 64 fresh 512 KiB buffers,
  * ~33 000 row copies through `subarray`, and the output written twice; on the benchmark VM
  * (bench/refs-read) fresh memory is the dominant cost (~3 ms per MB of first-touch page faults).
- * Here the bytes of an uncompressed chunk are copied once, from the received bytes to the output;
- * Blosc unshuffles each block into the output rows it covers (blosc.ts `decodeBloscInto`); other
- * compressors decode through the same codec registry as zarrita (native zlib in Node, …) and then
- * copy rows once.
+ * Here the bytes of an uncompressed chunk are copied once, from the received bytes to the output:
+ * through our ReferenceStore (`locate`) they are streamed (io/coalesce.ts `streamRanges`) straight
+ * from the transport's receive buffer into the output rows, in the same coalesced requests as
+ * chunk reads — no buffer per chunk or per request; Blosc unshuffles each block into the output
+ * rows it covers (blosc.ts `decodeBloscInto`); other compressors decode through the same codec
+ * registry as zarrita (native zlib in Node, …) and then copy rows once. An uncompressed chunk of
+ * the wrong size is an error naming it.
  *
  * The fast path covers Zarr v2 and v3 arrays of little-endian numbers in C order whose chunks are
  * (optionally compressed) raw bytes: no filters, no transpose, no sharding. Anything else — and
@@ -19,12 +22,17 @@ import * as zarr from 'zarrita';
 import { registry } from 'zarrita';
 import { bloscHeader, decodeBloscInto, unshuffleInto, type BloscSink, type OutViews } from '../codecs/blosc.js';
 import { registerCodecs } from '../codecs/registry.js';
+import type { ByteRange, ByteSource } from '../io/byte-source.js';
+import { streamRanges, type CoalesceOptions } from '../io/coalesce.js';
+import type { ChunkLocation } from './open.js';
 
 type Selection = (number | zarr.Slice | null)[] | null | undefined;
 type Numeric = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
 type NumericCtor = { new (n: number): Numeric; BYTES_PER_ELEMENT: number };
 type Store = { get(key: string, opts?: unknown): Promise<Uint8Array | undefined> };
 type BytesDecoder = { decode(b: Uint8Array): Promise<Uint8Array> | Uint8Array };
+/** A store that tells where each key's bytes are (our ReferenceStore). */
+type Locator = Store & { locate(key: string): ChunkLocation | undefined; coalesce?: CoalesceOptions };
 
 const CTORS: Record<string, NumericCtor> = {
   int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array,
@@ -323,43 +331,80 @@ export async function readRegion<D extends zarr.DataType>(
   const jobs: Promise<void>[] = [];
   // large outputs: pages touched ahead of the decoders (prefaultWhileWaiting)
   const claimed = data.byteLength >= 16 * SLICE ? new Uint8Array(Math.ceil(data.byteLength / PAGE)) : null;
+  const fillRuns = (runs: Runs) => {
+    if (fill === null || fill === undefined || fill === 0 || fill === 0n) return;
+    for (let i = 0; i < runs.c.length; i++) (data.fill as (v: unknown, s: number, e: number) => void)(fill, runs.o[i], runs.o[i] + runs.n[i]);
+  };
+  /** Where a chunk goes: its runs, claimed before its first byte is written. */
+  const target = (coords: number[]) => {
+    const runs = chunkRuns(coords, plan.chunks, start, stop, outStride);
+    if (claimed) claim(claimed, runs, plan.itemsize);
+    return runs;
+  };
+  const sizeMessage = (n: number) => `${n} bytes, but a chunk of ${plan.chunks.join('×')} ${plan.dtype} has ${chunkBytes}; the reference or the data file is wrong`;
+  const wrongSize = (key: string, n: number) => new Error(`chunk ${key} (raw): ${sizeMessage(n)}`);
+  // Uncompressed chunks of our reference store: their bytes go from the transport's receive
+  // buffer straight into the output (streamRanges), never through a buffer per chunk or read.
+  const locator = !plan.codecs.length && typeof (store as Partial<Locator>).locate === 'function' ? (store as Locator) : null;
+  const streams = new Map<ByteSource, { ranges: ByteRange[]; coords: number[][] }>();
   const c = lo.slice();
-  for (;;) {
-    const coords = c.slice();
-    const key = a.resolve(plan.key(coords)).path;
+  try {
+    for (;;) {
+      const coords = c.slice();
+      const key = a.resolve(plan.key(coords)).path;
+      const loc = locator?.locate(key);
+      if (locator && loc === undefined) fillRuns(target(coords));
+      else if (loc && 'bytes' in loc) {
+        if (loc.bytes.length !== chunkBytes) throw wrongSize(key, loc.bytes.length);
+        regionSink(views, target(coords), plan.itemsize, chunkBytes).bytes(0, loc.bytes, 0, chunkBytes);
+      } else if (loc && loc.offset !== undefined && loc.length !== undefined) {
+        if (loc.length !== chunkBytes) throw wrongSize(key, loc.length);
+        let s = streams.get(loc.source);
+        if (!s) streams.set(loc.source, (s = { ranges: [], coords: [] }));
+        s.ranges.push({ offset: loc.offset, length: loc.length });
+        s.coords.push(coords);
+      } else {
+        jobs.push(
+          store.get(key, { signal }).then(async (bytes) => {
+            signal?.throwIfAborted();
+            const runs = target(coords);
+            if (!bytes) return fillRuns(runs);
+            const sink = regionSink(views, runs, plan.itemsize, chunkBytes);
+            try {
+              if (blosc && bloscHeader(bytes).supported) {
+                decodeBloscInto(bytes, sink);
+                return;
+              }
+              let b = bytes;
+              if (decoders) {
+                const list = await decoders;
+                for (let i = list.length - 1; i >= 0; i--) b = await list[i].decode(b);
+              } else if (b.length !== chunkBytes) throw new Error(sizeMessage(b.length));
+              sink.bytes(0, b, 0, b.length);
+            } catch (e) {
+              if (signal?.aborted) throw e;
+              const codec = plan.codecs.map((x) => x.name).join(' + ') || 'raw';
+              throw new Error(`chunk ${key} (${codec}): ${(e as Error)?.message ?? e}`, { cause: e });
+            }
+          }),
+        );
+      }
+      let d = nd - 1;
+      while (d >= 0 && ++c[d] === hi[d]) (c[d] = lo[d]), d--;
+      if (d < 0) break;
+    }
+  } catch (e) {
+    for (const j of jobs) j.catch(() => {}); // the read fails here: no unhandled rejections later
+    throw e;
+  }
+  for (const [source, s] of streams) {
+    const sinks: (BloscSink | undefined)[] = new Array(s.ranges.length);
     jobs.push(
-      store.get(key, { signal }).then(async (bytes) => {
-        signal?.throwIfAborted();
-        const runs = chunkRuns(coords, plan.chunks, start, stop, outStride);
-        if (claimed) claim(claimed, runs, plan.itemsize);
-        if (!bytes) {
-          if (fill !== null && fill !== undefined && fill !== 0 && fill !== 0n) {
-            for (let i = 0; i < runs.c.length; i++) (data.fill as (v: unknown, s: number, e: number) => void)(fill, runs.o[i], runs.o[i] + runs.n[i]);
-          }
-          return;
-        }
-        const sink = regionSink(views, runs, plan.itemsize, chunkBytes);
-        try {
-          if (blosc && bloscHeader(bytes).supported) {
-            decodeBloscInto(bytes, sink);
-            return;
-          }
-          let b = bytes;
-          if (decoders) {
-            const list = await decoders;
-            for (let i = list.length - 1; i >= 0; i--) b = await list[i].decode(b);
-          }
-          sink.bytes(0, b, 0, b.length);
-        } catch (e) {
-          if (signal?.aborted) throw e;
-          const codec = plan.codecs.map((x) => x.name).join(' + ') || 'raw';
-          throw new Error(`chunk ${key} (${codec}): ${(e as Error)?.message ?? e}`, { cause: e });
-        }
-      }),
+      streamRanges(source, s.ranges, (i, at, bytes) => {
+        const sink = (sinks[i] ??= regionSink(views, target(s.coords[i]), plan.itemsize, chunkBytes));
+        sink.bytes(at, bytes, 0, bytes.length);
+      }, { ...locator?.coalesce, signal }),
     );
-    let d = nd - 1;
-    while (d >= 0 && ++c[d] === hi[d]) (c[d] = lo[d]), d--;
-    if (d < 0) break;
   }
   let settled = false; // an aborted or failed read stops the pre-faulting too
   if (claimed) prefaultWhileWaiting(views.u8, claimed, () => settled);
