@@ -9,6 +9,9 @@
  * 9): ~125 ms against node:http's ~155–175 ms; with GLIBC_TUNABLES=glibc.malloc.hugetlb=1
  * ~38–43 ms against ~42–57 ms. Receiving alone takes ~37 ms with either: the rest is first-touch
  * page faults of freshly allocated memory (the destination, and node:http's per-read buffers).
+ * In the pipeline it is made for (readRegion streaming a 4096² uint16 region of uncompressed
+ * chunks into its output, bench/refs-read; medians of 15 reads, huge pages): 40–43 ms against
+ * 81–86 ms over node:http; blosc 58 vs 78 ms, zlib 100 vs 117 ms (less GC).
  *
  * Contract beyond `Reply`'s: the bytes passed to `consume`'s `onChunk` are views into the
  * connection's receive buffer, valid only during that call — callers copy what they keep.
@@ -18,7 +21,8 @@
  * per origin (idle ones are unref'd and dropped when the server closes them; a request that
  * meets a connection the server had just closed is retried once on a new one); response
  * framing per RFC 9112 §6.3 (no body for 204/304, chunked, Content-Length, or until close);
- * redirects as `nodeTransport` follows them.
+ * redirects followed as fetch follows them (≤ 20 hops; Authorization and Cookie are not sent to
+ * another origin).
  *
  * Exports: `socketTransport(options?)` (null outside Node), `SocketTransportOptions`.
  */
@@ -680,7 +684,7 @@ function makeTransport(net: NetModule, tls: TlsModule, options: SocketTransportO
   return async (url, headers, signal) => {
     let u = new URL(url);
     if (!isHttp(u)) return fallback(url, headers, signal);
-    // redirects as nodeTransport follows them; credentials are not sent to another origin
+    // redirects as fetch follows them; credentials are not sent to another origin
     for (let hop = 0; ; hop++) {
       const reply = await once(u, headers, signal);
       const location = reply.header('location');

@@ -14,12 +14,14 @@
  * In browsers multi-range requests are off for cross-origin URLs (a multi-range `Range` header
  * is not CORS-safelisted: every request would need a preflight, which S3 CORS rules may refuse).
  *
- * In Node the transport is node:http/node:https with a keep-alive Agent (http-transport.ts),
- * each body streamed straight into one buffer of the expected size. A custom `fetch` option
+ * In Node the transport is our HTTP/1.1 client (http-socket-transport.ts: keep-alive, one reused
+ * receive buffer per connection); each body is copied from it straight into one buffer of the
+ * expected size, or with `readStream` into the caller's destination. A custom `fetch` option
  * (tests, credentialed browser fetch) is always honoured. Browsers use fetch.
  */
 import { checkRange, SourceError, type ByteRange, type ByteSource, type OnBytes, type ReadManyOptions } from './byte-source.js';
-import { fetchTransport, nodeTransport, type Reply, type Transport } from './http-transport.js';
+import { fetchTransport, type Reply, type Transport } from './http-transport.js';
+import { socketTransport } from './http-socket-transport.js';
 import { ByterangesParser, multipartBoundary, parseContentRange } from './multipart.js';
 
 export interface HttpSourceOptions {
@@ -195,7 +197,7 @@ export class HttpSource implements ByteSource {
     readonly opts: HttpSourceOptions = {},
   ) {
     const custom = opts.fetch;
-    this.transport = custom ? fetchTransport(custom) : (nodeTransport() ?? fetchTransport((u, i) => globalThis.fetch(u, i)));
+    this.transport = custom ? fetchTransport(custom) : (socketTransport() ?? fetchTransport((u, i) => globalThis.fetch(u, i)));
     this.multi =
       opts.multiRange === false ? 'no'
       : opts.multiRange === true ? 'yes'

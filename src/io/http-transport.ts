@@ -1,11 +1,12 @@
 /**
  * How HttpSource talks HTTP: one GET with headers → a `Reply` whose body is streamed to the
- * caller (or cancelled). Two transports: fetch (browsers, and any custom fetch), and in Node
- * node:http/node:https with keep-alive Agents, found through `process.getBuiltinModule` so this
- * module stays browser-safe. Why node:http in Node: Node 20's fetch (undici) took ~20% longer and
- * more CPU on large bodies here (docs/sharing.md).
+ * caller (or cancelled). Two transports: fetch (browsers, and any custom fetch), here; and in
+ * Node an HTTP/1.1 client that receives into one reused buffer per connection
+ * (http-socket-transport.ts). Why not fetch in Node: Node 20's fetch (undici) took ~20% longer
+ * and more CPU on large bodies than node:http, which in turn took twice as long as the socket
+ * transport in the refs-read benchmark (docs/sharing.md).
  *
- * Exports: `Reply`, `Transport`, `fetchTransport(fetch)`, `nodeTransport()` (null outside Node).
+ * Exports: `Reply`, `Transport`, `fetchTransport(fetch)`.
  */
 
 /** A response whose body is read once through `consume`, or discarded with `cancel`. */
@@ -50,104 +51,5 @@ export function fetchTransport(doFetch: typeof fetch): Transport {
         }
       },
     };
-  };
-}
-
-interface NodeIncoming {
-  statusCode?: number;
-  headers: Record<string, string | string[] | undefined>;
-  complete: boolean;
-  on(event: string, fn: (...a: never[]) => void): void;
-  resume(): void;
-  destroy(): void;
-}
-interface NodeHttpModule {
-  Agent: new (o: { keepAlive: boolean; maxSockets: number }) => unknown;
-  get(url: URL, o: { agent: unknown; headers: Record<string, string>; signal: AbortSignal }, cb: (res: NodeIncoming) => void): { on(e: 'error', fn: (e: Error) => void): void };
-}
-
-let nodeDetected: Transport | null | undefined;
-/** node:http(s) with keep-alive Agents, found without a top-level `node:` import (browser-safe bundle). */
-export function nodeTransport(): Transport | null {
-  if (nodeDetected !== undefined) return nodeDetected;
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!proc?.versions?.node || typeof proc.getBuiltinModule !== 'function') return (nodeDetected = null);
-  const mods: Record<string, NodeHttpModule | undefined> = {
-    'http:': proc.getBuiltinModule('node:http') as NodeHttpModule | undefined,
-    'https:': proc.getBuiltinModule('node:https') as NodeHttpModule | undefined,
-  };
-  if (!mods['http:'] || !mods['https:']) return (nodeDetected = null);
-  const agents = new Map<string, unknown>();
-  const fallback = fetchTransport((u, i) => globalThis.fetch(u, i));
-  const once = (u: URL, headers: Record<string, string>, signal: AbortSignal) => {
-    const mod = mods[u.protocol]!;
-    let agent = agents.get(u.protocol);
-    // keep-alive: a reader's requests reuse warm connections; idle sockets do not keep Node alive
-    if (!agent) agents.set(u.protocol, (agent = new mod.Agent({ keepAlive: true, maxSockets: 16 })));
-    return new Promise<NodeIncoming>((resolve, reject) => {
-      const req = mod.get(u, { agent, headers, signal }, resolve);
-      req.on('error', reject); // later errors (an abort mid-body) reach the body's consumer too
-    });
-  };
-  const transport: Transport = async (url, headers, signal) => {
-    let u = new URL(url);
-    if (!mods[u.protocol]) return fallback(url, headers, signal);
-    // redirects are followed as fetch does (CDNs and repositories redirect to storage URLs);
-    // credentials are not sent to another origin
-    for (let hop = 0; ; hop++) {
-      const res = await once(u, headers, signal);
-      const location = res.headers.location;
-      if (![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || typeof location !== 'string' || hop >= 20) return nodeReply(res);
-      res.resume();
-      const next = new URL(location, u);
-      if (!mods[next.protocol]) return fallback(next.href, headers, signal);
-      if (next.origin !== u.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !/^(authorization|cookie)$/i.test(k)));
-      u = next;
-    }
-  };
-  return (nodeDetected = transport);
-}
-
-function nodeReply(res: NodeIncoming): Reply {
-  return {
-    status: res.statusCode ?? 0,
-    header(n) {
-      const v = res.headers[n.toLowerCase()];
-      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
-    },
-    cancel() {
-      // a small body is drained so the keep-alive connection stays usable; a big one is cut
-      const len = Number(res.headers['content-length']);
-      if (len >= 0 && len <= 64 * 1024) res.resume();
-      else res.destroy();
-    },
-    consume(onChunk) {
-      return new Promise<void>((resolve, reject) => {
-        let done = false;
-        const finish = (e?: unknown) => {
-          if (done) return;
-          done = true;
-          if (e) reject(e);
-          else resolve();
-        };
-        res.on('data', (c: Uint8Array) => {
-          if (done) return;
-          let more: boolean | void;
-          try {
-            more = onChunk(c);
-          } catch (e) {
-            res.destroy();
-            return finish(e);
-          }
-          if (more === false) {
-            res.destroy();
-            finish();
-          }
-        });
-        res.on('end', () => finish());
-        res.on('error', (e: Error) => finish(e));
-        res.on('close', () => finish(res.complete ? undefined : new Error('the connection closed before the body was complete')));
-      });
-    },
   };
 }

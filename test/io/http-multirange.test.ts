@@ -3,7 +3,7 @@
  * (multipart/byteranges like nginx), the same server set up like S3 (200 + whole file on a
  * multi-range request; the body must be cancelled, not downloaded), a server answering only the
  * first range, servers refusing multi-range requests (416, 400, 501), an expiring pre-signed URL,
- * a server failing once, a stalled one; and the node:http transport against fetch.
+ * a server failing once, a stalled one; and Node's socket transport against fetch.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -291,7 +291,7 @@ describe('HttpSource: multi-range requests', () => {
 });
 
 describe('HttpSource transports', () => {
-  it('node:http (default in Node) and fetch give identical bytes and requests; the node path never calls fetch', async () => {
+  it('the socket transport (default in Node) and fetch give identical bytes and requests; the Node path never calls fetch', async () => {
     const srv = use(await staticServer());
     const real = globalThis.fetch;
     let globalCalls = 0;
