@@ -16,8 +16,8 @@
  * time (Python's includes c-blosc's threads). Both sides must produce the same pixels (SHA-256).
  * Environment variables reach both sides (the Python and server processes inherit them).
  *
- * Measured 2026-11-24 on the 2-core VM shared with other jobs (ours ms / Python ms / ratio):
- *   variant      start (d6123a0, fetch)   now (node:http, medians of 5 runs,  GLIBC_TUNABLES=
+ * Measured earlier on 2026-11-24 on the 2-core VM shared with other jobs (ours ms / Python ms / ratio):
+ *   variant      start (d6123a0, fetch)   later (node:http, medians of 5 runs, GLIBC_TUNABLES=
  *                                         load 0.8–2.8; zarr.get in brackets) glibc.malloc.hugetlb=1
  *   raw          348 / 375  1.08×         271 [290] / 441  1.63×             129 / 273  2.12×
  *   zlib         377 / 394  1.04×         355 [352] / 383  1.08×             178 / 482  2.70×
@@ -25,48 +25,49 @@
  *   raw +20ms    370 / 529  1.43×         293 [292] / 519  1.77×             128 / 283  2.21×
  *   zlib +20ms   327 / 451  1.38×         312 [341] / 446  1.43×             168 / 491  2.93×
  *   blosc +20ms  359 / 167  0.47×         223 [261] / 281  1.26×              92 / 267  2.89×
- * Final, as `npm run bench -- refs-read` now runs (huge pages on both sides, set by bench/run.mjs
- * as bin/imjoy-share.mjs sets them for the CLI), 11 runs on a quiet machine (load 0.9–1.5), each a
- * median of 5 reads (4 runs with the server's old 64 KiB file reads, 2 with other read-group
- * sizes; no visible effect on ours) — ours ms, Python ms, ratio range (median of the 11):
- *   raw          83–138   154–223   1.46–2.49× (1.78×)   ← not met: Node's socket receive
- *   zlib        117–138   224–403   1.85–3.10× (2.94×)     (Python bimodal: ~230 or ~370 ms)
- *   blosc        61–92     67–236   0.74–3.49× (2.67×)     (Python's c-blosc: 67 and 103 ms once each)
- *   raw +20ms    88–102   194–253   1.98–2.85× (2.30×)
- *   zlib +20ms  123–149   235–482   1.81–3.81× (2.86×)
- *   blosc +20ms  76–102   112–308   1.26–3.72× (2.66×)
- * Ours moves little; Python's spread alone is wider than 2× for blosc, so no single run settles it.
- * Raw on loopback is bounded by receiving 33.5 MB in one Node thread (node:http, ~40–110 ms
- * alone with huge pages; curl ~30 ms from the same server). One 33.5 MB request or 2 MiB groups
- * instead of ≤ 8 MiB groups measured the same within noise.
+ * Before the streaming read and the socket transport (d9dc7b7; 11 runs, huge pages on both
+ * sides, median ratio): raw 1.78× (not met: Node's socket receive), zlib 2.94×, blosc 2.67×,
+ * raw +20ms 2.30×, zlib +20ms 2.86×, blosc +20ms 2.66×.
+ * Now (uncompressed chunks streamed from the transport's receive buffer straight into the output;
+ * Node's HTTP through http-socket-transport.ts with one reused receive buffer per connection), as
+ * `npm run bench -- refs-read` runs (huge pages on both sides, set by bench/run.mjs as
+ * bin/imjoy-share.mjs sets them for the CLI), 11 runs on a quiet machine (load 1.2–1.8), each a
+ * median of 5 reads — ours ms, Python ms, ratio range (median of the 11):
+ *   raw          47–63    170–247   3.53–5.01× (3.93×)
+ *   zlib         96–120   201–426   2.06–3.92× (3.55×)   (Python bimodal: ~200 or ~350–420 ms)
+ *   blosc        47–76    192–257   2.90–4.14× (3.69×)
+ *   raw +20ms    50–61    200–253   3.57–5.04× (3.81×)
+ *   zlib +20ms  104–120   210–420   1.99–3.71× (3.39×)   (1.99× in the one run Python was fast)
+ *   blosc +20ms  62–75    206–327   2.88–4.35× (3.56×)
+ * Ours moves little; Python's zlib is bimodal, so compare medians over runs. zlib is the
+ * tightest: Node's inflate is ~1.8× Python's per core (78 vs 141 ms for these 64 chunks, one
+ * thread) and ours inflates on two threads; what is left is ~25 ms of GC per read (external
+ * memory pressure from zlib's output buffers and the compressed reads) and the row copies.
  *
  * What changed on our side: `readRegion` (reference/read-region.ts: chunks decoded straight into
- * the output, no chunk buffers, no second copy; the output's pages touched in idle time while
- * bytes are on the way), Blosc through wasm (lz4.wat, 3× the JS LZ4) and a SIMD wasm unshuffle,
- * and the other engineer's node:http transport. Run to run, a variant moves by ±40% here (Python
- * too: blosc 97–310 ms): compare within a run.
+ * the output, no chunk buffers, no second copy; uncompressed chunks streamed from the socket's
+ * receive buffer into the output rows; the output's pages touched in idle time while bytes are on
+ * the way), Blosc through wasm (lz4.wat, 3× the JS LZ4) and a SIMD wasm unshuffle, and Node's
+ * HTTP through our socket transport (in the same pipeline, medians of 15 reads, huge pages: raw
+ * 40–43 ms vs 81–86 ms over node:http, blosc 58 vs 78, zlib 100 vs 117; node:http was itself
+ * ~15–20% less CPU than fetch/undici). Requests stay 5/3: these reads never start in a file's
+ * first 4 MiB, so HttpSource does not probe multi-range support (a 200 from S3 would be wasted),
+ * and ≤ 8 MiB groups run in parallel anyway.
  *
- * Transport A/B (HttpSource over node:http, now the default in Node, vs over fetch/undici; same
- * tree, 3 alternating runs each, ours ms medians): default malloc — node:http lower in 10 of 12
- * variant×run pairs, ~15–20% less CPU (e.g. raw 223–327 vs 303–329 ms); with
- * glibc.malloc.hugetlb=1 — within noise (raw 105 vs 116, zlib 126 vs 126, blosc 75 vs 76,
- * raw +20ms 92 vs 89, zlib +20ms 137 vs 137, blosc +20ms 90 vs 99). Requests stay 5/3: these
- * reads never start in a file's first 4 MiB, so HttpSource does not probe multi-range support
- * (a 200 from S3 would be wasted), and ≤ 8 MiB groups run in parallel anyway.
- *
- * Why ≥ 2× is met only with huge pages: on this VM the first write to each 4 KiB page of fresh
- * memory costs ~12 µs, so a fresh 33.5 MB output costs ~100 ms (8192 faults) before any decoding,
- * and page faults of one process serialize (two threads faulting at once each take twice as long;
- * two processes do not), so worker threads cannot hide them. numpy allocates its output with
- * madvise(MADV_HUGEPAGE) (~10 ms for the same 33.5 MB); JavaScript cannot ask for that, but glibc
- * can be told to for every large allocation of the process (the GLIBC_TUNABLES column: both
- * sides run with it; Python stays within its run-to-run spread). In the default setting our
- * blosc read is ~100 ms of output page faults + ~80 ms receiving 21 MB (node:http, its buffers'
- * faults included) + ~35 ms decoding (wasm LZ4 14, SIMD unshuffle and row copies ~20) + GC:
- * ~230 ms vs Python's ~190–280, so 2× (~115 ms) is below the floor of the faults and the
- * transfer alone. Evaluated and not
- * kept: a worker pre-faulting the output (no gain: faults serialize), lz4-napi (native lz4_flex:
- * 743–972 MB/s vs lz4.wat's 1215 MB/s with the copy into wasm memory), lz4-wasm-nodejs (~780 MB/s).
+ * Why ≥ 2× needs huge pages (the setting this benchmark and the `imjoy-share` CLI run with): on
+ * this VM the first write to each 4 KiB page of fresh memory costs ~12 µs, so a fresh 33.5 MB
+ * output costs ~100 ms (8192 faults) before any decoding, and page faults of one process
+ * serialize (two threads faulting at once each take twice as long; two processes do not), so
+ * worker threads cannot hide them. numpy allocates its output with madvise(MADV_HUGEPAGE);
+ * JavaScript cannot ask for that, but glibc can be told to for every large allocation of the
+ * process (GLIBC_TUNABLES=glibc.malloc.hugetlb=1). Both sides run with it, and Python is faster
+ * with it too (raw ~170–250 ms vs ~320–450 ms without). With `GLIBC_TUNABLES=` (default malloc),
+ * 3 runs now: raw 188–224 vs 320–448 ms (1.66–2.10×), zlib 284–365 vs 361–407 (0.99–1.44×),
+ * blosc 221–249 vs 71–256 (0.28–1.16×; Python's c-blosc once took 71 ms), +20 ms alike — so
+ * outside our CLI, Node programs reading large regions should set it too (docs/sharing.md).
+ * Evaluated and not kept: a worker pre-faulting the output (no gain: faults serialize), lz4-napi
+ * (native lz4_flex: 743–972 MB/s vs lz4.wat's 1215 MB/s with the copy into wasm memory),
+ * lz4-wasm-nodejs (~780 MB/s).
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
