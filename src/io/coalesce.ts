@@ -75,6 +75,43 @@ export async function readRanges(
 }
 
 /**
+ * Overlapping and touching ranges merged into spans (sorted, disjoint); `members[k]`: the indexes
+ * of the ranges in span k, in offset order. Empty ranges belong to no span.
+ */
+export function mergeTouching(ranges: readonly ByteRange[]): { spans: ByteRange[]; members: number[][] } {
+  const order = ranges.map((_, i) => i).filter((i) => ranges[i].length > 0).sort((a, b) => ranges[a].offset - ranges[b].offset);
+  const spans: ByteRange[] = [];
+  const members: number[][] = [];
+  for (const i of order) {
+    const r = ranges[i];
+    const s = spans[spans.length - 1];
+    if (s && r.offset <= s.offset + s.length) {
+      s.length = Math.max(s.length, r.offset + r.length - s.offset);
+      members[members.length - 1].push(i);
+    } else {
+      spans.push({ offset: r.offset, length: r.length });
+      members.push([i]);
+    }
+  }
+  return { spans, members };
+}
+
+/**
+ * Hands `bytes` (file offset `pos`) to every range of `members` (indexes into `ranges`, in offset
+ * order) that they overlap, as `onBytes(i, at, slice)`.
+ */
+export function handOver(ranges: readonly ByteRange[], members: readonly number[], pos: number, bytes: Uint8Array, onBytes: OnBytes): void {
+  const end = pos + bytes.length;
+  // members hold tens of ranges at most (one coalesced read): a scan is cheap enough
+  for (const i of members) {
+    const r = ranges[i];
+    if (r.offset >= end) break;
+    const a = Math.max(pos, r.offset), b = Math.min(end, r.offset + r.length);
+    if (b > a) onBytes(i, a - r.offset, a === pos && b === end ? bytes : bytes.subarray(a - pos, b - pos));
+  }
+}
+
+/**
  * Hands the bytes of many ranges of one source to `onBytes(i, at, bytes)` as they arrive, read in
  * the same groups as `readRanges` (the gap bytes between neighbours are skipped, not delivered).
  * Over a source with `readStream` (HTTP) no range is ever gathered into a buffer of its own:
@@ -90,17 +127,7 @@ export async function streamRanges(source: ByteSource, ranges: ByteRange[], onBy
   }
   const groups = planReads(ranges, opts.maxGap, opts.maxRead);
   const spans = groups.map((g) => ({ offset: g.offset, length: g.end - g.offset }));
-  const deliver = (k: number, at: number, bytes: Uint8Array) => {
-    const g = groups[k];
-    const pos = g.offset + at, end = pos + bytes.length;
-    // members are in offset order; a group holds tens of them, so a scan is cheap enough
-    for (const i of g.members) {
-      const r = ranges[i];
-      if (r.offset >= end) break;
-      const a = Math.max(pos, r.offset), b = Math.min(end, r.offset + r.length);
-      if (b > a) onBytes(i, a - r.offset, bytes.subarray(a - pos, b - pos));
-    }
-  };
+  const deliver = (k: number, at: number, bytes: Uint8Array) => handOver(ranges, groups[k].members, groups[k].offset + at, bytes, onBytes);
   const stream = source.readStream.bind(source);
   if ((opts.maxGap ?? 0) >= 0) {
     await stream(spans, deliver, { signal: opts.signal, concurrency: opts.concurrency });

@@ -20,6 +20,7 @@
  * (tests, credentialed browser fetch) is always honoured. Browsers use fetch.
  */
 import { checkRange, SourceError, type ByteRange, type ByteSource, type OnBytes, type ReadManyOptions } from './byte-source.js';
+import { handOver, mergeTouching } from './coalesce.js';
 import { fetchTransport, type Reply, type Transport } from './http-transport.js';
 import { socketTransport } from './http-socket-transport.js';
 import { ByterangesParser, multipartBoundary, parseContentRange } from './multipart.js';
@@ -232,18 +233,7 @@ export class HttpSource implements ByteSource {
     const clip = !!opts.clip;
     for (const r of ranges) checkRange(this.name, this.total !== undefined && !clip ? this.total : Infinity, r.offset, r.length);
     // overlapping and touching ranges become one span; each range is a view into its span
-    const order = ranges.map((_, i) => i).filter((i) => ranges[i].length > 0).sort((a, b) => ranges[a].offset - ranges[b].offset);
-    const spans: Span[] = [];
-    const spanOf = new Array<number>(ranges.length).fill(-1);
-    for (const i of order) {
-      const r = ranges[i];
-      const s = spans[spans.length - 1];
-      if (s && r.offset <= s.offset + s.length) s.length = Math.max(s.length, r.offset + r.length - s.offset);
-      else spans.push({ offset: r.offset, length: r.length });
-      spanOf[i] = spans.length - 1;
-    }
-    const members: number[][] = spans.map(() => []);
-    ranges.forEach((_, i) => spanOf[i] >= 0 && members[spanOf[i]].push(i));
+    const { spans, members } = mergeTouching(ranges);
     const out: Uint8Array[] = ranges.map(() => new Uint8Array(0));
     const place = (k: number, block: Uint8Array) => {
       for (const i of members[k]) {
@@ -252,7 +242,7 @@ export class HttpSource implements ByteSource {
         opts.onRange?.(i, out[i]);
       }
     };
-    if (opts.onRange) for (let i = 0; i < ranges.length; i++) if (spanOf[i] < 0) opts.onRange(i, out[i]);
+    if (opts.onRange) for (let i = 0; i < ranges.length; i++) if (ranges[i].length === 0) opts.onRange(i, out[i]);
     if (spans.length) await this.fetchSpans(spans, { clip, signal: opts.signal, concurrency: opts.concurrency, onSpan: place });
     return out;
   }
@@ -264,29 +254,9 @@ export class HttpSource implements ByteSource {
    */
   async readStream(ranges: readonly ByteRange[], onBytes: OnBytes, opts: { signal?: AbortSignal; concurrency?: number } = {}): Promise<void> {
     for (const r of ranges) checkRange(this.name, this.total ?? Infinity, r.offset, r.length);
-    const order = ranges.map((_, i) => i).filter((i) => ranges[i].length > 0).sort((a, b) => ranges[a].offset - ranges[b].offset);
     // overlapping and touching ranges become one span; its bytes go to every range they fall in
-    const spans: Span[] = [];
-    const members: number[][] = [];
-    for (const i of order) {
-      const r = ranges[i];
-      const s = spans[spans.length - 1];
-      if (s && r.offset <= s.offset + s.length) {
-        s.length = Math.max(s.length, r.offset + r.length - s.offset);
-        members[members.length - 1].push(i);
-      } else {
-        spans.push({ offset: r.offset, length: r.length });
-        members.push([i]);
-      }
-    }
-    const deliver: Deliver = (k, at, bytes) => {
-      const pos = spans[k].offset + at, end = pos + bytes.length;
-      for (const i of members[k]) {
-        const r = ranges[i];
-        const a = Math.max(pos, r.offset), b = Math.min(end, r.offset + r.length);
-        if (b > a) onBytes(i, a - r.offset, a === pos && b === end ? bytes : bytes.subarray(a - pos, b - pos));
-      }
-    };
+    const { spans, members } = mergeTouching(ranges);
+    const deliver: Deliver = (k, at, bytes) => handOver(ranges, members[k], spans[k].offset + at, bytes, onBytes);
     if (spans.length) await this.fetchSpans(spans, { signal: opts.signal, concurrency: opts.concurrency, deliver });
   }
 
