@@ -104,11 +104,6 @@ function crossOriginInBrowser(url: string): boolean {
 
 // ---- placing received bytes ------------------------------------------------------------------
 
-interface Span {
-  offset: number;
-  length: number;
-}
-
 /** Hands the received bytes of span `k` starting `at` bytes into it to a streaming reader. */
 type Deliver = (k: number, at: number, bytes: Uint8Array) => void;
 
@@ -122,7 +117,7 @@ class Fill {
   private got: [number, number][] = [];
   total?: number;
   constructor(
-    readonly spans: Span[],
+    readonly spans: ByteRange[],
     readonly clip: boolean,
     readonly deliver?: Deliver,
   ) {
@@ -265,7 +260,7 @@ export class HttpSource implements ByteSource {
    * `clip`, a span beyond the end of the data is an error.
    */
   private async fetchSpans(
-    spans: Span[],
+    spans: ByteRange[],
     o: { clip?: boolean; signal?: AbortSignal; concurrency?: number; onSpan?: (k: number, b: Uint8Array) => void; deliver?: Deliver },
   ): Promise<Uint8Array[]> {
     const clip = !!o.clip;
@@ -303,7 +298,7 @@ export class HttpSource implements ByteSource {
   }
 
   /** Groups span indexes into requests: several per request only while multi-range may work. */
-  private plan(spans: Span[]): number[][] {
+  private plan(spans: ByteRange[]): number[][] {
     if (this.multi === 'no' || spans.length === 1) return spans.map((_, k) => [k]);
     const batches: number[][] = [];
     let cur: number[] = [], bytes = 0, chars = 6;
@@ -331,7 +326,7 @@ export class HttpSource implements ByteSource {
   }
 
   /** A lone read near the start of the file while support is unknown asks for the last byte too. */
-  private shouldProbe(s: Span): boolean {
+  private shouldProbe(s: ByteRange): boolean {
     if (this.multi !== 'unknown' || s.offset + s.length > PREFIX_LIMIT) return false;
     // the probe byte must not touch the span, or servers merge the two and the answer tells nothing
     return this.total === undefined || this.total - 1 > s.offset + s.length;
@@ -349,7 +344,7 @@ export class HttpSource implements ByteSource {
   }
 
   /** One request for `spans` (plus the probe byte), then single-range requests for anything missing. */
-  private async requestSpans(spans: Span[], probe: boolean, clip: boolean, signal?: AbortSignal, deliver?: Deliver): Promise<Uint8Array[]> {
+  private async requestSpans(spans: ByteRange[], probe: boolean, clip: boolean, signal?: AbortSignal, deliver?: Deliver): Promise<Uint8Array[]> {
     const multi = spans.length > 1 || probe;
     const header = `bytes=${spans.map((s) => `${s.offset}-${s.offset + s.length - 1}`).join(',')}${probe ? ',-1' : ''}`;
     const { reply, timeout } = await this.send(header, multi, clip, signal);

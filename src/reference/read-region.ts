@@ -347,6 +347,30 @@ export async function readRegion<D extends zarr.DataType>(
   // buffer straight into the output (streamRanges), never through a buffer per chunk or read.
   const locator = !plan.codecs.length && typeof (store as Partial<Locator>).locate === 'function' ? (store as Locator) : null;
   const streams = new Map<ByteSource, { ranges: ByteRange[]; coords: number[][] }>();
+  /** A chunk through the store's `get`, decoded into its place in the output. */
+  const getAndDecode = async (key: string, coords: number[]): Promise<void> => {
+    const bytes = await store.get(key, { signal });
+    signal?.throwIfAborted();
+    const runs = target(coords);
+    if (!bytes) return fillRuns(runs);
+    const sink = regionSink(views, runs, plan.itemsize, chunkBytes);
+    try {
+      if (blosc && bloscHeader(bytes).supported) {
+        decodeBloscInto(bytes, sink);
+        return;
+      }
+      let b = bytes;
+      if (decoders) {
+        const list = await decoders;
+        for (let i = list.length - 1; i >= 0; i--) b = await list[i].decode(b);
+      } else if (b.length !== chunkBytes) throw new Error(sizeMessage(b.length));
+      sink.bytes(0, b, 0, b.length);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      const codec = plan.codecs.map((x) => x.name).join(' + ') || 'raw';
+      throw new Error(`chunk ${key} (${codec}): ${(e as Error)?.message ?? e}`, { cause: e });
+    }
+  };
   const c = lo.slice();
   try {
     for (;;) {
@@ -363,32 +387,7 @@ export async function readRegion<D extends zarr.DataType>(
         if (!s) streams.set(loc.source, (s = { ranges: [], coords: [] }));
         s.ranges.push({ offset: loc.offset, length: loc.length });
         s.coords.push(coords);
-      } else {
-        jobs.push(
-          store.get(key, { signal }).then(async (bytes) => {
-            signal?.throwIfAborted();
-            const runs = target(coords);
-            if (!bytes) return fillRuns(runs);
-            const sink = regionSink(views, runs, plan.itemsize, chunkBytes);
-            try {
-              if (blosc && bloscHeader(bytes).supported) {
-                decodeBloscInto(bytes, sink);
-                return;
-              }
-              let b = bytes;
-              if (decoders) {
-                const list = await decoders;
-                for (let i = list.length - 1; i >= 0; i--) b = await list[i].decode(b);
-              } else if (b.length !== chunkBytes) throw new Error(sizeMessage(b.length));
-              sink.bytes(0, b, 0, b.length);
-            } catch (e) {
-              if (signal?.aborted) throw e;
-              const codec = plan.codecs.map((x) => x.name).join(' + ') || 'raw';
-              throw new Error(`chunk ${key} (${codec}): ${(e as Error)?.message ?? e}`, { cause: e });
-            }
-          }),
-        );
-      }
+      } else jobs.push(getAndDecode(key, coords));
       let d = nd - 1;
       while (d >= 0 && ++c[d] === hi[d]) (c[d] = lo[d]), d--;
       if (d < 0) break;
