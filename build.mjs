@@ -7,6 +7,7 @@
 //   node build.mjs --cli-only only dist/cli.mjs (used by bin/imjoy-share.mjs on first run)
 //   node build.mjs --only <dir> only plugins/<dir> (or test/fixtures/plugins/<dir>); no manifest
 //   node build.mjs --no-manifest  build all but leave manifest.imjoy.json alone (npm test checks it)
+//   node build.mjs --clean    remove dist/ first (npm pack: no stale chunks or test plugins in the tarball)
 //
 // A plugin is a folder plugins/<dir>/ with:
 //   plugin.json   the ImJoy <config> (name, type, version, description, tags, icon, api_version, …)
@@ -160,7 +161,7 @@ async function buildPlugins() {
   const built = [];
   const keep = (dir) => !only || path.basename(dir) === only;
   for (const dir of productPluginDirs().filter(keep)) built.push(await buildPlugin(dir, path.join(dist, 'plugins')));
-  for (const dir of pluginDirs(path.join(root, 'test', 'fixtures', 'plugins')).filter(keep)) await buildPlugin(dir, path.join(dist, 'test-plugins'));
+  if (!args.has('--clean')) for (const dir of pluginDirs(path.join(root, 'test', 'fixtures', 'plugins')).filter(keep)) await buildPlugin(dir, path.join(dist, 'test-plugins'));
   if (!only && !args.has('--no-manifest')) {
     fs.writeFileSync(path.join(root, 'manifest.imjoy.json'), JSON.stringify(manifestOf(built), null, 2) + '\n');
   }
@@ -221,6 +222,7 @@ async function buildCli() {
 
 export async function buildAll() {
   const t = Date.now();
+  if (args.has('--clean')) fs.rmSync(dist, { recursive: true, force: true });
   if (!only) await buildCli();
   if (args.has('--cli-only')) return;
   if (!only) await buildPages();

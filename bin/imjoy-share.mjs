@@ -2,7 +2,8 @@
 // The tunable lets glibc back large allocations (image regions, chunk buffers) with transparent
 // huge pages, as numpy does for its arrays: on a VM, first-touch page faults of a fresh 33 MB
 // region cost ~100 ms, more than decoding it (bench/refs-read.bench.ts). Harmless elsewhere.
-// The CLI is TypeScript bundled by build.mjs into dist/cli.mjs; build it on first use.
+// The CLI is TypeScript bundled by build.mjs into dist/cli.mjs. The published package ships it
+// (npm pack builds it); a source checkout that was never built builds it here, once.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
@@ -10,6 +11,10 @@ import { execFileSync } from 'node:child_process';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = new URL('../dist/cli.mjs', import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
+  if (!existsSync(`${root}build.mjs`) || !existsSync(`${root}node_modules/esbuild`)) {
+    process.stderr.write(`imjoy-share: ${fileURLToPath(cli)} is missing and cannot be built here (run \`npm ci && npm run build\` in a source checkout)\n`);
+    process.exit(2);
+  }
   execFileSync(process.execPath, ['build.mjs', '--cli-only'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 const { main } = await import(cli.href);

@@ -19,6 +19,15 @@ export async function buildProgram(only?: string): Promise<Command> {
 
 /** Exit codes: 0 ok, 1 a negative verdict (invalid, failed), 2 cannot run (bad input/usage). */
 export async function main(argv = process.argv): Promise<void> {
+  // `imjoy-share ref big.tif | head`: the reader left, which is not an error of ours; stop quietly
+  // as Unix tools do instead of dying on an unhandled 'error' event with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      process.stderr.write(`imjoy-share: ${e.message}\n`);
+      process.exit(2);
+    });
+  }
   // the first word that is not an option names the subcommand (options of the program itself
   // take no values)
   const program = (await buildProgram(argv.slice(2).find((a) => !a.startsWith('-')))).exitOverride();

@@ -5,6 +5,11 @@ import type { ProgressCallback } from '../progress.js';
 import { parseExpiry, type S3Config } from './config.js';
 
 export function s3Client(cfg: S3Config): S3Client {
+  // The SDK warns on every start that its releases after January 2027 need Node >= 22. This
+  // project supports Node 20 (what Debian and our machines have) with the versions it locks, so
+  // that one warning is noise; the SDK reads this switch when a client is constructed, and a
+  // user's own setting wins.
+  if (typeof process !== 'undefined') process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     region: cfg.region,
     endpoint: cfg.endpoint,

@@ -167,6 +167,13 @@ export class CsvParser {
         if (seen.has(c.name)) throw new Error(`${where}, column ${i + 1} (${c.header}): duplicate column name "${c.name}"`);
         seen.add(c.name);
       });
+      // Any text with a consistent number of words per line parses as numbers under some header;
+      // without coordinates it is not a localization table, and saying so beats listing the words
+      // of a note as float64 columns.
+      if (!seen.has('x') || !seen.has('y')) {
+        const list = this.columns.map((c) => c.header).join(', ');
+        throw new Error(`${where}: not a localization table: the header (${list.length > 80 ? list.slice(0, 77) + '…' : list}) has no x and y columns`);
+      }
       this.buf = this.columns.map(() => new Float64Array(this.batchRows));
       return;
     }

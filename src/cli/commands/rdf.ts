@@ -47,7 +47,7 @@ async function loadOr2(location: string, json: boolean, zip?: ByteSource): Promi
 }
 
 export function registerRdf(program: Command) {
-  const rdf = program.command('rdf').description('BioImage.IO resource descriptions (rdf.yaml / bioimageio.yaml): validate, show, convert preview, collections');
+  const rdf = program.command('rdf').description('BioImage.IO resource descriptions (rdf.yaml / bioimageio.yaml): validate, show (--convert-preview for model 0.4), search collections');
 
   rdf
     .command('validate <path-or-url>')

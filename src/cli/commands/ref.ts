@@ -25,11 +25,15 @@ async function refBuild(input: string, opts: { url?: string }): Promise<Referenc
 
 async function loadRefs(file: string): Promise<References | string> {
   if (isUrl(file)) return file;
+  let refs: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as References;
+    refs = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
     throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid reference JSON (${(e as Error).message})`}`);
   }
+  // a bare string would otherwise be taken for the URL of references
+  if (!refs || typeof refs !== 'object' || Array.isArray(refs)) throw new Error(`${file}: not a reference set (the JSON is not an object)`);
+  return refs as References;
 }
 
 /** `ref check <refs.json>`: every chunk fetched and decoded. */
@@ -85,8 +89,8 @@ export function registerRef(program: Command) {
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: { dataUrl?: string; json?: boolean }) => {
       const reports = await refCheck(file, { url: opts.dataUrl });
+      if (reports.length === 0) throw new Error(`${file}: not a reference set with arrays (no .zarray in it)`);
       console.log(opts.json ? JSON.stringify(reports, null, 2) : formatReport(reports));
-      if (reports.length === 0) throw new Error(`${file}: no arrays (.zarray) in these references`);
       if (reports.some((r) => r.failures.length)) process.exitCode = 1;
     });
   ref

@@ -1,9 +1,19 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { startApp } from '../../server/app.js';
+import { packageRoot } from '../package-root.js';
 
-export const repoRoot = () => path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * Where the demo data goes: `.cache/` of a source checkout (gitignored), but the user's cache
+ * folder for an installed package, whose folder may be read-only and is replaced on upgrade.
+ */
+function cacheDir(root: string): string {
+  if (process.env.IMJOY_SHARE_CACHE) return path.resolve(process.env.IMJOY_SHARE_CACHE);
+  if (!root.split(path.sep).includes('node_modules')) return path.join(root, '.cache');
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'imjoy-share');
+}
 
 export function registerServe(program: Command) {
   program
@@ -12,7 +22,11 @@ export function registerServe(program: Command) {
     .option('-p, --port <port>', 'port of the host page (plugin frames use port + 1)', (v) => Number(v), Number(process.env.PORT ?? 8080))
     .option('--no-demo', 'do not generate the demo data')
     .action(async (opts: { port: number; demo: boolean }) => {
-      const app = await startApp({ root: repoRoot(), port: opts.port, demo: opts.demo, log: (m) => console.error(m) });
+      const root = packageRoot();
+      // Serving a tree that was never built answers 404 to everything; say what is missing instead.
+      const hostPage = path.join(root, 'dist', 'host', 'index.html');
+      if (!fs.existsSync(hostPage)) throw new Error(`${hostPage} is missing: run \`npm run build\` (or \`npm start\`, which builds) first`);
+      const app = await startApp({ root, cacheDir: cacheDir(root), port: opts.port, demo: opts.demo, log: (m) => console.error(m) });
       console.log(`imjoy-share host: ${app.url}/`);
       console.log(`slides:           ${app.url}/?slides=scalable-data-sharing`);
       console.log(`plugin frames:    ${app.frameUrl} (second origin)`);
