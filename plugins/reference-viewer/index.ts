@@ -25,6 +25,7 @@ function messageOf(e: unknown): string {
 }
 
 function updateOverlay(): void {
+  $('rv-empty').hidden = viewer.images.length > 0;
   const bar = viewer.scaleBar();
   const sb = $('rv-scalebar');
   sb.hidden = !bar;
@@ -51,10 +52,38 @@ function init(): void {
     MAKERS,
   );
   panel = new Panel($('rv-images'), viewer, (e) => showError(messageOf(e)));
+  // add_image shows its own errors; the UI callers have nothing more to do with them
+  const open = (source: unknown, name?: string) => void add_image({ source, name }).catch(() => {});
   const file = $<HTMLInputElement>('rv-file');
   file.onchange = () => {
     const f = file.files?.[0];
-    if (f) add_image({ source: f, name: f.name }).catch(() => {});
+    if (f) open(f, f.name);
+    file.value = '';
+  };
+  const url = $<HTMLInputElement>('rv-url');
+  $<HTMLFormElement>('rv-url-form').onsubmit = (ev) => {
+    ev.preventDefault();
+    if (url.value.trim()) open(url.value.trim());
+  };
+  $('rv-fit').onclick = () => viewer.resetView();
+  acceptDrops($('rv-app'), open);
+  updateOverlay();
+}
+
+/** Files dropped on the window open like "Open file"; a dropped link opens like the URL box. */
+function acceptDrops(target: HTMLElement, open: (source: unknown, name?: string) => void): void {
+  target.ondragover = (ev) => {
+    ev.preventDefault();
+    target.classList.add('dropping');
+  };
+  target.ondragleave = () => target.classList.remove('dropping');
+  target.ondrop = (ev) => {
+    ev.preventDefault();
+    target.classList.remove('dropping');
+    const files = [...(ev.dataTransfer?.files ?? [])];
+    for (const f of files) open(f, f.name);
+    const link = ev.dataTransfer?.getData('text/uri-list')?.split(/\r?\n/).find((l) => l && !l.startsWith('#'));
+    if (!files.length && link) open(link);
   };
 }
 
@@ -96,7 +125,6 @@ async function add_image(config: AddImageConfig) {
   // a new attempt: earlier open failures are no longer relevant (tile errors of shown images stay)
   viewer.errors = viewer.errors.filter((m) => viewer.images.some((e) => m.startsWith(`${e.image.name}: `)));
   showError(viewer.errors.join('\n') || undefined);
-  $('rv-hint').hidden = true;
   const box = $('rv-loading');
   box.hidden = false;
   (box.querySelector('.text') as HTMLElement).textContent = 'opening…';

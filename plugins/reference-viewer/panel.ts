@@ -3,7 +3,7 @@
  * per channel visibility, colour picker, name, contrast sliders over a histogram of the pixels
  * already loaded for display (so the histogram costs no extra reads).
  */
-import { histogram, toHex } from '../../src/viewer/channels.js';
+import { DTYPE_RANGE, histogram, toHex } from '../../src/viewer/channels.js';
 import type { Entry, Viewer } from './viewer.js';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
@@ -13,18 +13,20 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string,
   return e;
 }
 
-const DTYPE_MAX: Record<string, number> = { Uint8: 255, Uint16: 65535, Uint32: 4294967295, Int8: 127, Int16: 32767, Int32: 2147483647 };
-
 /** The range a contrast slider spans: omero window min/max, else the dtype range, else around the limits. */
 export function sliderDomain(entry: Entry, c: number): [number, number] {
   const w = entry.image.multiscale.omero?.channels[c]?.window;
   if (w && typeof w.min === 'number' && typeof w.max === 'number' && w.max > w.min) return [w.min, w.max];
   const [a, b] = entry.image.channels[c].contrast;
-  const max = DTYPE_MAX[entry.image.dtype];
-  if (max !== undefined && max <= 65535) return [Math.min(0, a), max];
+  const full = DTYPE_RANGE[entry.image.dtype];
+  // a slider over 32-bit ranges cannot select anything
+  if (full && full[1] - full[0] <= 65535) return [Math.min(full[0], a), Math.max(full[1], b)];
   const span = b - a || 1;
   return [a - span, b + span];
 }
+
+/** Float limits (percentiles of float data, slider steps) would print 17 digits and crowd out the channel name. */
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
 
 export function drawHistogram(canvas: HTMLCanvasElement, entry: Entry, c: number): void {
   const samples = entry.samples.get(c);
@@ -91,6 +93,11 @@ export class Panel {
     const opacity = el('input', { type: 'range', min: '0', max: '1', step: '0.01', value: String(img.opacity) });
     opacity.oninput = this.guard(() => this.viewer.setOpacity(img.name, Number(opacity.value)));
     block.append(el('div', { className: 'rv-row' }, el('label', { textContent: 'opacity' }), opacity));
+    if (!img.interleaved) {
+      const auto = el('button', { type: 'button', className: 'rv-auto', textContent: 'Auto contrast', title: 'Contrast of every channel from the 0.1–99.9th percentiles of the lowest-resolution level at this z/t' });
+      auto.onclick = () => this.viewer.autoContrast(img.name).then(() => this.rebuild(), this.report);
+      block.append(el('div', { className: 'rv-row' }, auto));
+    }
     for (const [axis, value] of Object.entries(img.selection)) {
       const n = img.shape[img.labels.indexOf(axis)];
       if (n <= 1) continue;
@@ -127,14 +134,14 @@ export class Panel {
     const step = img.dtype.startsWith('Float') ? String((hi - lo) / 1000) : '1';
     const min = el('input', { type: 'range', min: String(lo), max: String(hi), step, value: String(ch.contrast[0]), title: 'contrast minimum' });
     const max = el('input', { type: 'range', min: String(lo), max: String(hi), step, value: String(ch.contrast[1]), title: 'contrast maximum' });
-    const limits = el('span', { className: 'limits', textContent: `${ch.contrast[0]}–${ch.contrast[1]}` });
+    const limits = el('span', { className: 'limits', textContent: `${fmt(ch.contrast[0])}–${fmt(ch.contrast[1])}` });
     const canvas = el('canvas');
     const onContrast = this.guard(() => {
       let a = Number(min.value);
       let b = Number(max.value);
       if (b <= a) b = a + Number(step);
       this.viewer.setChannel(img.name, c, { contrast_limits: [a, b] });
-      limits.textContent = `${a}–${b}`;
+      limits.textContent = `${fmt(a)}–${fmt(b)}`;
       drawHistogram(canvas, entry, c);
     });
     min.oninput = onContrast;

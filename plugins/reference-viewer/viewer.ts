@@ -6,7 +6,7 @@
 import { Deck, OrthographicView } from '@deck.gl/core';
 import { MultiscaleImageLayer } from '@vivjs/layers';
 import { openViewerImage, countingFetch, type FetchStats, type OpenViewerOptions } from '../../src/viewer/open.js';
-import { layerProps, type TileSource, type ViewerImage } from '../../src/viewer/image.js';
+import { dataLimits, layerProps, type TileSource, type ViewerImage } from '../../src/viewer/image.js';
 import { fitView } from '../../src/viewer/lod.js';
 import { parseColor, type Rgb } from '../../src/viewer/channels.js';
 import { scaleBar } from '../../src/viewer/scale-bar.js';
@@ -74,8 +74,21 @@ export class Viewer {
     } as unknown as ConstructorParameters<typeof Deck<OrthographicView>>[0]);
   }
 
-  private deckViewState(): { target: [number, number, number]; zoom: number } {
-    return { target: [this.view.target[0], this.view.target[1], 0], zoom: this.view.zoom };
+  private deckViewState(): { target: [number, number, number]; zoom: number; minZoom: number } {
+    return { target: [this.view.target[0], this.view.target[1], 0], zoom: this.view.zoom, minZoom: this.minZoom() };
+  }
+
+  private canvasSize() {
+    return { width: this.container.clientWidth || 800, height: this.container.clientHeight || 600 };
+  }
+
+  /**
+   * Mouse, touch and keys stop zooming out once the largest image spans a quarter of the canvas:
+   * beyond that it is a dot and the scale bar reads millimetres. set_view_state is not bounded.
+   */
+  private minZoom(): number {
+    if (!this.images.length) return -Infinity;
+    return Math.min(...this.images.map((e) => fitView(e.image, this.canvasSize()).zoom)) - 2;
   }
 
   get viewState(): ViewState {
@@ -91,8 +104,24 @@ export class Viewer {
   }
 
   fit(image: ViewerImage): void {
-    const f = fitView(image, { width: this.container.clientWidth || 800, height: this.container.clientHeight || 600 });
+    const f = fitView(image, this.canvasSize());
     this.setViewState({ target: f.target, zoom: f.zoom });
+  }
+
+  /** The view a first image opens with. */
+  resetView(): void {
+    if (this.images.length) this.fit(this.images[0].image);
+  }
+
+  /** Contrast of every channel from the data at the current z/t, as when the image was opened without limits. */
+  async autoContrast(image: string | number): Promise<void> {
+    const { image: img } = this.find(image);
+    // interleaved RGB is shown as its bytes are
+    if (img.interleaved) return;
+    const cl = img.channelAxis === undefined ? undefined : img.labels[img.channelAxis];
+    const limits = await Promise.all(img.channels.map((_, c) => dataLimits(img.levels, { ...img.selection, ...(cl ? { [cl]: c } : {}) })));
+    limits.forEach((l, c) => (img.channels[c].contrast = l));
+    this.render();
   }
 
   /** Opens a source and adds it as a layer; the view is fitted to the first image. */
@@ -213,7 +242,8 @@ export class Viewer {
         onTileError: (err: Error) => this.tileError(e.image.name, err),
       } as never);
     });
-    this.deck.setProps({ layers });
+    // the zoom-out bound depends on which images are shown
+    this.deck.setProps({ layers, viewState: this.deckViewState() });
     this.events.onChange();
   }
 

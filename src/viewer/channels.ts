@@ -2,7 +2,7 @@
  * Channel display settings (names, colours, contrast limits, visibility): explicit `add_image`
  * options win, then the `omero` block, then defaults. Pure functions.
  */
-import type { Omero } from './ngff-read.js';
+import type { Omero, OmeroChannel } from './ngff-read.js';
 
 export type Rgb = [number, number, number];
 
@@ -47,6 +47,29 @@ export function toHex([r, g, b]: Rgb): string {
   return '#' + [r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('');
 }
 
+/** Integer ranges by viv dtype; Float32 has none worth spanning. */
+export const DTYPE_RANGE: Partial<Record<string, [number, number]>> = {
+  Uint8: [0, 255],
+  Uint16: [0, 65535],
+  Uint32: [0, 4294967295],
+  Int8: [-128, 127],
+  Int16: [-32768, 32767],
+  Int32: [-2147483648, 2147483647],
+};
+
+/**
+ * The omero window to display, if it is a real choice: writers that never looked at the pixels
+ * (our TIFF/ZIP reference makers among them) put the whole dtype range there, which shows a
+ * 12-bit camera image in uint16 nearly black — such a window counts as absent.
+ */
+export function omeroWindow(om: OmeroChannel | undefined, dtype: string | undefined): [number, number] | undefined {
+  const w = om?.window;
+  if (!w || typeof w.start !== 'number' || typeof w.end !== 'number') return undefined;
+  const full = dtype === undefined ? undefined : DTYPE_RANGE[dtype];
+  if (full && w.start <= full[0] && w.end >= full[1]) return undefined;
+  return [w.start, w.end];
+}
+
 export interface ChannelOptions {
   colors?: unknown[];
   contrast_limits?: [number, number][];
@@ -56,15 +79,17 @@ export interface ChannelOptions {
 
 /**
  * @param count number of channels (size of the channel axis, or 1)
- * @param dataRange per channel, the contrast computed from the data (only needed when neither the
- *   options nor omero give one; callers compute it lazily)
+ * @param dataRange per channel, the contrast computed from the data (only asked when neither the
+ *   options nor omero give one; undefined when it could not be read)
+ * @param dtype viv dtype, to tell a chosen omero window from a full-range placeholder
  */
 export function channelSettings(
   count: number,
   opts: ChannelOptions,
   omero: Omero | undefined,
-  dataRange: ((c: number) => [number, number]) | undefined,
+  dataRange: ((c: number) => [number, number] | undefined) | undefined,
   where: string,
+  dtype?: string,
 ): ChannelSettings[] {
   for (const [k, v] of Object.entries({ colors: opts.colors, contrast_limits: opts.contrast_limits, names: opts.names, visibilities: opts.visibilities })) {
     if (v !== undefined && (!Array.isArray(v) || v.length !== count)) {
@@ -82,41 +107,35 @@ export function channelSettings(
         : count === 1
           ? ([255, 255, 255] as Rgb)
           : PALETTE[c % PALETTE.length];
-    let contrast: [number, number] | undefined = opts.contrast_limits?.[c];
-    if (!contrast && om?.window && typeof om.window.start === 'number' && typeof om.window.end === 'number') {
-      contrast = [om.window.start, om.window.end];
-    }
-    if (!contrast) {
-      if (!dataRange) throw new Error(`${where}: no contrast limits for channel ${c}`);
-      contrast = dataRange(c);
-    }
+    // without data (its read failed, and the tiles will say why) the image still opens
+    const contrast = opts.contrast_limits?.[c] ?? omeroWindow(om, dtype) ?? dataRange?.(c) ?? (dtype === undefined ? undefined : DTYPE_RANGE[dtype]) ?? [0, 1];
     const visible = opts.visibilities?.[c] ?? om?.active ?? c < MAX_VISIBLE;
     out.push({ name, color, contrast, visible });
   }
   return out;
 }
 
-/** Whether contrast must be computed from data (no explicit limits, no complete omero windows). */
-export function needsDataRange(count: number, opts: ChannelOptions, omero: Omero | undefined): boolean {
-  if (opts.contrast_limits) return false;
-  for (let c = 0; c < count; c++) {
-    const w = omero?.channels[c]?.window;
-    if (!w || typeof w.start !== 'number' || typeof w.end !== 'number') return true;
-  }
-  return false;
+/** The channels whose contrast must come from the data (no explicit limits, no chosen omero window). */
+export function channelsNeedingData(count: number, opts: ChannelOptions, omero: Omero | undefined, dtype: string | undefined): number[] {
+  if (opts.contrast_limits) return [];
+  return Array.from({ length: count }, (_, c) => c).filter((c) => !omeroWindow(omero?.channels[c], dtype));
 }
 
 /**
- * Contrast limits from pixel values: the 0.5th and 99.5th percentiles (nearest rank, i.e. the
- * smallest value whose empirical CDF reaches q — numpy's method="inverted_cdf"), so a few hot or
- * dead pixels do not flatten the display.
+ * Contrast limits from pixel values: the 0.1th and 99.9th percentiles (QuPath's default 0.1 %
+ * saturation), so a few hot or dead pixels do not flatten the display. Nearest rank — the smallest
+ * value whose empirical CDF reaches q, numpy's method="inverted_cdf" — keeps integer data integer.
+ * `lo` and `hi` are in percent and turned into fractions as numpy does, so that ranks on exact
+ * boundaries (99.9 % of 1000 values) round the same way.
  */
-export function percentileLimits(values: ArrayLike<number>, lo = 0.005, hi = 0.995): [number, number] {
-  const n = values.length;
-  if (n === 0) return [0, 1];
+export function percentileLimits(values: ArrayLike<number>, lo = 0.1, hi = 99.9): [number, number] {
   const sorted = Float64Array.from(values as ArrayLike<number>).sort();
-  const at = (q: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
-  let a = at(lo);
+  // float data may hold NaN (sorted last), which must not become a limit
+  let n = sorted.length;
+  while (n > 0 && Number.isNaN(sorted[n - 1])) n--;
+  if (n === 0) return [0, 1];
+  const at = (p: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil(n * (p / 100) - 1)))];
+  const a = at(lo);
   let b = at(hi);
   if (b <= a) b = a + 1;
   return [a, b];

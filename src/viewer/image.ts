@@ -7,7 +7,7 @@ import * as zarr from 'zarrita';
 import type { AsyncReadable } from '@zarrita/storage';
 import { readRegion } from '../reference/read-region.js';
 import { readMultiscale, defaultAxes, type Multiscale, type NgffAxis } from './ngff-read.js';
-import { channelSettings, needsDataRange, percentileLimits, type ChannelOptions, type ChannelSettings } from './channels.js';
+import { channelSettings, channelsNeedingData, percentileLimits, type ChannelOptions, type ChannelSettings } from './channels.js';
 
 /** viv's string for an abort it should ignore (`SIGNAL_ABORTED` in @vivjs/loaders). */
 export const SIGNAL_ABORTED = '__vivSignalAborted';
@@ -246,20 +246,16 @@ export async function openImage(store: AsyncReadable, where: string, opts: OpenI
   const ts = Math.min(...levels.map((l) => l.tileSize));
   levels.forEach((l) => ((l as { tileSize: number }).tileSize = ts));
 
-  let ranges: [number, number][] | undefined;
-  if (!interleaved && needsDataRange(count, opts, ms.omero)) {
-    // Only the lowest-resolution level is read, never a full-resolution one.
-    const low = levels[levels.length - 1];
-    ranges = [];
-    for (let c = 0; c < count; c++) {
-      const sel = { ...selection, ...(channelAxis !== undefined ? { [labels[channelAxis]]: c } : {}) };
-      const plane = await low.getRaster({ selection: sel });
-      ranges.push(percentileLimits(plane.data));
-    }
+  const dtype = levels[0].dtype;
+  const ranges = new Map<number, [number, number]>();
+  if (!interleaved) {
+    const cl = channelAxis === undefined ? undefined : labels[channelAxis];
+    const need = channelsNeedingData(count, opts, ms.omero, dtype);
+    await Promise.all(need.map((c) => dataLimits(levels, { ...selection, ...(cl ? { [cl]: c } : {}) }).then((r) => ranges.set(c, r), () => {})));
   }
   const channels = interleaved
     ? [{ name: 'RGB', color: [255, 255, 255] as [number, number, number], contrast: [0, 255] as [number, number], visible: true }]
-    : channelSettings(count, opts, ms.omero, ranges ? (c) => ranges![c] : undefined, where);
+    : channelSettings(count, opts, ms.omero, (c) => ranges.get(c), where, dtype);
   const sx = ms.scales[0][xi];
   return {
     name: opts.name ?? ms.name ?? where,
@@ -272,11 +268,41 @@ export async function openImage(store: AsyncReadable, where: string, opts: OpenI
     channelAxis,
     channels,
     interleaved,
-    dtype: levels[0].dtype,
+    dtype,
     selection,
     pixelSize: { size: sx, unit: ms.axes[xi].unit },
     opacity: opts.opacity ?? 1,
   };
+}
+
+/** Pixels of the lowest level read for contrast: all of a pyramid's top, at most this many of a big single level. */
+export const SAMPLE_PIXELS = 1024 * 1024;
+
+/**
+ * Contrast limits from the data of one plane of a non-interleaved image (`selection` names every
+ * non-spatial index, channel included): percentiles of the lowest-resolution level, as napari and
+ * QuPath do, so opening reads a thumbnail's worth of pixels. A single-level image must not be read
+ * whole before its first frame, so when the lowest level is larger than SAMPLE_PIXELS only its
+ * central tiles are read.
+ */
+export async function dataLimits(levels: TileSource[], selection: Record<string, number>): Promise<[number, number]> {
+  const low = levels[levels.length - 1];
+  const [h, w] = low.shape.slice(-2);
+  if (h * w <= SAMPLE_PIXELS) return percentileLimits((await low.getRaster({ selection })).data);
+  const ts = low.tileSize;
+  const span = Math.max(1, Math.floor(Math.sqrt(SAMPLE_PIXELS) / ts));
+  const x0 = Math.max(0, Math.round((w / ts - span) / 2));
+  const y0 = Math.max(0, Math.round((h / ts - span) / 2));
+  const tiles: Promise<Tile>[] = [];
+  for (let y = y0; y < Math.min(y0 + span, Math.ceil(h / ts)); y++) for (let x = x0; x < Math.min(x0 + span, Math.ceil(w / ts)); x++) tiles.push(low.getTile({ x, y, selection }));
+  const parts = (await Promise.all(tiles)).map((t) => t.data);
+  const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return percentileLimits(all);
 }
 
 /** viv `selections` (one per visible channel) and the matching colours/limits, in panel order. */

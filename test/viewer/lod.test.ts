@@ -49,7 +49,8 @@ describe('channels', () => {
     expect(parseColor('#00ff00', 'x')).toEqual([0, 255, 0]);
     expect(() => parseColor('red', 'img')).toThrow(/img: colour "red"/);
     const v = Array.from({ length: 1000 }, (_, i) => i);
-    expect(percentileLimits(v)).toEqual([4, 994]);
+    expect(percentileLimits(v)).toEqual([0, 999]);
+    expect(percentileLimits(v, 0.5, 99.5)).toEqual([4, 994]);
     expect(percentileLimits([7, 7, 7])).toEqual([7, 8]);
     expect(histogram([0, 1, 2, 3], 0, 4, 2)).toEqual([2, 2]);
   });
