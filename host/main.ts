@@ -5,6 +5,7 @@ import * as imjoyCore from 'imjoy-core';
 import * as ui from './ui.js';
 import * as wm from './windows.js';
 import { startSlides } from '../slides/runtime/deck.js';
+import { showDocs } from './docs.js';
 
 interface HostConfig {
   frame_origin?: string;
@@ -69,7 +70,13 @@ function listPlugins(plugins: ManifestPlugin[], run: (p: ManifestPlugin) => void
     small.textContent = p.description ?? '';
     b.appendChild(small);
     b.onclick = () => run(p);
-    li.appendChild(b);
+    const help = document.createElement('button');
+    help.className = 'docs';
+    help.textContent = '?';
+    help.title = `${p.name}: documentation`;
+    help.setAttribute('aria-label', help.title);
+    help.onclick = () => void showDocs(p.name, p.uri).catch((e) => ui.showMessage(`No documentation for ${p.name}: ${(e as Error).message}`, 10));
+    li.append(b, help);
     ul.appendChild(li);
   }
 }
@@ -142,12 +149,24 @@ async function boot(): Promise<void> {
     e.preventDefault();
     const url = (document.getElementById('load-url') as HTMLInputElement).value.trim();
     if (!url) return;
-    if (url.endsWith('.json')) {
-      const more = await loadManifest(url);
-      window.manifestPlugins.push(...more);
-      listPlugins(more, (p) => void runPlugin(p));
-    } else {
-      await loadAndList(new URL(url, location.href).href);
+    const error = document.getElementById('load-error')!;
+    error.hidden = true;
+    try {
+      if (url.endsWith('.json')) {
+        const more = await loadManifest(url);
+        window.manifestPlugins.push(...more);
+        listPlugins(more, (p) => void runPlugin(p));
+        ui.showMessage(`Listed ${more.length} plugin(s) from ${url}`);
+      } else {
+        const entry = await loadAndList(new URL(url, location.href).href);
+        ui.showMessage(`Loaded plugin ${entry.name}`);
+      }
+    } catch (err) {
+      // imjoy-core rejects with a string or an Error, sometimes with nothing useful: name the URL
+      const why = String((err as Error)?.message ?? err ?? 'unknown error');
+      error.textContent = `Could not load ${url}: ${why}`;
+      error.hidden = false;
+      ui.showMessage(error.textContent, 10);
     }
   };
 

@@ -3,6 +3,7 @@
  * (model.worker.ts) so inference never blocks the page.
  */
 import { assetUrl } from '../_shared/assets.js';
+import { openViewer, viewerWindow } from '../_shared/viewer.js';
 import { fromRpc, isRpcNdArray, toRpc, type NdArray, type RpcNdArray } from '../../src/ndarray/ndarray.js';
 import { toGreyRgba } from '../../src/model/render.js';
 import { resultToReferences } from '../../src/model/result-refs.js';
@@ -138,7 +139,13 @@ function renderTest(r: TestReport) {
   el.hidden = false;
 }
 
-async function showResult(outputs: Record<string, NdArray>, name: string, place?: { scale: [number, number]; translation: [number, number] }) {
+type Place = { scale: [number, number]; translation: [number, number] };
+
+/**
+ * Shows the first output here and, only when `viewer` is given, as a layer of that Reference
+ * Viewer (a result pasted into whatever viewer happens to be open lands on unrelated images).
+ */
+async function showResult(outputs: Record<string, NdArray>, name: string, viewer?: any, place?: Place) {
   const [id, array] = Object.entries(outputs)[0];
   lastResult = { id, array, name };
   const img = toGreyRgba(array);
@@ -148,24 +155,25 @@ async function showResult(outputs: Record<string, NdArray>, name: string, place?
   canvas.getContext('2d')!.putImageData(new ImageData(img.rgba as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
   $('mr-result-info').textContent = `${id}: [${array.shape.join(', ')}] ${array.dtype}, range ${img.min.toPrecision(4)}…${img.max.toPrecision(4)}`;
   $('mr-result').hidden = false;
-  await addToViewer(array, `${name} → ${id}`, place).catch(() => {});
+  // the window may be shorter than its content (a slide embeds it at 380 px): bring the result in
+  $('mr-result').scrollIntoView({ block: 'nearest' });
+  if (viewer) await viewer.add_image({ source: resultToReferences(array, `${name} → ${id}`, place), name: `${name} → ${id}` });
 }
 
-async function getViewer(): Promise<any> {
-  try {
-    const v = await api.getWindow('Reference Viewer');
-    return v?.add_image ? v : undefined;
-  } catch {
-    return undefined;
+const getViewer = () => openViewer(api);
+
+/**
+ * Where a caller asked for the result to be shown: a viewer's API object (`show_in: viewer`),
+ * `true` for the open Reference Viewer, or — from this window's own buttons — the checkbox.
+ */
+async function showIn(showInArg: unknown, fromUi = false): Promise<any> {
+  if (showInArg && typeof showInArg === 'object' && typeof (showInArg as { add_image?: unknown }).add_image === 'function') return showInArg;
+  if (showInArg === true || (fromUi && $<HTMLInputElement>('mr-show-in-viewer').checked)) {
+    const v = await getViewer();
+    if (!v) throw new Error('no Reference Viewer is open to show the result in');
+    return v;
   }
-}
-
-/** When a Reference Viewer window is open, the result becomes a new layer there. */
-async function addToViewer(array: NdArray, name: string, place?: { scale: [number, number]; translation: [number, number] }): Promise<boolean> {
-  const viewer = await getViewer();
-  if (!viewer) return false;
-  await viewer.add_image({ source: resultToReferences(array, name, place), name });
-  return true;
+  return undefined;
 }
 
 /** Width and height of a base64 PNG (the viewer's screenshot = its canvas in device pixels). */
@@ -233,7 +241,7 @@ function toNd(x: RpcNdArray | NdArray): NdArray {
   return { data: a.data.slice(), shape: [...a.shape], dtype: a.dtype };
 }
 
-async function predict(config: { inputs: InputsArg; block?: Record<string, number> | string; show?: boolean }) {
+async function predict(config: { inputs: InputsArg; block?: Record<string, number> | string; show?: boolean; show_in?: unknown }) {
   if (!config?.inputs) throw new Error('predict: pass {inputs: ndarray | [ndarray…] | {tensor_id: ndarray}}');
   showError(undefined);
   const raw = config.inputs;
@@ -242,7 +250,7 @@ async function predict(config: { inputs: InputsArg; block?: Record<string, numbe
   const block = typeof config.block === 'string' ? blockOf(config.block) : config.block;
   try {
     const out = await call<Record<string, NdArray>>('predict', { inputs, block }, arrays.map((a) => a.data.buffer as ArrayBuffer));
-    if (config.show !== false) await showResult(out, 'input');
+    if (config.show !== false) await showResult(out, 'input', await showIn(config.show_in));
     return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, toRpc(v)]));
   } catch (e) {
     showError(e);
@@ -251,7 +259,7 @@ async function predict(config: { inputs: InputsArg; block?: Record<string, numbe
 }
 
 /** Predicts an image file (.npy/.tif/.png) given as a File/Blob, bytes or a URL; shows the result. */
-async function predict_file(config: { source: Blob | Uint8Array | string; name?: string; block?: string | Record<string, number> }) {
+async function predict_file(config: { source: Blob | Uint8Array | string; name?: string; block?: string | Record<string, number>; show_in?: unknown }, fromUi = false) {
   showError(undefined);
   try {
     const src = config?.source;
@@ -271,7 +279,7 @@ async function predict_file(config: { source: Blob | Uint8Array | string; name?:
     name ??= 'image';
     const block = typeof config.block === 'string' ? blockOf(config.block) : (config.block ?? blockOf($<HTMLInputElement>('mr-block').value));
     const out = await call<Record<string, NdArray>>('predictFile', { bytes, name, block }, [bytes.buffer as ArrayBuffer]);
-    await showResult(out, name);
+    await showResult(out, name, await showIn(config.show_in, fromUi));
     const first = Object.values(out)[0];
     return { name, shape: first.shape, dtype: first.dtype };
   } catch (e) {
@@ -287,7 +295,7 @@ const imageUrl = (src?: string) => {
 };
 
 /** Predicts a region of a Zarr array (kerchunk references .json or Zarr URL), e.g. part of a huge shared image. */
-async function predict_region(config: { source: string; array?: string; region: string | (number | [number, number] | null)[]; block?: string | Record<string, number> }) {
+async function predict_region(config: { source: string; array?: string; region: string | (number | [number, number] | null)[]; block?: string | Record<string, number>; show_in?: unknown }) {
   showError(undefined);
   try {
     const { parseSelection } = await import('../../src/model/region.js');
@@ -295,7 +303,7 @@ async function predict_region(config: { source: string; array?: string; region: 
     const source = imageUrl(config.source);
     const block = typeof config.block === 'string' ? blockOf(config.block) : config.block;
     const out = await call<Record<string, NdArray>>('predictRegion', { source, path: config.array ?? '0', selection, block });
-    await showResult(out, source.split('?')[0].split('/').filter(Boolean).pop() ?? 'region');
+    await showResult(out, source.split('?')[0].split('/').filter(Boolean).pop() ?? 'region', await showIn(config.show_in));
     const first = Object.values(out)[0];
     return { shape: first.shape, dtype: first.dtype };
   } catch (e) {
@@ -320,7 +328,8 @@ async function predict_view(config: { source?: string; pick?: Record<string, num
     );
     const block = typeof config.block === 'string' ? blockOf(config.block) : (config.block ?? blockOf($<HTMLInputElement>('mr-block').value));
     const out = await call<Record<string, NdArray>>('predictRegion', { source, path: r.path, selection: r.selection, block });
-    await showResult(out, `view L${r.level} y${r.y[0]}-${r.y[1]} x${r.x[0]}-${r.x[1]}`, { scale: r.scale, translation: [r.y[0] * r.scale[0], r.x[0] * r.scale[1]] });
+    // the input is the viewer's own view: the result belongs over it, in place
+    await showResult(out, `view L${r.level} y${r.y[0]}-${r.y[1]} x${r.x[0]}-${r.x[1]}`, viewer, { scale: r.scale, translation: [r.y[0] * r.scale[0], r.x[0] * r.scale[1]] });
     const first = Object.values(out)[0];
     return { level: r.level, y: r.y, x: r.x, shape: first.shape };
   } catch (e) {
@@ -331,8 +340,7 @@ async function predict_view(config: { source?: string; pick?: Record<string, num
 
 async function openInViewer() {
   const source = imageUrl();
-  let viewer = await getViewer();
-  viewer ??= await api.createWindow({ src: new URL('Reference-Viewer.imjoy.html', (await assetUrl(api, 'x')).replace(/Model-Runner\/x$/, '')).href, name: 'Reference Viewer' });
+  const viewer = await viewerWindow(api);
   await viewer.add_image({ source });
 }
 
@@ -345,7 +353,7 @@ function wire() {
   $('mr-test').onclick = () => test().catch(() => {});
   $<HTMLInputElement>('mr-image').onchange = (ev) => {
     const f = (ev.target as HTMLInputElement).files?.[0];
-    if (f) predict_file({ source: f }).catch(() => {});
+    if (f) predict_file({ source: f }, true).catch(() => {});
   };
   $('mr-view').onclick = () => predict_view().catch(() => {});
   $('mr-open-viewer').onclick = () => openInViewer().catch(showError);

@@ -9,7 +9,7 @@ import { ReferenceStore } from '../../src/reference/open.js';
 import { summarizeReferences } from '../../src/reference/summary.js';
 import type { References } from '../../src/reference/types.js';
 import type { ProgressCallback } from '../../src/progress.js';
-import { pluginUrl } from '../_shared/assets.js';
+import { viewerWindow } from '../_shared/viewer.js';
 
 declare const api: any;
 
@@ -124,22 +124,31 @@ function download() {
   }, 1000);
 }
 
-/** The viewer plugin next to this one (same dist folder). */
-async function viewerSrc(): Promise<string> {
-  const own = await pluginUrl(api);
-  if (!own) throw new Error('cannot locate the Reference Viewer: this plugin was not loaded from a URL');
-  return own.replace(/[^/]*\.imjoy\.html(\?.*)?$/, 'Reference-Viewer.imjoy.html');
-}
 
-async function open_in_viewer(refs?: References, name?: string) {
+/**
+ * Shows references (default: the last made here) in the open Reference Viewer, or a new one;
+ * `window_id` places a new viewer in that element of the page (a slide's div).
+ */
+async function open_in_viewer(refs?: References, name?: string, opts: { window_id?: string } = {}) {
+  // one after the other: two clicks must not race to add the same layer
+  const run = opening.then(() => openInViewerNow(refs, name, opts));
+  opening = run.catch(() => {});
+  return run;
+}
+let opening: Promise<unknown> = Promise.resolve();
+
+async function openInViewerNow(refs: References | undefined, name: string | undefined, opts: { window_id?: string }) {
   const r = refs ?? last?.refs;
   if (!r) throw new Error('make references first');
   // A local file without a public template URL is not reachable from the viewer's window: hand
   // it a live store that reads the chunks from the file here, over RPC.
   const local = !refs && last && !last.req.url && !last.req.template_url;
   const source = local ? await get_store({ ...last!.req, refs: r }) : r;
-  const viewer = await api.createWindow({ src: await viewerSrc(), name: 'Reference Viewer' });
-  return viewer.add_image({ source, name: name ?? last?.name ?? 'image' });
+  const viewer = await viewerWindow(api, opts);
+  const layer = name ?? last?.name ?? 'image';
+  // opening the same image again shows the current references in place of the old layer
+  if ((await viewer.get_stats()).cache.some((c: { name: string }) => c.name === layer)) await viewer.remove_image(layer);
+  return viewer.add_image({ source, name: layer });
 }
 
 function init() {

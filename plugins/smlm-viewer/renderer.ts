@@ -303,7 +303,10 @@ export class SmlmRenderer {
     const b = this.bounds;
     const r = Math.max(b.max[0] - b.min[0], b.max[1] - b.min[1], b.max[2] - b.min[2], 1) * 0.5;
     const d = r / Math.tan((this.persp.fov * Math.PI) / 360) * 1.2;
-    this.persp.position.set(0, 0, d);
+    // Tilted, not straight down the z axis: seen from above, a 3D cloud looks like the 2D view
+    // until someone drags it; 35° shows depth at once.
+    const tilt = (35 * Math.PI) / 180;
+    this.persp.position.set(0, -d * Math.sin(tilt), d * Math.cos(tilt));
     this.persp.up.set(0, 1, 0);
     this.controls.target.set(0, 0, 0);
     this.persp.near = d / 1000;
@@ -329,7 +332,7 @@ export class SmlmRenderer {
       this.cmap.image.data = colormapLut(s.colormap);
       this.cmap.needsUpdate = true;
     }
-    if (colorByChanged || 'valueRange' in s) this.updateValues();
+    if (colorByChanged || 'valueRange' in s || 'frameRange' in s) this.updateValues();
     this.applySettings();
   }
 
@@ -349,7 +352,8 @@ export class SmlmRenderer {
       l.geometry.setAttribute('a_value', attr);
       l.feeds.a_value = { column, data: t.data, shared: t.shared, attr };
       if (column) {
-        const [a, b] = robustRange(t.data.subarray(0, l.loaded));
+        const frames = this.settings.frameRange && l.frameCol ? { values: l.feeds.a_frame.data.subarray(0, l.loaded), range: this.settings.frameRange } : undefined;
+        const [a, b] = robustRange(t.data.subarray(0, l.loaded), 0.02, 0.98, frames);
         lo = Math.min(lo, a);
         hi = Math.max(hi, b);
       }

@@ -24,8 +24,9 @@ export async function startSlides(root: HTMLElement, deckUrl: string, api: any):
   section.appendChild(template);
   const deck = new Reveal(root.querySelector('.reveal'), { plugins: [Markdown], hash: true, embedded: false, slideNumber: true });
   await deck.initialize();
-  for (const code of scripts) (0, eval)(code);
+  // Decks written for ImJoy Slides call `Reveal` from their execute blocks: it must exist first.
   (window as any).Reveal = deck;
+  for (const code of scripts) (0, eval)(code);
   (window as any).slidesReady = true;
   return deck;
 }

@@ -133,13 +133,27 @@ export function scaleBar(nmPerPx: number, targetPx = 120): { nm: number; px: num
   return { nm, px: nm / nmPerPx, label };
 }
 
-/** 2nd and 98th percentile of a column (a sample of ≤ 100k values), for a robust colour range. */
-export function robustRange(data: ArrayLike<number>, lo = 0.02, hi = 0.98): [number, number] {
+/**
+ * 2nd and 98th percentile of a column (a sample of ≤ 100k values), for a robust colour range.
+ * `where`: only rows whose `where.values` lie in `where.range` count — the rows a filter shows, so
+ * the colormap spans what is visible (frames 1–1000 of 100 000 would otherwise all get one colour).
+ */
+export function robustRange(data: ArrayLike<number>, lo = 0.02, hi = 0.98, where?: { values: ArrayLike<number>; range: [number, number] }): [number, number] {
   const n = data.length;
   if (!n) return [0, 1];
-  const step = Math.max(1, Math.floor(n / 100_000));
+  let idx: number[] | undefined;
+  if (where) {
+    idx = [];
+    const [a, b] = where.range;
+    for (let i = 0; i < n; i++) if (where.values[i] >= a && where.values[i] <= b) idx.push(i);
+  }
+  const m = idx ? idx.length : n;
+  const step = Math.max(1, Math.floor(m / 100_000));
   const s: number[] = [];
-  for (let i = 0; i < n; i += step) if (data[i] === data[i]) s.push(data[i]);
+  for (let k = 0; k < m; k += step) {
+    const v = data[idx ? idx[k] : k];
+    if (v === v) s.push(v);
+  }
   if (!s.length) return [0, 1];
   s.sort((a, b) => a - b);
   const a = s[Math.floor(lo * (s.length - 1))];

@@ -61,7 +61,7 @@ describe('npm start in a fresh clone', () => {
     const page = await browser.newPage();
     await page.goto(`${served.url}/`);
     await page.evaluate(() => window.imjoyReady);
-    const listed = await page.$$eval('#plugin-list button', (bs) => bs.map((b) => (b as HTMLElement).dataset.plugin));
+    const listed = await page.$$eval('#plugin-list button[data-plugin]', (bs) => bs.map((b) => (b as HTMLElement).dataset.plugin));
     expect(listed).toContain('RDF Inspector');
     const src = `${served.url}/dist/plugins/RDF-Inspector.imjoy.html`;
     const report = await withTimeout(

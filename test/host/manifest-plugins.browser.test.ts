@@ -15,7 +15,7 @@ describe('every plugin of the manifest loads in the real imjoy-core host', () =>
 
   it('the manifest lists the product plugins and the host shows them', async () => {
     expect(manifest.plugins.length).toBeGreaterThanOrEqual(1);
-    const listed = await host.page.$$eval('#plugin-list button', (bs) => bs.map((b) => (b as HTMLElement).dataset.plugin));
+    const listed = await host.page.$$eval('#plugin-list button[data-plugin]', (bs) => bs.map((b) => (b as HTMLElement).dataset.plugin));
     expect(listed).toEqual(manifest.plugins.map((p: { name: string }) => p.name));
   });
 

@@ -8,7 +8,7 @@ describe('ImJoy-style URL parameters', () => {
   it('repo= lists another manifest, start= runs a plugin with the URL parameters as ctx.config', async () => {
     const host = await openHost({ mounts, query: '?repo=/fixtures/repo/manifest.imjoy.json&start=Echo%20Window%20Fixture&text=hi' });
     try {
-      const names = await host.page.$$eval('#plugin-list button', (bs) => bs.map((b) => (b as HTMLElement).dataset.plugin));
+      const names = await host.page.$$eval('#plugin-list button[data-plugin]', (bs) => bs.map((b) => (b as HTMLElement).dataset.plugin));
       expect(names).toEqual(['Echo Window Fixture']);
       await host.page.waitForSelector('#windows iframe', { timeout: 20_000 });
       expect(await host.page.locator('#tabs .tab').count()).toBe(1);

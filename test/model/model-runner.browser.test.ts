@@ -142,7 +142,7 @@ a = tifffile.imread(sys.argv[1]); print(a.dtype, a.shape, float(a.min()) >= 0, f
     expect(msg).toMatch(/cancelled/);
   });
 
-  it('shows the result as a new layer in the Reference Viewer when it is open', async () => {
+  it('adds the result to an open Reference Viewer only when asked (show_in), never on its own', async () => {
     await withTimeout(
       host.page.evaluate(async (src) => {
         (window as any).rv = await (window as any).imjoy.api.createWindow({ src, name: 'Reference Viewer' });
@@ -155,8 +155,15 @@ a = tifffile.imread(sys.argv[1]); print(a.dtype, a.shape, float(a.min()) >= 0, f
       const nd = { _rtype: 'ndarray', _rvalue: new Float32Array(64 * 96).map((_, i) => (i * 7919) % 255), _rshape: [64, 96], _rdtype: 'float32' };
       await (window as any).mr.predict({ inputs: nd });
     });
+    // an unrelated viewer stays as it was: no grey square pasted over its images
+    expect((await host.page.evaluate(async () => (window as any).rv.get_stats())).cache).toEqual([]);
+    await host.page.evaluate(async () => {
+      const nd = { _rtype: 'ndarray', _rvalue: new Float32Array(64 * 96).map((_, i) => (i * 7919) % 255), _rshape: [64, 96], _rdtype: 'float32' };
+      const w = window as any;
+      await w.mr.predict({ inputs: nd, show_in: w.rv });
+    });
     const stats = await host.page.evaluate(async () => (window as any).rv.get_stats());
-    expect(stats.cache.map((c: { name: string }) => c.name)).toContain('input → blobs');
+    expect(stats.cache.map((c: { name: string }) => c.name)).toEqual(['input → blobs']);
     expect(stats.errors).toEqual([]);
   });
 

@@ -28,13 +28,13 @@ describe('model slide', { timeout: 240_000 }, () => {
       (window as any).Reveal.slide(idx.h, idx.v);
     });
     await host.page.click('#btn-model-test');
-    await withTimeout(host.page.waitForFunction(() => (window as any).modelRunner, null, { timeout: 60_000 }), 65_000, 'model runner window');
+    await withTimeout(host.page.evaluate(() => (window as any).slideWindow('live-model')), 65_000, 'model runner window');
     await expect.poll(() => host.page.textContent('#snackbar'), { timeout: 60_000 }).toContain('demo model test passed');
     expect(await host.page.evaluate(() => !!document.querySelector('#live-model iframe'))).toBe(true);
     await host.page.click('#btn-model-predict');
     await expect.poll(() => host.page.textContent('#snackbar'), { timeout: 60_000 }).toContain('predicted sample_input.npy → [1,1,512,512] in 128×128 blocks');
     const result = await host.page.evaluate(async () => {
-      const r = await (window as any).modelRunner.get_result();
+      const r = await ((await (window as any).slideWindow('live-model')) as any).get_result();
       return { shape: r._rshape, dtype: r._rdtype };
     });
     expect(result).toEqual({ shape: [1, 1, 512, 512], dtype: 'float32' });

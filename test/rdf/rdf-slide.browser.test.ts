@@ -37,7 +37,7 @@ describe('RDF slide', () => {
       (window as any).Reveal.slide(idx.h, idx.v);
     });
     await host.page.click('#btn-rdf-valid');
-    await withTimeout(host.page.waitForFunction(() => (window as any).rdfInspector, null, { timeout: 60_000 }), 65_000, 'RDF Inspector window');
+    await withTimeout(host.page.evaluate(() => (window as any).slideWindow('live-rdf').then(() => true)), 65_000, 'RDF Inspector window');
     await expect.poll(() => host.page.textContent('#snackbar'), { timeout: 60_000 }).toMatch(/demo model: valid, \d+ warning\(s\)/);
     expect(await host.page.evaluate(() => !!document.querySelector('#live-rdf iframe'))).toBe(true);
 

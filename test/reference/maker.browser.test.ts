@@ -88,6 +88,7 @@ describe('Reference Maker plugin in the ImJoy host', () => {
         async ([src, url]) => {
           const w = await (window as any).imjoy.api.createWindow({ src, name: 'Reference Maker', data: { url } });
           await w.run({ data: { url } });
+          (window as any).rmUrl = w;
           return w.open_in_viewer();
         },
         [src, url] as const,
@@ -99,6 +100,11 @@ describe('Reference Maker plugin in the ImJoy host', () => {
     const texts = await Promise.all(host.page.frames().map((fr) => fr.evaluate(() => document.getElementById('rm-summary')?.textContent ?? '').catch(() => '')));
     const summary = texts.find((t) => t.includes('level'));
     expect(summary).toMatch(/level 0: 2×700×900 <u2, chunks 1×256×256, blosc, 24 chunk refs/);
+    // a second "open in viewer" (and two at once) adds to the open viewer instead of opening more
+    const viewers = () => host.page.evaluate(() => Object.values((window as any).imjoy.pm.plugins).filter((p: any) => p.name === 'Reference Viewer').length);
+    expect(await viewers()).toBe(1);
+    await withTimeout(host.page.evaluate(() => Promise.all([(window as any).rmUrl.open_in_viewer(), (window as any).rmUrl.open_in_viewer()])), 60_000, 'open twice');
+    expect(await viewers()).toBe(1);
   });
 
   it('get_store: a zarr.js-style store object crosses RPC (_rintf) and the Reference Viewer reads it', async () => {

@@ -16,6 +16,7 @@ describe('slides runtime in the host', () => {
     );
     expect(shape).toEqual([0, 2, 0]);
     expect(await host.page.evaluate(() => (window as any).executedAtLoad)).toBe(1);
+    expect(await host.page.evaluate(() => (window as any).slidesAtLoad)).toBe(4);
   });
 
   it('a slide button calls api.getPlugin with a deck-relative URL', async () => {

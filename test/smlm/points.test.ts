@@ -59,4 +59,13 @@ describe('viewer helpers', () => {
     expect(Array.from(lut.subarray(255 * 4))).toEqual([0xfd, 0xe7, 0x25, 255]);
     expect(() => colormapLut('nope')).toThrow(/unknown colormap "nope"/);
   });
+
+  it('robust colour range of the rows a frame filter shows (colour by frame, frames 1–1000 of 100 000)', () => {
+    const frames = Float32Array.from({ length: 100_000 }, (_, i) => i + 1);
+    expect(robustRange(frames)).toEqual([2000, 98001]); // sorted[floor(0.02 × 99 999)], sorted[ceil(0.98 × 99 999)]
+    // 1000 visible rows with frames 1…1000: the 2nd and 98th percentiles of those, not of all
+    expect(robustRange(frames, 0.02, 0.98, { values: frames, range: [1, 1000] })).toEqual([20, 981]);
+    // a range no row falls in leaves the default
+    expect(robustRange(frames, 0.02, 0.98, { values: frames, range: [-5, -1] })).toEqual([0, 1]);
+  });
 });

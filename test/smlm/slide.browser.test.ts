@@ -38,18 +38,19 @@ describe('SMLM slide', () => {
     await host.page.click('#btn-smlm-open');
     await expect.poll(() => host.page.textContent('#snackbar'), { timeout: 60_000 }).toContain('simulated filaments: microtubules 144,000 localizations');
     expect(await host.page.evaluate(() => !!document.querySelector('#live-smlm iframe'))).toBe(true);
-    const shot = () => withTimeout(host.page.evaluate(() => (window as any).smlmViewer.screenshot()), 30_000, 'screenshot') as Promise<string>;
+    const shot = () => withTimeout(host.page.evaluate(() => (window as any).slideWindow('live-smlm').then((w: any) => w.screenshot())), 30_000, 'screenshot') as Promise<string>;
     expect(brightPixels(await shot())).toBeGreaterThan(2000);
-    await host.page.click('#btn-smlm-z');
-    await host.page.waitForTimeout(300);
-    if (process.env.SMLM_SLIDE_SHOT) await host.page.screenshot({ path: process.env.SMLM_SLIDE_SHOT.replace('.png', '-3d.png') });
     for (const [id, msg] of [['#btn-smlm-z', '3D, coloured by z'], ['#btn-smlm-splats', 'Gaussian splats'], ['#btn-smlm-frames', 'frames 1–1000 only']]) {
       await host.page.click(id);
       await expect.poll(() => host.page.textContent('#snackbar'), { timeout: 30_000 }).toContain(msg);
       expect(brightPixels(await shot())).toBeGreaterThan(500);
     }
-    const view = await host.page.evaluate(() => (window as any).smlmViewer.get_view());
+    const view = await host.page.evaluate(() => (window as any).slideWindow('live-smlm').then((w: any) => w.get_view()));
     expect(view.color_by).toBe('frame');
+    // the colormap spans the frames shown (1–1000), not all frames of the file
+    expect(view.value_range[0]).toBeGreaterThanOrEqual(1);
+    expect(view.value_range[1]).toBeLessThanOrEqual(1000);
+    expect(view.value_range[1] - view.value_range[0]).toBeGreaterThan(500);
     if (process.env.SMLM_SLIDE_SHOT) await host.page.screenshot({ path: process.env.SMLM_SLIDE_SHOT });
     expect(host.external()).toEqual([]);
   });

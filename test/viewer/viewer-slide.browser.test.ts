@@ -35,7 +35,7 @@ describe('viewer slide', () => {
     expect(demo.tiff).toMatch(/X-Amz-Signature=/);
     await host.page.click('#btn-viewer-tiff');
     await expect.poll(() => host.page.textContent('#snackbar'), { timeout: 60_000 }).toContain('references made in the browser: 3×1536×2048 Uint16, 4 levels');
-    const shot1 = await withTimeout(host.page.evaluate(() => (window as any).refViewer.screenshot()), 60_000, 'screenshot');
+    const shot1 = await withTimeout(host.page.evaluate(() => (window as any).slideWindow('live-viewer').then((w: any) => w.screenshot())), 60_000, 'screenshot');
     const [r, g, b] = lit(shot1);
     // nuclei blue, membranes green, speckles magenta: all three colours are drawn
     expect(b).toBeGreaterThan(2000);
@@ -45,7 +45,7 @@ describe('viewer slide', () => {
 
     await host.page.click('#btn-viewer-refs');
     await expect.poll(() => host.page.textContent('#snackbar'), { timeout: 60_000 }).toContain('pre-signed references: 3×1536×2048 Uint16, 4 levels');
-    const shot2 = await host.page.evaluate(() => (window as any).refViewer.screenshot());
+    const shot2 = await host.page.evaluate(() => (window as any).slideWindow('live-viewer').then((w: any) => w.screenshot()));
     expect(lit(shot2)[2]).toBeGreaterThan(2000);
     expect(host.requests).toContain(demo.refs);
     expect(await host.page.evaluate(() => !!document.querySelector('#live-viewer iframe'))).toBe(true);
