@@ -55,24 +55,35 @@ export async function readSmlmManifest(source: ByteSource): Promise<{ manifest: 
   return { manifest, entries };
 }
 
+export interface TablePlan {
+  f: SmlmFileEntry;
+  fmt: SmlmFormat;
+  layout: ReturnType<typeof tableLayout> | undefined;
+  rows: number;
+  entry: ZipEntry;
+}
+
 /**
- * Reads a `.smlm` archive: every binary table is inflated as a stream straight into per-column
- * typed arrays (the records are never held whole), images and the thumbnail come out as bytes.
+ * The tables of a manifest, each checked against the archive before anything is inflated: the
+ * member exists, and for binary tables rows × record size equals the member's uncompressed size
+ * in the ZIP directory (a table one row short is an error naming it, not a table with a bogus
+ * last row). `smlm info` relies on this to report rows it has verified without reading them.
  */
-export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): Promise<SmlmDataset> {
-  const { manifest, entries } = await readSmlmManifest(source);
-  const entryOf = (f: SmlmFileEntry): ZipEntry => {
-    const e = entries.get(f.name) ?? entries.get(f.name.replace(/^\.?\//, ''));
-    if (!e) fail(source, `manifest.json lists "${f.name}" but the archive has no such member`);
-    return e!;
-  };
+function memberOf(source: ByteSource, entries: Map<string, ZipEntry>, f: SmlmFileEntry): ZipEntry {
+  const e = entries.get(f.name) ?? entries.get(f.name.replace(/^\.?\//, ''));
+  if (!e) fail(source, `manifest.json lists "${f.name}" but the archive has no such member`);
+  return e!;
+}
+
+export function planTables(source: ByteSource, manifest: SmlmManifest, entries: Map<string, ZipEntry>, want?: (entry: SmlmFileEntry, index: number) => boolean): TablePlan[] {
+  const entryOf = (f: SmlmFileEntry) => memberOf(source, entries, f);
   const wanted = manifest.files
     .map((f, i) => ({ f, i, fmt: manifest.formats[f.format] }))
     .filter(({ f, fmt }) => fileType(f, fmt) === 'table')
-    .filter(({ f, i }) => !opts.tables || opts.tables(f, i));
+    .filter(({ f, i }) => !want || want(f, i));
 
-  // Validate every table before inflating any, so a bad manifest fails fast.
-  const plans = wanted.map(({ f, fmt }) => {
+  // Every table is validated before any is inflated, so a bad manifest fails fast.
+  return wanted.map(({ f, fmt }) => {
     const where = `table ${f.name}`;
     const mode = fmt.mode ?? 'binary';
     if (mode === 'text') return { f, fmt, layout: undefined, rows: typeof f.rows === 'number' ? f.rows : -1, entry: entryOf(f) };
@@ -92,6 +103,15 @@ export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): 
     }
     return { f, fmt, layout, rows: rows as number, entry };
   });
+}
+
+/**
+ * Reads a `.smlm` archive: every binary table is inflated as a stream straight into per-column
+ * typed arrays (the records are never held whole), images and the thumbnail come out as bytes.
+ */
+export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): Promise<SmlmDataset> {
+  const { manifest, entries } = await readSmlmManifest(source);
+  const plans = planTables(source, manifest, entries, opts.tables);
 
   const total = plans.reduce((a, p) => a + p.entry.compressedSize, 0);
   let doneBefore = 0;
@@ -155,7 +175,7 @@ export async function readSmlm(source: ByteSource, opts: ReadSmlmOptions = {}): 
         name: f.name,
         channel: typeof f.channel === 'string' ? f.channel : undefined,
         mime: mimeOf(String(fmt.extension ?? f.name)),
-        bytes: await readEntry(source, entryOf(f), opts.signal),
+        bytes: await readEntry(source, memberOf(source, entries, f), opts.signal),
       });
     }
   }

@@ -31,6 +31,37 @@ describe('imjoy-share smlm', () => {
     expect(t.head[0][2]).toBeCloseTo(20595.38, 2);
   });
 
+  it('info checks the rows against the ZIP directory and computes stats the manifest lacks (files written by Python)', () => {
+    // zipfile + numpy write the archive: a table declared with 10 rows holding 9, and a good one without min/max
+    const script = `
+import json, sys, zipfile, numpy as np
+def write(path, rows_declared, data, stats):
+    fmt = {"name": "t", "type": "table", "mode": "binary", "extension": ".bin", "columns": 2, "headers": ["x", "y"], "dtype": ["float32", "float32"], "shape": [1, 1]}
+    f = {"name": "t.bin", "format": "t", "channel": "default", "rows": rows_declared, "type": "table"}
+    if stats: f.update(min={"x": float(data["x"].min()), "y": float(data["y"].min())}, max={"x": float(data["x"].max()), "y": float(data["y"].max())})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("manifest.json", json.dumps({"format_version": "0.2", "formats": {"t": fmt}, "files": [f]}))
+        z.writestr("t.bin", data.tobytes())
+rng = np.random.default_rng(3)
+d = np.zeros(9, dtype=[("x", "<f4"), ("y", "<f4")]); d["x"] = rng.uniform(10, 500, 9); d["y"] = rng.uniform(-5, 5, 9)
+write(sys.argv[1] + "/short.smlm", 10, d, True)
+write(sys.argv[1] + "/nostats.smlm", 9, d, False)
+print(json.dumps([float(d["x"].min()), float(d["x"].max()), float(d["y"].min()), float(d["y"].max())]))
+`;
+    const [xmin, xmax, ymin, ymax] = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, tmp]).toString());
+    const short = cli('smlm', 'info', path.join(tmp, 'short.smlm'));
+    expect(short.status).toBe(2);
+    expect(short.stdout).toBe('');
+    expect(short.stderr.trim()).toBe(`imjoy-share: ${path.join(tmp, 'short.smlm')}: table t.bin: rows × stride = 10 × 8 = 80 bytes, but the member holds 72 bytes`);
+    const ok = cli('smlm', 'info', path.join(tmp, 'nostats.smlm'), '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    const cols = JSON.parse(ok.stdout).tables[0].columns;
+    expect(cols[0].min).toBeCloseTo(xmin, 4);
+    expect(cols[0].max).toBeCloseTo(xmax, 4);
+    expect(cols[1].min).toBeCloseTo(ymin, 5);
+    expect(cols[1].max).toBeCloseTo(ymax, 5);
+  });
+
   it('info --head on several tables reads only their first rows, for each table', () => {
     const f = path.join(tmp, 'two.smlm');
     const a = Float32Array.from({ length: 100000 }, (_, i) => i * 0.5);

@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import type { ByteSource } from '../../io/byte-source.js';
 import { withNodeSource } from '../../io/open-node.js';
 import '../../smlm/node.js';
-import { csvToSmlm, decodeText, parseCsv, readSmlm, readSmlmManifest, tableInput, tableToCsv, SmlmWriter } from '../../smlm/index.js';
-import { tableLayout } from '../../smlm/layout.js';
+import { csvToSmlm, decodeText, parseCsv, planTables, readSmlm, readSmlmManifest, tableInput, tableToCsv, SmlmWriter } from '../../smlm/index.js';
 import { statsOf } from '../../smlm/manifest.js';
 import type { SmlmTable } from '../../smlm/types.js';
 import { progressBar } from '../progress.js';
@@ -69,24 +68,27 @@ export async function smlmInfo(file: string, head = 0): Promise<{ tables: InfoTa
 
 async function smlmZipInfo(source: ByteSource, file: string, head: number): Promise<{ tables: InfoTable[] }> {
   if (!head) {
-    // Manifest only: no table is inflated.
-    const { manifest } = await readSmlmManifest(source);
-    const tables = manifest.files
-      .filter((f) => (f.type ?? manifest.formats[f.format].type) === 'table')
-      .map((f) => {
-        const fmt = manifest.formats[f.format];
-        const layout = tableLayout(fmt.headers, fmt.dtype, fmt.shape, `${file}: format "${f.format}"`);
-        const headers = layout.columns.map((c) => c.name);
-        const min = statsOf(f.min, headers);
-        const max = statsOf(f.max, headers);
-        return {
-          name: f.name,
-          channel: String(f.channel ?? 'default'),
-          rows: Number(f.rows),
-          columns: layout.columns.map((c) => ({ name: c.name, dtype: c.dtype, ...(c.count > 1 ? { shape: c.shape } : {}), min: num(min[c.name]), max: num(max[c.name]) })),
-        };
-      });
-    return { tables };
+    // Rows and stats from the manifest, with every table's size checked against the ZIP directory;
+    // no table is inflated unless the manifest lacks its min/max, which are then computed.
+    const { manifest, entries } = await readSmlmManifest(source);
+    const plans = planTables(source, manifest, entries);
+    if (plans.every((p) => p.layout && p.layout.columns.every((c) => typeof (p.f.min as Record<string, unknown>)?.[c.name] === 'number' && typeof (p.f.max as Record<string, unknown>)?.[c.name] === 'number'))) {
+      return {
+        tables: plans.map(({ f, layout }) => {
+          const headers = layout!.columns.map((c) => c.name);
+          const min = statsOf(f.min, headers);
+          const max = statsOf(f.max, headers);
+          return {
+            name: f.name,
+            channel: String(f.channel ?? 'default'),
+            rows: Number(f.rows),
+            columns: layout!.columns.map((c) => ({ name: c.name, dtype: c.dtype, ...(c.count > 1 ? { shape: c.shape } : {}), min: num(min[c.name]), max: num(max[c.name]) })),
+          };
+        }),
+      };
+    }
+    const { tables } = await readSmlm(source, { images: false });
+    return { tables: tables.map((t) => describe(t, 0, true)) };
   }
   // Only the first block of each table is inflated: the read stops once `head` rows arrived.
   const { manifest } = await readSmlmManifest(source);
