@@ -17,16 +17,31 @@ export async function buildProgram(only?: string): Promise<Command> {
   return program;
 }
 
-/** Exit codes: 0 ok, 1 a negative verdict (invalid, failed), 2 cannot run (bad input/usage). */
+/** Exit code of an internal error (a bug, not bad input): EX_SOFTWARE of sysexits.h. */
+export const EXIT_INTERNAL = 70;
+
+/**
+ * Errors JavaScript itself throws on a bug in our code (reading a property of undefined, an
+ * array length from an unchecked header). Input we refuse is refused with an Error of ours that
+ * names the file; these are told apart so that a fuzzer, a script or a user sees a bug as a bug.
+ */
+const isInternal = (e: unknown) => e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError;
+
+let streamsGuarded = false;
+
+/** Exit codes: 0 ok, 1 a negative verdict (invalid, failed), 2 cannot run (bad input/usage), 70 a bug. */
 export async function main(argv = process.argv): Promise<void> {
   // `imjoy-share ref big.tif | head`: the reader left, which is not an error of ours; stop quietly
   // as Unix tools do instead of dying on an unhandled 'error' event with a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      process.stderr.write(`imjoy-share: ${e.message}\n`);
-      process.exit(2);
-    });
+  if (!streamsGuarded) {
+    streamsGuarded = true;
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+        process.stderr.write(`imjoy-share: ${e.message}\n`);
+        process.exit(2);
+      });
+    }
   }
   // the first word that is not an option names the subcommand (options of the program itself
   // take no values)
@@ -38,8 +53,14 @@ export async function main(argv = process.argv): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
-    process.stderr.write(`imjoy-share: ${(e as Error).message}\n`);
+    const msg = String((e as Error)?.message ?? e).split('\n')[0];
+    if (isInternal(e)) {
+      process.stderr.write(`imjoy-share: internal error (${(e as Error).name}: ${msg}); please report it with the input that caused it (IMJOY_SHARE_DEBUG=1 prints where)\n`);
+      process.exitCode = EXIT_INTERNAL;
+    } else {
+      process.stderr.write(`imjoy-share: ${msg}\n`);
+      process.exitCode = 2;
+    }
     if (process.env.IMJOY_SHARE_DEBUG) console.error(e);
-    process.exitCode = 2;
   }
 }

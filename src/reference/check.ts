@@ -24,9 +24,16 @@ export async function checkReferences(store: ReferenceStore, opts: { onProgress?
   const reports: ArrayReport[] = [];
   let total = 0;
   const keysOf: string[][] = [];
+  const broken = new Map<string, string>();
   for (const item of plan) {
     const raw = await store.get(`/${item.prefix}.zarray`);
-    item.meta = JSON.parse(new TextDecoder().decode(raw)) as Json;
+    const meta = parseZarray(raw);
+    if (typeof meta === 'string') {
+      broken.set(item.p, meta);
+      keysOf.push([]);
+      continue;
+    }
+    item.meta = meta;
     const sep = (item.meta.dimension_separator as string) ?? '.';
     const ndim = (item.meta.shape as number[]).length;
     const re = new RegExp(`^${item.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d+(${sep === '/' ? '/' : '\\.'}\\d+){${ndim - 1}}$`);
@@ -37,6 +44,11 @@ export async function checkReferences(store: ReferenceStore, opts: { onProgress?
   let done = 0;
   opts.onProgress?.(0, total, 'chunks');
   for (const [i, item] of plan.entries()) {
+    const bad = broken.get(item.p);
+    if (bad !== undefined) {
+      reports.push({ path: item.p || '/', shape: [], dtype: '?', chunks: [], codec: '?', chunkRefs: 0, gridChunks: 0, decoded: 0, failures: [{ key: `${item.prefix}.zarray`, error: bad }] });
+      continue;
+    }
     const m = item.meta;
     const shape = m.shape as number[];
     const chunks = m.chunks as number[];
@@ -87,4 +99,30 @@ export async function checkReferences(store: ReferenceStore, opts: { onProgress?
     reports.push(report);
   }
   return reports;
+}
+
+const isCount = (v: unknown, min: number) => Number.isSafeInteger(v) && (v as number) >= min;
+
+/**
+ * A .zarray's JSON with the fields this check computes with (shape, chunks, dtype), or what is
+ * wrong with it: references come from anywhere, and a chunk grid from unchecked numbers would
+ * be nonsense (or NaN keys) rather than a report.
+ */
+function parseZarray(raw: Uint8Array | undefined): Json | string {
+  if (!raw) return 'missing';
+  let m: unknown;
+  try {
+    m = JSON.parse(new TextDecoder().decode(raw));
+  } catch (e) {
+    return `not valid JSON (${(e as Error).message})`;
+  }
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return 'not a JSON object';
+  const { shape, chunks, dtype, dimension_separator: sep } = m as Json;
+  if (!Array.isArray(shape) || !shape.every((v) => isCount(v, 0))) return `"shape" must be a list of non-negative integers, found ${JSON.stringify(shape)}`;
+  if (!Array.isArray(chunks) || chunks.length !== shape.length || !chunks.every((v) => isCount(v, 1))) {
+    return `"chunks" must be ${shape.length} positive integers (one per dimension of shape ${JSON.stringify(shape)}), found ${JSON.stringify(chunks)}`;
+  }
+  if (typeof dtype !== 'string') return `"dtype" must be a string, found ${JSON.stringify(dtype)}`;
+  if (sep !== undefined && sep !== '.' && sep !== '/') return `"dimension_separator" must be "." or "/", found ${JSON.stringify(sep)}`;
+  return m as Json;
 }
