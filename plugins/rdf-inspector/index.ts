@@ -46,21 +46,32 @@ function status(msg: string | undefined) {
 
 // ---- validation panel and source view ------------------------------------------------------------
 
+/** Two levels, as the official validator: the format verdict, then the file checks that ran or were skipped. */
 function renderValidation(ins: Inspection) {
   const r = ins.result;
+  const f = r.files;
   $('ri-validation').hidden = false;
   const v = $('ri-verdict');
   v.className = r.valid ? 'valid' : 'invalid';
-  v.textContent = `${r.valid ? '✓ valid' : '✗ invalid'} — ${r.type ?? '?'} ${r.format_version ?? ''} · ${r.errors.length} error(s), ${r.warnings.length} warning(s)`;
+  const conv = r.format.converted_from ? ` (read as ${r.format.checked_as}, converted like the official library)` : '';
+  v.textContent = `format: ${r.valid ? '✓ valid' : '✗ invalid'} — ${r.type ?? '?'} ${r.format_version ?? ''}${conv} · ${r.errors.length} error(s), ${r.warnings.length} warning(s)`;
+  const fl = $('ri-files');
+  fl.className = !f.checked ? 'skipped' : f.errors.length ? 'invalid' : 'valid';
+  fl.textContent = !f.checked
+    ? `files: not checked — ${f.skipped[0]?.reason ?? 'no referenced files'} (${f.total} referenced file(s) skipped)`
+    : `files: ${f.errors.length ? `✗ ${f.errors.length} problem(s)` : '✓ ok'} — checked ${f.ran} of ${f.total}${f.skipped.length ? `; could not check ${f.skipped.length}: ${f.skipped.map((x) => x.ref).join(', ')}` : ''}`;
   const ol = $('ri-issues');
   ol.replaceChildren();
-  for (const i of [...r.errors, ...r.warnings]) {
+  const add = (i: RdfIssue, level: 'format' | 'files') => {
     const li = el('li', null, i.severity);
     li.dataset.line = String(i.line ?? '');
-    li.append(el('span', i.severity, 'sev'), ' ', el('code', i.path || '(root)'), ` ${i.line ? `line ${i.line}: ` : ''}${i.message}`);
+    li.dataset.level = level;
+    li.append(el('span', level === 'files' ? `file ${i.severity}` : i.severity, 'sev'), ' ', el('code', i.path || '(root)'), ` ${i.line ? `line ${i.line}: ` : ''}${i.message}`);
     li.onclick = () => showSource(i);
     ol.append(li);
-  }
+  };
+  for (const i of [...r.errors, ...r.warnings]) add(i, 'format');
+  for (const i of [...f.errors, ...f.warnings]) add(i, 'files');
 }
 
 function showSource(issue?: RdfIssue) {
@@ -198,7 +209,7 @@ async function renderCard(c: Card, base: string | undefined) {
     box.append(section('Attachments', ul));
   }
   if (c.type === 'model' && c.format_version.startsWith('0.4.') && last?.readable) {
-    const p = explain04to05(parseYaml(last.text));
+    const p = explain04to05(last.result.converted?.data ?? parseYaml(last.text));
     const det = el('details');
     det.append(el('summary', 'How this 0.4 model maps to format 0.5'), el('p', p.disclaimer));
     const ul = el('ul');
@@ -261,7 +272,7 @@ async function test_run() {
 
 function publicResult(ins: Inspection, withCard: boolean) {
   const r = ins.result;
-  return { valid: r.valid, readable: ins.readable, type: r.type, format_version: r.format_version, errors: r.errors, warnings: r.warnings, location: ins.location, ...(withCard ? { card: ins.card } : {}) };
+  return { valid: r.valid, readable: ins.readable, type: r.type, format_version: r.format_version, errors: r.errors, warnings: r.warnings, format: r.format, files: r.files, location: ins.location, ...(withCard ? { card: ins.card } : {}) };
 }
 
 async function run(source: InspectSource, render: boolean) {
@@ -331,7 +342,8 @@ api.export({
   test_run,
   /** Highlights the YAML line of the n-th issue (errors first), as a click would. */
   show_issue: async (n: number) => {
-    const issues = [...(last?.result.errors ?? []), ...(last?.result.warnings ?? [])];
+    const r = last?.result;
+    const issues = r ? [...r.errors, ...r.warnings, ...r.files.errors, ...r.files.warnings] : [];
     showSource(issues[n]);
     return issues[n]?.line;
   },

@@ -1,15 +1,17 @@
 /**
- * A small declarative checker for RDF fields. Hand-written instead of shipping ajv + the 500 kB
- * official schema because (a) issues must carry our dotted paths and YAML positions, (b) 0.5 needs
- * "missing but FAIR-recommended" warnings, and (c) the schema cannot express the cross-field rules
- * anyway; the rule modules combine these checkers with those rules.
+ * A small declarative checker for RDF fields, modelled on how bioimageio.spec (pydantic) reports:
+ * fields in declaration order, then unknown keys, then the model's own cross-field checks, which
+ * run only when all its fields are valid and are reported at the model's path (with `at` naming
+ * the exact place). Hand-written instead of ajv + the official JSON schema because issues must
+ * carry our paths and YAML positions, and the schema cannot express the converters and
+ * cross-field rules.
  */
 import { type Path, type RdfIssue, pathString } from './types.js';
 
 export class Ctx {
   readonly issues: RdfIssue[] = [];
-  error(path: Path, message: string): void {
-    this.issues.push({ path: pathString(path), message, severity: 'error' });
+  error(path: Path, message: string, at?: Path): void {
+    this.issues.push({ path: pathString(path), message, severity: 'error', ...(at ? { at: pathString(at) } : {}) });
   }
   warn(path: Path, message: string): void {
     this.issues.push({ path: pathString(path), message, severity: 'warning' });
@@ -34,10 +36,17 @@ export function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-// Deliberately loose: absolute URI with a scheme, no spaces (what ajv-formats' "uri" accepts in practice).
-const URI_RE = /^[a-z][a-z0-9+.-]*:[^\s]*$/i;
+// The spec's URLs are pydantic HttpUrl: http(s) with a host.
+// The host may not contain spaces; the rest may (the URL parser percent-encodes them).
+const URI_RE = /^\s*https?:\/\/[^\s/?#]+(?:[/?#].*)?$/is;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+export function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
 
 export interface StrOpts {
   min?: number;
@@ -51,10 +60,12 @@ export const str =
   (o: StrOpts = {}): Check =>
   (v, p, ctx) => {
     if (typeof v !== 'string') return fail(ctx, p, `expected a string, got ${describe(v)}`);
-    if (o.min !== undefined && v.length < o.min) return fail(ctx, p, o.min === 1 ? 'must not be empty' : `must be at least ${o.min} characters (is ${v.length})`);
-    if (o.max !== undefined && v.length > o.max) return fail(ctx, p, `must be at most ${o.max} characters (is ${v.length})`);
+    // Lengths in code points, as Python's len() (an emoji outside the BMP is one, not two UTF-16 units).
+    const n = o.min !== undefined || o.max !== undefined ? codePoints(v) : 0;
+    if (o.min !== undefined && n < o.min) return fail(ctx, p, o.min === 1 ? 'must not be empty' : `must be at least ${o.min} characters (is ${n})`);
+    if (o.max !== undefined && n > o.max) return fail(ctx, p, `must be at most ${o.max} characters (is ${n})`);
     if (o.pattern && !o.pattern.test(v)) return fail(ctx, p, `${JSON.stringify(v)} ${o.patternHint ?? `does not match ${o.pattern.source}`}`);
-    if (o.format === 'uri' && !URI_RE.test(v)) return fail(ctx, p, `${JSON.stringify(v)} is not an absolute URL`);
+    if (o.format === 'uri' && !URI_RE.test(v)) return fail(ctx, p, `${JSON.stringify(v)} is not an http(s) URL`);
     if (o.format === 'email' && !EMAIL_RE.test(v)) return fail(ctx, p, `${JSON.stringify(v)} is not an e-mail address`);
     if (o.format === 'date-time') {
       if (!DATETIME_RE.test(v) || Number.isNaN(Date.parse(v.replace(' ', 'T')))) return fail(ctx, p, `${JSON.stringify(v)} is not an ISO 8601 date-time`);
@@ -78,15 +89,36 @@ function numRange(v: number, o: NumOpts, p: Path, ctx: Ctx): boolean {
   return true;
 }
 
+/**
+ * Numbers as pydantic reads them in lax mode: a numeric string such as "0.5" or "-inf" is a number
+ * too; infinities and NaN only where `allowInfNan` (e.g. data_range).
+ */
+export function laxNumber(v: unknown, allowInfNan = false): number | undefined {
+  let n: number | undefined;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string') {
+    const t = v.trim().toLowerCase().replace(/_/g, '');
+    if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(t)) n = Number(t);
+    else if (/^[+-]?(inf|infinity)$/.test(t)) n = t.startsWith('-') ? -Infinity : Infinity;
+    else if (/^[+-]?nan$/.test(t)) n = NaN;
+  }
+  if (n === undefined || (!allowInfNan && !Number.isFinite(n))) return undefined;
+  return n;
+}
+
 export const num =
-  (o: NumOpts = {}): Check =>
-  (v, p, ctx) =>
-    typeof v === 'number' ? numRange(v, o, p, ctx) : fail(ctx, p, `expected a number, got ${describe(v)}`);
+  (o: NumOpts & { allowInfNan?: boolean } = {}): Check =>
+  (v, p, ctx) => {
+    const n = laxNumber(v, o.allowInfNan);
+    return n !== undefined ? numRange(n, o, p, ctx) : fail(ctx, p, `expected a number, got ${describe(v)}`);
+  };
 
 export const int =
   (o: NumOpts = {}): Check =>
-  (v, p, ctx) =>
-    typeof v === 'number' && Number.isInteger(v) ? numRange(v, o, p, ctx) : fail(ctx, p, `expected an integer, got ${describe(v)}`);
+  (v, p, ctx) => {
+    const n = typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : v;
+    return typeof n === 'number' && Number.isInteger(n) ? numRange(n, o, p, ctx) : fail(ctx, p, `expected an integer, got ${describe(v)}`);
+  };
 
 export const bool: Check = (v, p, ctx) => (typeof v === 'boolean' ? true : fail(ctx, p, `expected true or false, got ${describe(v)}`));
 export const any: Check = () => true;
@@ -119,22 +151,26 @@ export const arr =
   };
 
 /**
- * Tries alternatives; passes when one passes. When all fail, reports the errors of the branch
- * with the fewest errors (the most likely intent), which keeps messages concrete.
+ * Tries alternatives; passes when one passes. When all fail, the first alternative's errors come
+ * first (the official validator lists every member's errors in declaration order), followed by
+ * those of the alternative with the fewest errors when that is another one (the likely intent).
  */
 export const union =
   (...alts: Check[]): Check =>
   (v, p, ctx) => {
     let best: Ctx | undefined;
+    let first: Ctx | undefined;
     for (const a of alts) {
       const c = new Ctx();
       if (a(v, p, c)) {
         ctx.issues.push(...c.issues);
         return true;
       }
+      first ??= c;
       if (!best || c.errorCount < best.errorCount) best = c;
     }
-    ctx.issues.push(...best!.issues);
+    ctx.issues.push(...first!.issues);
+    if (best !== first) ctx.issues.push(...best!.issues);
     return false;
   };
 
@@ -150,12 +186,25 @@ export type Fields = Record<string, Field | Check>;
 
 const asField = (f: Field | Check): Field => (typeof f === 'function' ? { check: f } : f);
 
+/** A cross-field rule of a model: report with ctx.error(path, …, at) and return false to stop. */
+export type ModelRule = (v: Record<string, unknown>, p: Path, ctx: Ctx) => boolean | void;
+
+export interface ObjOpts {
+  /** 'forbid' (the spec's default): unknown keys are errors; 'ignore'/'allow': accepted. */
+  extra?: 'forbid' | 'ignore' | 'allow';
+  /** @deprecated use extra; false = 'allow'. */
+  closed?: boolean;
+  what?: string;
+  /** Model-level rules, run in order while no error has been found in this mapping. */
+  rules?: ModelRule[];
+}
+
 /**
- * A mapping with known fields. Unknown fields are errors when `closed` (the spec forbids extras
- * everywhere except config/kwargs); `null` counts as absent for optional fields, as in the spec.
+ * A mapping with known fields. Unknown fields are errors unless `extra` says otherwise; `null`
+ * counts as absent for optional fields, as in the spec.
  */
 export const obj =
-  (fields: Fields, o: { closed?: boolean; what?: string } = {}): Check =>
+  (fields: Fields, o: ObjOpts = {}): Check =>
   (v, p, ctx) => {
     if (!isObj(v)) return fail(ctx, p, `expected a mapping${o.what ? ` (${o.what})` : ''}, got ${describe(v)}`);
     let ok = true;
@@ -173,9 +222,16 @@ export const obj =
       }
       if (f.deprecated) ctx.warn([...p, k], f.deprecated);
     }
-    if (o.closed !== false) {
+    const extra = o.extra ?? (o.closed === false ? 'allow' : 'forbid');
+    if (extra === 'forbid') {
       for (const k of Object.keys(v)) {
         if (!(k in fields)) ok = fail(ctx, [...p, k], `unknown field "${k}"${suggest(k, Object.keys(fields))}`);
+      }
+    }
+    if (ok) {
+      for (const rule of o.rules ?? []) {
+        const before = ctx.errorCount;
+        if (rule(v, p, ctx) === false || ctx.errorCount > before) return false;
       }
     }
     return ok;

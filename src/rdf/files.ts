@@ -88,8 +88,17 @@ export interface FileAccess {
   maxHashBytes?: number;
 }
 
+/** A referenced file whose check could not run (unreachable, outside a package, too large to hash). */
+export interface SkippedFile {
+  path: string;
+  ref: string;
+  reason: string;
+}
+
 export interface FileCheckOptions {
   hashes?: boolean;
+  /** Filled with the references that could not be checked. */
+  skipped?: SkippedFile[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, label?: string) => void;
   /** Parallel checks; default 4. */
@@ -116,7 +125,10 @@ export async function checkFiles(data: unknown, baseUrl: string, access: FileAcc
         size = await src.size();
       } catch (e) {
         if (isNotFound(e)) err(r.path, `${r.kind} file ${JSON.stringify(r.ref)} not found (${loc})`);
-        else warn(r.path, `could not check ${r.kind} file ${JSON.stringify(r.ref)}: ${(e as Error).message}`);
+        else {
+          warn(r.path, `could not check ${r.kind} file ${JSON.stringify(r.ref)}: ${(e as Error).message}`);
+          opts.skipped?.push({ path: r.path, ref: r.ref, reason: (e as Error).message });
+        }
         return;
       }
       if (r.kind === 'test_input' || r.kind === 'test_output') {
@@ -135,7 +147,9 @@ export async function checkFiles(data: unknown, baseUrl: string, access: FileAcc
       }
       if (r.sha256 && opts.hashes !== false) {
         if (access.maxHashBytes !== undefined && size > access.maxHashBytes) {
-          warn(r.path, `sha256 not checked: ${(size / 1048576).toFixed(0)} MB is above this reader's ${(access.maxHashBytes / 1048576).toFixed(0)} MB hashing limit`);
+          const why = `sha256 not checked: ${(size / 1048576).toFixed(0)} MB is above this reader's ${(access.maxHashBytes / 1048576).toFixed(0)} MB hashing limit`;
+          warn(r.path, why);
+          opts.skipped?.push({ path: r.path, ref: r.ref, reason: why });
         } else {
           const hasher = access.sha256();
           for (let o = 0; o < size; o += CHUNK) hasher.update(await src.read(o, Math.min(CHUNK, size - o), opts.signal));

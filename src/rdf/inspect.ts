@@ -5,10 +5,9 @@
  */
 import { toCard, type Card } from './card.js';
 import type { FileAccess } from './files.js';
-import { validateLoaded } from './full.js';
+import { validateLoaded, type RdfReport } from './full.js';
 import { loadRdf, RdfLoadError, type FetchFn, type LoadedRdf } from './load.js';
 import { parseRdf, RdfParseError, DEFAULT_PARSE_LIMITS } from './parse.js';
-import type { ValidationResult } from './types.js';
 import { BlobSource, BytesSource, SourceError, type ByteSource } from '../io/byte-source.js';
 import { openSource } from '../io/open.js';
 import { isZipLocation, loadRdfFromZip } from './zip.js';
@@ -47,7 +46,8 @@ export interface Inspection {
   location?: string;
   baseUrl?: string;
   text: string;
-  result: ValidationResult;
+  /** Format verdict (`valid`) and the file checks that ran or were skipped. */
+  result: RdfReport;
   card?: Card;
 }
 
@@ -101,11 +101,12 @@ export async function inspectRdf(source: InspectSource, opts: InspectOptions = {
   } catch (e) {
     if (!(e instanceof RdfLoadError || e instanceof RdfParseError || e instanceof SourceError)) throw e;
     const pos = e instanceof RdfParseError ? e.position : undefined;
+    const errors = [{ path: '', message: e.message, severity: 'error' as const, line: pos?.line, column: pos?.column }];
     return {
       readable: false,
       name,
       text,
-      result: { valid: false, errors: [{ path: '', message: e.message, severity: 'error', line: pos?.line, column: pos?.column }], warnings: [] },
+      result: { valid: false, errors, warnings: [], format: { valid: false, errors, warnings: [] }, files: { checked: false, total: 0, ran: 0, errors: [], warnings: [], skipped: [] } },
     };
   }
   const isUrl = !zipAccess && /^https?:\/\//i.test(loaded.location);
@@ -119,6 +120,7 @@ export async function inspectRdf(source: InspectSource, opts: InspectOptions = {
     baseUrl: isUrl ? loaded.baseUrl : undefined,
     text: loaded.text,
     result,
-    card: toCard(loaded.parsed.data, isUrl ? loaded.baseUrl : ''),
+    // A model 0.3 is shown as the official library reads it (converted to 0.4).
+    card: toCard(result.converted && result.converted.data.type === 'model' && !/^0\.(4|5)\./.test(result.converted.from) ? result.converted.data : loaded.parsed.data, isUrl ? loaded.baseUrl : ''),
   };
 }

@@ -7,6 +7,7 @@
  * and nesting depth each fail fast with an error naming the file.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { indentQuotedContinuations, tabAfterBlockValue } from './yaml-compat.js';
 
 export type RdfPath = readonly (string | number)[];
 
@@ -69,15 +70,27 @@ export function parseRdf(text: string, opts: { name: string } & ParseLimits): Pa
   if (flowDepth.exceeded) {
     throw new RdfParseError(name, `YAML nesting deeper than ${limits.maxDepth} levels`, flowDepth.position);
   }
-  const lineCounter = new LineCounter();
-  // uniqueKeys: a duplicated key in YAML silently overwrites in many readers; make it an error.
-  let doc: Document.Parsed;
-  try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
-  } catch (e) {
-    // The composer recurses per nesting level; a stack overflow means hostile nesting.
-    if (e instanceof RangeError) throw new RdfParseError(name, `YAML nesting too deep to read (${e.message})`);
-    throw new RdfParseError(name, `YAML error: ${firstLine((e as Error).message)}`);
+  let lineCounter = new LineCounter();
+  // uniqueKeys: a duplicated key silently overwrites in some readers; the official loader (ruyaml) rejects it.
+  const compose = (t: string): Document.Parsed => {
+    lineCounter = new LineCounter();
+    try {
+      return parseDocument(t, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+    } catch (e) {
+      // The composer recurses per nesting level; a stack overflow means hostile nesting.
+      if (e instanceof RangeError) throw new RdfParseError(name, `YAML nesting too deep to read (${e.message})`);
+      throw new RdfParseError(name, `YAML error: ${firstLine((e as Error).message)}`);
+    }
+  };
+  let doc = compose(text);
+  let composed = text;
+  if (doc.errors.some((e) => e.code === 'MISSING_CHAR' && /quote/.test(e.message))) {
+    const repaired = indentQuotedContinuations(text);
+    const again = repaired === undefined ? undefined : compose(repaired);
+    if (again && again.errors.length === 0) {
+      doc = again;
+      composed = repaired!;
+    } else doc = compose(text);
   }
   const pos = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset);
@@ -88,6 +101,8 @@ export function parseRdf(text: string, opts: { name: string } & ParseLimits): Pa
     if (/call stack/i.test(e.message)) throw new RdfParseError(name, 'YAML nesting too deep to read', pos(e.pos[0]));
     throw new RdfParseError(name, `YAML syntax error: ${firstLine(e.message)}`, pos(e.pos[0]));
   }
+  const tab = tabAfterBlockValue(doc, composed);
+  if (tab !== undefined) throw new RdfParseError(name, "YAML syntax error: a tab after a value cannot start any token (the official YAML loader rejects it; use spaces)", pos(tab));
   checkDepth(doc.contents as Node | null, limits.maxDepth, name, pos);
   let data: unknown;
   try {

@@ -1,5 +1,6 @@
 /** Plain-text rendering of a card and a validation result (CLI `rdf show` / `rdf validate`). */
 import type { Card } from './card.js';
+import type { RdfReport } from './full.js';
 import type { RdfIssue, ValidationResult } from './types.js';
 
 export function formatIssue(i: RdfIssue, file?: string): string {
@@ -10,6 +11,21 @@ export function formatIssue(i: RdfIssue, file?: string): string {
 export function formatResult(r: ValidationResult, file: string): string {
   const lines = [`${file}: ${r.type ?? '?'} ${r.format_version ?? '?'} — ${r.valid ? 'valid' : 'INVALID'} (${r.errors.length} error(s), ${r.warnings.length} warning(s))`];
   for (const i of [...r.errors, ...r.warnings]) lines.push('  ' + formatIssue(i, file));
+  return lines.join('\n');
+}
+
+/** Both levels: the format verdict (the official one) and what the file checks found or skipped. */
+export function formatReport(r: RdfReport, file: string, strict = false): string {
+  const f = r.files;
+  const conv = r.format.converted_from ? ` (converted ${r.format.converted_from} → ${r.format.checked_as}, as the official library does)` : '';
+  const lines = [`${file}: ${r.type ?? '?'} ${r.format_version ?? '?'}${conv}`];
+  lines.push(`  format: ${r.valid ? 'valid' : 'INVALID'} (${r.errors.length} error(s), ${r.warnings.length} warning(s))`);
+  for (const i of [...r.errors, ...r.warnings]) lines.push('    ' + formatIssue(i, file));
+  if (!f.checked) lines.push(`  files: not checked (${f.skipped[0]?.reason ?? 'no referenced files'}; ${f.total} referenced)${strict && f.skipped.length ? ' — fails with --strict' : ''}`);
+  else {
+    lines.push(`  files: ${f.errors.length ? 'PROBLEMS' : 'ok'} (${f.ran} of ${f.total} checked, ${f.errors.length} error(s), ${f.skipped.length} could not be checked)`);
+    for (const i of [...f.errors, ...f.warnings]) lines.push('    ' + formatIssue(i, file));
+  }
   return lines.join('\n');
 }
 

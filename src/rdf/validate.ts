@@ -1,7 +1,9 @@
 /**
- * Entry point of the static validator: detect `type` and `format_version`, dispatch to the rule
- * module for that type/version, attach YAML positions. File existence/sha256 checks are separate
- * (files.ts) because they do I/O.
+ * Entry point of the static (format) validator, following bioimageio.spec's
+ * `build_description(..., perform_io_checks=False)`: read `type` and `format_version`, pick the
+ * description class (unknown types are generic; an unsupported version is checked as the latest),
+ * apply the official converters, check the fields, attach YAML positions. File existence and
+ * sha256 are a separate level (files.ts), as in the official validator.
  */
 import { Ctx, isObj } from './check.js';
 import type { ParsedRdf } from './parse.js';
@@ -9,8 +11,9 @@ import { genericChecker } from './rules/generic.js';
 import { checkModel04 } from './rules/model-v04.js';
 import { checkModel05 } from './rules/model-v05.js';
 import type { RdfIssue, ValidationResult } from './types.js';
+import { convertGeneric02, convertGeneric03, convertModel04, ignoreFuturePatch } from './upgrade.js';
 
-/** Latest patch per type and major.minor that the rules implement (bioimageio.spec 0.5.7.2). */
+/** Format versions each description class implements (bioimageio.spec 0.5.7.2). */
 export const IMPLEMENTED: Record<string, Record<string, string>> = {
   model: { '0.4': '0.4.10', '0.5': '0.5.7' },
   generic: { '0.2': '0.2.4', '0.3': '0.3.0' },
@@ -18,6 +21,12 @@ export const IMPLEMENTED: Record<string, Record<string, string>> = {
   dataset: { '0.2': '0.2.4', '0.3': '0.3.0' },
   notebook: { '0.2': '0.2.4', '0.3': '0.3.0' },
 };
+/** model 0.3 is read by the 0.4 class (after the official 0.3 → 0.4 conversion). */
+const CLASS_OF: Record<string, Record<string, string>> = {
+  model: { '0.3': '0.4', '0.4': '0.4', '0.5': '0.5' },
+  generic: { '0.2': '0.2', '0.3': '0.3' },
+};
+const LATEST: Record<string, string> = { model: '0.5', generic: '0.3' };
 
 export interface VersionInfo {
   type: string;
@@ -26,70 +35,92 @@ export interface VersionInfo {
   patch: number;
 }
 
-/** Reads type and format_version; undefined version parts are reported into ctx. */
-export function detect(data: unknown, ctx: Ctx): VersionInfo | undefined {
-  if (!isObj(data)) {
-    ctx.error([], `an RDF must be a YAML mapping, got ${data === null ? 'an empty document' : Array.isArray(data) ? 'a list' : typeof data}`);
-    return undefined;
-  }
-  const type = data.type === undefined ? 'generic' : data.type;
-  if (typeof type !== 'string') {
-    ctx.error(['type'], `"type" must be a string, got ${JSON.stringify(type)}`);
-    return undefined;
-  }
-  const fv = data.format_version;
-  if (fv === undefined) {
-    ctx.error(['format_version'], 'required field "format_version" is missing');
-    return undefined;
-  }
-  if (typeof fv !== 'string') {
-    ctx.error(['format_version'], `format_version must be a string like "0.5.4", got ${JSON.stringify(fv)} (quote it in YAML)`);
-    return undefined;
-  }
-  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(fv);
-  if (!m) {
-    ctx.error(['format_version'], `format_version ${JSON.stringify(fv)} is not MAJOR.MINOR.PATCH`);
-    return undefined;
-  }
-  const majorMinor = `${m[1]}.${m[2]}`;
-  const patch = Number(m[3]);
-  const known = IMPLEMENTED[type] ?? IMPLEMENTED.generic!;
-  const latest = known[majorMinor];
-  if (!latest) {
-    const hint = type === 'model' && majorMinor === '0.3' ? '; model 0.3 must be converted to 0.4/0.5 (bioimageio.spec can convert it)' : '';
-    ctx.error(['format_version'], `format_version ${fv} is not supported for type "${type}" (supported: ${Object.keys(known).map((k) => k + '.x').join(', ')})${hint}`);
-    return undefined;
-  }
-  const latestPatch = Number(latest.split('.')[2]);
-  if (patch > latestPatch) ctx.warn(['format_version'], `future format_version ${fv} is checked with the rules of ${latest}`);
-  return { type, format_version: fv, majorMinor, patch };
+/** What the validator actually checked when the official converters changed the document. */
+export interface Conversion {
+  /** format_version as written and as checked. */
+  from: string;
+  to: string;
+  /** The converted document (what the official library validates and loads). */
+  data: Record<string, unknown>;
+  /** Converted-path prefix → original path prefix (fields the converter moved). */
+  moved: [string, string][];
+}
+
+export interface FormatResult extends ValidationResult {
+  converted?: Conversion;
 }
 
 /** Validates a parsed RDF (static rules only). */
-export function validateRdf(parsed: ParsedRdf): ValidationResult {
+export function validateRdf(parsed: ParsedRdf): FormatResult {
   return validateData(parsed.data, parsed);
 }
 
 /** Validates plain data; positions are added when the parse result is given. */
-export function validateData(data: unknown, parsed?: Pick<ParsedRdf, 'nearestPosition'>): ValidationResult {
+export function validateData(data: unknown, parsed?: Pick<ParsedRdf, 'nearestPosition'>): FormatResult {
   const ctx = new Ctx();
-  const v = detect(data, ctx);
-  if (v && isObj(data)) {
-    if (v.type === 'model') {
-      if (v.majorMinor === '0.4') checkModel04(data, ctx, v.patch);
-      else checkModel05(data, ctx, v.patch);
-    } else {
-      if (!(v.type in IMPLEMENTED) && v.majorMinor === '0.2') {
-        // generic 0.2 accepted any type string; 0.3 reserves the specific ones.
-        ctx.warn(['type'], `type "${v.type}" is not a specific BioImage.IO type; checked as a generic resource`);
-      }
-      genericChecker(v.type, v.majorMinor === '0.2' ? 'v02' : 'v03')(data, [], ctx);
-    }
+  if (!isObj(data)) {
+    ctx.error([], `an RDF must be a YAML mapping, got ${data === null ? 'an empty document' : Array.isArray(data) ? 'a list' : typeof data}`);
+    return result(ctx.issues, data, undefined, parsed);
   }
-  return result(ctx.issues, data, v, parsed);
+  for (const k of ['type', 'format_version'] as const) {
+    if (!(k in data)) ctx.error([k], `required field "${k}" is missing`);
+    else if (typeof data[k] !== 'string') ctx.error([k], `"${k}" must be a string, got ${JSON.stringify(data[k])}${k === 'format_version' ? ' (quote it in YAML)' : ''}`);
+  }
+  if (ctx.errorCount) return result(ctx.issues, data, undefined, parsed);
+  const type = data.type as string;
+  const fv = data.format_version as string;
+  const kind = type === 'model' ? 'model' : 'generic';
+  const dots = fv.split('.').length - 1;
+  const majorMinor = dots === 1 ? fv : dots === 0 ? fv + '.0' : fv.slice(0, fv.lastIndexOf('.'));
+  let cls = CLASS_OF[kind]![majorMinor];
+  if (!cls) {
+    cls = LATEST[kind]!;
+    ctx.warn(['format_version'], `format_version ${fv} is not supported for type "${type}"; checked as the latest format (${IMPLEMENTED[kind === 'model' ? 'model' : 'generic']![cls]})`);
+  }
+  const implemented = IMPLEMENTED[kind === 'model' ? 'model' : 'generic']![cls]!;
+  const d = structuredClone(data);
+  const bumped = ignoreFuturePatch(d.format_version, implemented);
+  if (bumped !== d.format_version) {
+    ctx.warn(['format_version'], `future format_version ${fv} is checked as ${implemented}`);
+    d.format_version = bumped;
+  }
+  const moved: [string, string][] = [];
+  if (kind === 'model' && cls === '0.4') convertModel04(d, moved);
+  else if (kind === 'model') {
+    if (typeof d.format_version === 'string' && d.format_version.startsWith('0.5.')) d.format_version = implemented;
+    versionNumberToVersion(d);
+  } else if (cls === '0.2') convertGeneric02(d);
+  else {
+    convertGeneric03(d);
+    versionNumberToVersion(d);
+  }
+
+  if (kind === 'model' && cls === '0.4') checkModel04(d, ctx);
+  else if (kind === 'model') checkModel05(d, ctx);
+  else genericChecker(type, cls === '0.2' ? 'v02' : 'v03')(d, [], ctx);
+
+  const v: VersionInfo = { type, format_version: fv, majorMinor, patch: Number(fv.split('.')[2] ?? 0) };
+  const changed = JSON.stringify(d) !== JSON.stringify(data);
+  const r: FormatResult = result(ctx.issues, data, v, parsed, moved);
+  if (changed) r.converted = { from: fv, to: String(d.format_version), data: d, moved };
+  return r;
 }
 
-export function result(issues: RdfIssue[], data: unknown, v: VersionInfo | undefined, parsed?: Pick<ParsedRdf, 'nearestPosition'>): ValidationResult {
+/** generic 0.3 / model 0.5: a `version_number` moves to `version` when that is empty. */
+function versionNumberToVersion(d: Record<string, unknown>): void {
+  if (!('version_number' in d)) return;
+  const vn = d.version_number;
+  delete d.version_number;
+  if (vn != null && d.version == null) d.version = vn;
+}
+
+/** Where a converted path came from, for positions. */
+function originalPath(path: string, moved: [string, string][]): string {
+  for (const [to, from] of moved) if (path === to || path.startsWith(to + '.')) return from + path.slice(to.length);
+  return path;
+}
+
+export function result(issues: RdfIssue[], data: unknown, v: VersionInfo | undefined, parsed?: Pick<ParsedRdf, 'nearestPosition'>, moved: [string, string][] = []): ValidationResult {
   const seen = new Set<string>();
   const errors: RdfIssue[] = [];
   const warnings: RdfIssue[] = [];
@@ -98,7 +129,8 @@ export function result(issues: RdfIssue[], data: unknown, v: VersionInfo | undef
     if (seen.has(key)) continue;
     seen.add(key);
     if (parsed && i.line === undefined) {
-      const pos = parsed.nearestPosition(i.path === '' ? [] : i.path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s)));
+      const where = originalPath(i.at ?? i.path, moved);
+      const pos = parsed.nearestPosition(where === '' ? [] : where.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s)));
       i.line = pos.line;
       i.column = pos.column;
     }

@@ -55,16 +55,19 @@ describe('referenced files', () => {
     ]);
   });
 
-  it('0.4: ONNX sha256 verified, missing files are errors, unreachable ones warnings', async () => {
+  it('0.4: ONNX sha256 verified, missing files are file errors (not format errors), unreachable ones skipped', async () => {
     const l = await loadRdfNode(path.join(DATA, 'models/unet2d_nuclei_broad/v0_4_9.bioimageio.yaml'));
     const r = await validateLoaded(l, { access: offlineAccess() });
-    const errs = r.errors.map((e) => `${e.path}|${e.message}`);
+    expect(r.valid).toBe(true);
+    expect(r.files.checked).toBe(true);
+    expect(r.files.skipped.map((s) => s.path)).toContain('weights.pytorch_state_dict.source');
+    const errs = r.files.errors.map((e) => `${e.path}|${e.message}`);
     expect(errs.some((e) => e.startsWith('weights.torchscript.source|weights file "weights.pt" not found'))).toBe(true);
     expect(errs.some((e) => e.startsWith('weights.pytorch_state_dict.architecture|architecture file "unet2d.py" not found'))).toBe(true);
     expect(errs.filter((e) => e.startsWith('weights.onnx'))).toEqual([]); // the spec authors' sha256 matches the file
     expect(errs.filter((e) => /test_/.test(e))).toEqual([]); // test tensor shapes fit the description
-    expect(r.warnings.some((w) => w.path === 'weights.pytorch_state_dict.source' && /could not check/.test(w.message))).toBe(true);
-    expect(r.errors.every((e) => e.line! > 0)).toBe(true);
+    expect(r.files.warnings.some((w) => w.path === 'weights.pytorch_state_dict.source' && /could not check/.test(w.message))).toBe(true);
+    expect(r.files.errors.every((e) => e.line! > 0)).toBe(true);
   });
 
   it('sha256 mismatch is reported with both digests (digest cross-checked with Python hashlib)', async () => {
@@ -84,7 +87,8 @@ describe('referenced files', () => {
   it('test tensor shape that does not fit the shape description (stardist wrong_shape2)', async () => {
     const l = await loadRdfNode(path.join(DATA, 'models/stardist_example_model/rdf_wrong_shape2_v0_4.yaml'));
     const r = await validateLoaded(l, { access: offlineAccess(), hashes: false });
-    const e = r.errors.find((x) => x.path === 'test_inputs.0');
+    expect(r.valid).toBe(true); // the format is valid for the official validator; the test tensor is not
+    const e = r.files.errors.find((x) => x.path === 'test_inputs.0');
     expect(e?.message).toBe('test input shape (1, 512, 512, 1) does not fit input "input": axis "y" size 512 is not 80 + k·17');
     // the line of `test_inputs:` in the file
     expect(e!.line).toBe(readFileSync(path.join(DATA, 'models/stardist_example_model/rdf_wrong_shape2_v0_4.yaml'), 'utf8').split('\n').findIndex((s) => s.startsWith('test_inputs:')) + 1);
@@ -93,7 +97,7 @@ describe('referenced files', () => {
   it('0.5: test output shape follows the size reference (diff_output_shape: scale 2 → 128 from 256)', async () => {
     const l = await loadRdfNode(path.join(DATA, 'models/unet2d_diff_output_shape/bioimageio.yaml'));
     const r = await validateLoaded(l, { access: offlineAccess(), hashes: true });
-    expect(r.errors.filter((e) => /test_tensor/.test(e.path))).toEqual([]);
+    expect(r.files.errors.filter((e) => /test_tensor/.test(e.path))).toEqual([]);
     // Now swap the test output for the input (256²): the reference rule must reject it.
     const swapped = l.text.replace(/source: test_output\.npy/, 'source: test_input.npy').replace(/(test_tensor:\s*\n\s*sha256: )\w+(\s*\n\s*source: test_input\.npy)/, '$1' + '0'.repeat(64) + '$2');
     const l2 = await loadRdf(path.join(DATA, 'models/unet2d_diff_output_shape/x.yaml'), { readFile: async () => new TextEncoder().encode(swapped) });
@@ -106,13 +110,13 @@ describe('documentation checks', () => {
   it('0.5 model documentation without a "Validation" section → warning; non-UTF-8 → error', async () => {
     const l = await loadRdfNode(path.join(DATA, 'models/unet2d_diff_output_shape/bioimageio.yaml'));
     const r = await validateLoaded(l, { access: offlineAccess(), hashes: false });
-    expect(r.warnings.find((w) => w.path === 'documentation')?.message).toMatch(/no "# Validation" section/);
+    expect(r.files.warnings.find((w) => w.path === 'documentation')?.message).toMatch(/no "# Validation" section/);
     const dir = path.join(tmp, 'doc');
     execFileSync('mkdir', ['-p', dir]);
     writeFileSync(path.join(dir, 'README.md'), Buffer.from([0x23, 0x20, 0xff, 0xfe, 0x0a]));
     writeFileSync(path.join(dir, 'rdf.yaml'), 'type: dataset\nformat_version: 0.3.0\nname: doc test\ndocumentation: README.md\n');
     const r2 = await validateLoaded(await loadRdfNode(dir), { access: nodeFileAccess() });
-    expect(r2.errors.find((e) => e.path === 'documentation')?.message).toBe('documentation is not UTF-8 text');
+    expect(r2.files.errors.find((e) => e.path === 'documentation')?.message).toBe('documentation is not UTF-8 text');
   });
 });
 
@@ -132,8 +136,8 @@ describe('referenced files over HTTP (Range reads, relative to the RDF URL)', ()
     const real = nodeFileAccess();
     const access: FileAccess = { sha256: real.sha256, open: (loc) => (loc.startsWith(app.url) ? real.open(loc) : acc.open(loc)) };
     const r = await validateLoaded(l, { access });
-    expect(r.errors.filter((e) => e.path.startsWith('weights.onnx'))).toEqual([]);
-    expect(r.errors.find((e) => e.path === 'weights.torchscript.source')?.message).toContain(`not found (${app.url}/data/models/unet2d_nuclei_broad/weights.pt)`);
+    expect(r.files.errors.filter((e) => e.path.startsWith('weights.onnx'))).toEqual([]);
+    expect(r.files.errors.find((e) => e.path === 'weights.torchscript.source')?.message).toContain(`not found (${app.url}/data/models/unet2d_nuclei_broad/weights.pt)`);
   });
 
   it('an RDF folder URL finds bioimageio.yaml', async () => {
@@ -151,5 +155,6 @@ describe('writing a local RDF with relative references', () => {
     const l = await loadRdfNode(dir);
     const r = await validateLoaded(l, { access: nodeFileAccess() });
     expect(r.errors).toEqual([]);
+    expect(r.files.errors).toEqual([]);
   });
 });

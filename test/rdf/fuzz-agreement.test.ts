@@ -58,8 +58,9 @@ function mutate(d: J): string {
   return `empty string ${String(k)}`;
 }
 
+// The real-RDF corpus is judged against the official validator itself (corpus.corpus.test.ts).
 const bases = yamlFiles(DATA)
-  .filter((f) => !/invalid|wrong_shape/.test(f))
+  .filter((f) => !/invalid|wrong_shape/.test(f) && !path.relative(DATA, f).startsWith('rdf-corpus'))
   .map((f) => ({ f: path.relative(DATA, f), data: parseRdf(readFileSync(f, 'utf8'), { name: f }).data }));
 
 describe('random mutations: never more lenient than the official schema', () => {
@@ -73,6 +74,8 @@ describe('random mutations: never more lenient than the official schema', () => 
         const theirs = schemaVerdict(d);
         if (theirs.valid !== false || isNaiveTimestampOnly(theirs)) continue;
         schemaRejected++;
+        // bioimageio.spec reads author strings as {name} in 0.2/0.4 (its `accept_author_strings`); the schema cannot.
+        if (theirs.errors.every((e) => /^\/authors\/\d+$/.test(e.instancePath) && e.keyword === 'type') && Array.isArray((d as { authors?: unknown }).authors) && ((d as { authors: unknown[] }).authors).some((a: unknown) => typeof a === "string")) continue;
         if (validateData(d).valid) misses.push(`${what}: schema says ${theirs.errors.slice(0, 2).map((e) => `${e.instancePath} ${e.message}`).join('; ')}`);
       }
       expect(schemaRejected).toBeGreaterThan(5);

@@ -123,25 +123,40 @@ describe('RDF Inspector in the ImJoy host', () => {
     expect(audit.relative).toContain('https://doi.org/10.1000/1');
   });
 
-  it('a shared model by URL: card, file checks, click an issue → its YAML line is highlighted', async () => {
+  it('a shared model by URL: two levels (format valid; a missing file is a file error), card, click an issue → its YAML line', async () => {
     const url = `${host.app.url}/data/bioimageio/models/unet2d_nuclei_broad/v0_4_9.bioimageio.yaml`;
     const r = await call('inspect', { source: url });
-    expect(r).toMatchObject({ valid: false, type: 'model', format_version: '0.4.9' });
-    // weights.pt is not part of the shared data; the ONNX weights' sha256 is verified over HTTP.
-    expect(r.errors.map((e: any) => e.path)).toContain('weights.torchscript.source');
-    expect(r.errors.filter((e: any) => e.path.startsWith('weights.onnx'))).toEqual([]);
+    // The official validator finds the format valid; weights.pt is not in the shared data: a file error, not a format error.
+    expect(r).toMatchObject({ valid: true, type: 'model', format_version: '0.4.9', errors: [], files: { checked: true } });
+    expect(r.files.errors.map((e: any) => e.path)).toContain('weights.torchscript.source');
+    // the ONNX weights' sha256 is verified over HTTP; the remote torch weights could not be checked (offline)
+    expect(r.files.errors.filter((e: any) => e.path.startsWith('weights.onnx'))).toEqual([]);
+    expect(r.files.skipped.map((x: any) => x.path)).toContain('weights.pytorch_state_dict.source');
     expect(r.card.name).toBe('UNet 2D Nuclei Broad');
     const f = await inspectorFrame();
+    expect(await f.textContent('#ri-verdict')).toMatch(/^format: ✓ valid — model 0\.4\.9/);
+    const files = await f.textContent('#ri-files');
+    expect(files).toMatch(/^files: ✗ \d+ problem\(s\) — checked \d+ of \d+; could not check 1: http:\/\/files\.ilastik\.org/);
     expect(await f.textContent('#ri-card h2')).toBe('UNet 2D Nuclei Broad');
     expect(await f.$$eval('#ri-card table', (t) => t.length)).toBe(3); // inputs, outputs, weights
     expect(await f.textContent('#ri-card details summary')).toBe('How this 0.4 model maps to format 0.5');
     expect(await f.$$eval('#ri-card details li', (l) => l.map((x) => x.textContent))).toContain('test_inputs.0 → inputs.0.test_tensor: test file becomes test_tensor: {source: "test_input.npy", sha256}');
-    const first = r.errors[0];
-    await f.click('#ri-issues li:first-child');
+    const first = r.files.errors[0];
+    await f.click('#ri-issues li[data-level="files"].error');
     const hl = await f.$eval('#ri-source .ln.hl', (e) => ({ n: (e as HTMLElement).dataset.n, text: e.textContent }));
     expect(Number(hl.n)).toBe(first.line);
     const yamlLine = fs.readFileSync(path.join(sharedData, 'bioimageio/models/unet2d_nuclei_broad/v0_4_9.bioimageio.yaml'), 'utf8').split('\n')[first.line - 1];
     expect(hl.text).toBe(yamlLine);
+  });
+
+  it('pasted text: the format is judged, and the file checks are said to be skipped', async () => {
+    const text = fs.readFileSync(path.join(sharedData, 'bioimageio/models/unet2d_nuclei_broad/v0_4_9.bioimageio.yaml'), 'utf8');
+    const r = await call('inspect', { source: { text, name: 'pasted.yaml' } });
+    expect(r).toMatchObject({ valid: true, files: { checked: false, errors: [] } });
+    expect(r.files.skipped.length).toBe(r.files.total);
+    const f = await inspectorFrame();
+    expect(await f.textContent('#ri-verdict')).toMatch(/^format: ✓ valid/);
+    expect(await f.textContent('#ri-files')).toMatch(/^files: not checked — no file access here .* \(\d+ referenced file\(s\) skipped\)$/);
   });
 
   it('a model package .zip by URL: members read by Range, sha256 checked with WebCrypto', async () => {
@@ -155,7 +170,8 @@ describe('RDF Inspector in the ImJoy host', () => {
     const text = fs.readFileSync(path.join(sharedData, 'bioimageio/models/unet2d_nuclei_broad/invalid_v0_4_0_duplicate_tensor_names.bioimageio.yaml'), 'utf8');
     const r = await call('validate', { source: text });
     expect(r.valid).toBe(false);
-    expect(r.errors[0]).toMatchObject({ path: 'outputs.0.name', line: 44, column: 5 });
+    // reported at the root, as the official validator does, with the line of the duplicated name
+    expect(r.errors[0]).toMatchObject({ path: '', at: 'outputs.0.name', line: 44, column: 5 });
     expect(r.card).toBeUndefined();
   });
 

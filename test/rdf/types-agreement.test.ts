@@ -39,6 +39,10 @@ const variants: [string, (d: V) => void][] = [
   ['dataset 0.3 uploader without email', (d) => Object.assign(d, { format_version: '0.3.0', uploader: { name: 'x' } })],
 ];
 
+// The official 0.3 converter turns `attachments: {files: [...]}` into a file list before
+// validating, so bioimageio.spec accepts what its JSON schema alone rejects.
+const OFFICIAL_CONVERTER_ACCEPTS = new Set(['dataset 0.3 attachments in 0.2 form']);
+
 describe('generic resource types: our verdict equals the schema on every variant', () => {
   for (const [name, f] of variants) {
     it(name, () => {
@@ -48,7 +52,8 @@ describe('generic resource types: our verdict equals the schema on every variant
       const ours = validateData(d);
       const theirs = schemaVerdict(d);
       expect(theirs.valid).not.toBeUndefined();
-      expect(ours.valid, JSON.stringify({ ours: ours.errors, schema: theirs.errors.slice(0, 3) })).toBe(theirs.valid);
+      const expected = OFFICIAL_CONVERTER_ACCEPTS.has(name) ? true : theirs.valid;
+      expect(ours.valid, JSON.stringify({ ours: ours.errors, schema: theirs.errors.slice(0, 3) })).toBe(expected);
     });
   }
 });

@@ -30,6 +30,8 @@ describe('RDF in a package zip', () => {
     expect(loaded.location).toBe('model.zip/bioimageio.yaml');
     const r = await validateLoaded(loaded, { access });
     expect(r.errors).toEqual([]);
+    expect(r.files.errors).toEqual([]);
+    expect(r.files.ran).toBe(r.files.total);
     expect(r.valid).toBe(true);
   });
 
@@ -40,8 +42,9 @@ describe('RDF in a package zip', () => {
     const { loaded, access } = await loadRdfFromZip(new BytesSource(z, 'broken.zip'), sha());
     expect(loaded.baseUrl).toBe('pkg/');
     const r = await validateLoaded(loaded, { access });
-    expect(r.errors.find((e) => e.path === 'outputs.0.test_tensor.source')?.message).toMatch(/sha256 mismatch for "test_output\.npy"/);
-    expect(r.errors.find((e) => e.path === 'documentation')?.message).toMatch(/documentation file "README\.md" not found \(pkg\/README\.md\)/);
+    expect(r.valid).toBe(true); // the format is fine; the files are not
+    expect(r.files.errors.find((e) => e.path === 'outputs.0.test_tensor.source')?.message).toMatch(/sha256 mismatch for "test_output\.npy"/);
+    expect(r.files.errors.find((e) => e.path === 'documentation')?.message).toMatch(/documentation file "README\.md" not found \(pkg\/README\.md\)/);
   });
 
   it('a zip without an RDF is unreadable, with a clear error', async () => {
@@ -60,6 +63,6 @@ describe('RDF in a package zip', () => {
     spawnSync(process.execPath, ['build.mjs', '--cli-only'], { cwd: repoRoot });
     const r = spawnSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'rdf', 'validate', path.join(dir, 'model.zip'), '--json'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, type: 'model', errors: [] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, ok: true, type: 'model', format: { errors: [] }, files: { checked: true, errors: [] } });
   });
 });

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { toCard } from '../../rdf/card.js';
 import { explain04to05 } from '../../rdf/convert.js';
-import { validateLoaded } from '../../rdf/full.js';
+import { reportOk, validateLoaded, type RdfReport } from '../../rdf/full.js';
 import { RdfLoadError, type LoadedRdf } from '../../rdf/load.js';
 import { loadRdfNode, nodeFileAccess } from '../../rdf/node.js';
 import { RdfParseError } from '../../rdf/parse.js';
-import { formatCard, formatResult } from '../../rdf/show.js';
+import { formatCard, formatReport } from '../../rdf/show.js';
+import { validateRdf } from '../../rdf/validate.js';
 import { readCollection, searchCollection } from '../../rdf/collection.js';
 import { progressBar } from '../progress.js';
 import { SourceError, type ByteSource } from '../../io/byte-source.js';
@@ -51,11 +52,12 @@ export function registerRdf(program: Command) {
 
   rdf
     .command('validate <path-or-url>')
-    .description('validate an RDF (all types; model 0.4/0.5) and the files it references; exit 0 valid, 1 invalid, 2 unreadable')
-    .option('--json', 'print {"valid","type","format_version","errors","warnings"} as JSON')
+    .description('validate an RDF as bioimageio.spec does (format), then the files it references; exit 0 valid, 1 invalid (format, or a file check that ran failed), 2 unreadable')
+    .option('--json', 'print {"valid","ok","type","format_version","format":{…},"files":{"checked","errors","warnings","skipped"}} as JSON')
     .option('--no-files', 'skip checking referenced files (existence, sha256, test tensor shapes)')
     .option('--no-hashes', 'check that referenced files exist but do not hash them')
-    .action(async (location: string, opts: { json?: boolean; files: boolean; hashes: boolean }) => {
+    .option('--strict', 'also fail when a referenced file could not be checked (unreachable, too large, or --no-files)')
+    .action(async (location: string, opts: { json?: boolean; files: boolean; hashes: boolean; strict?: boolean }) => {
       await withRdf(location, !!opts.json, async (got) => {
         const { loaded } = got;
         const bar = opts.json ? undefined : progressBar('checking files');
@@ -66,9 +68,10 @@ export function registerRdf(program: Command) {
           onProgress: (d, t, l) => bar?.update(d, t, l),
         });
         bar?.stop();
-        if (opts.json) process.stdout.write(JSON.stringify({ valid: r.valid, type: r.type, format_version: r.format_version, errors: r.errors, warnings: r.warnings }, null, 2) + '\n');
-        else process.stdout.write(formatResult(r, loaded.location) + '\n');
-        process.exitCode = r.valid ? 0 : 1;
+        const ok = reportOk(r, !!opts.strict);
+        if (opts.json) process.stdout.write(JSON.stringify(jsonReport(r, ok), null, 2) + '\n');
+        else process.stdout.write(formatReport(r, loaded.location, !!opts.strict) + '\n');
+        process.exitCode = ok ? 0 : 1;
       });
     });
 
@@ -80,9 +83,12 @@ export function registerRdf(program: Command) {
     .action(async (location: string, opts: { json?: boolean; convertPreview?: boolean }) => {
       await withRdf(location, false, async (got) => {
         const { loaded } = got;
-        const card = toCard(loaded.parsed.data, loaded.baseUrl);
+        // A model 0.3 is shown as the official library reads it: converted to 0.4.
+        const converted = validateRdf(loaded.parsed).converted;
+        const fromOld = converted && !/^0\.(4|5)\./.test(converted.from) && converted.data.type === 'model';
+        const card = toCard(fromOld ? converted.data : loaded.parsed.data, loaded.baseUrl);
         if (opts.json) process.stdout.write(JSON.stringify(card, null, 2) + '\n');
-        else process.stdout.write(formatCard(card) + '\n');
+        else process.stdout.write((fromOld ? `(format ${converted.from}, shown converted to ${converted.to} as the official library reads it)\n` : '') + formatCard(card) + '\n');
         if (opts.convertPreview) {
           if (!card.format_version.startsWith('0.4.')) {
             process.stdout.write('\n(convert preview applies to model format 0.4 only)\n');
@@ -114,4 +120,9 @@ export function registerRdf(program: Command) {
         process.exitCode = entries.length ? 0 : 1;
       });
     });
+}
+
+/** The CLI's JSON: the format verdict first, then both levels in full. */
+function jsonReport(r: RdfReport, ok: boolean) {
+  return { valid: r.valid, ok, type: r.type, format_version: r.format_version, format: r.format, files: r.files };
 }

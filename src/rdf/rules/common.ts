@@ -1,77 +1,157 @@
 /**
- * Field checkers shared by all resource types: authors, maintainers, citations, covers, badges,
- * attachments, license, documentation. Versions: "v02" = generic 0.2 / model 0.4 family,
- * "v03" = generic 0.3 / model 0.5 family (spec generic/v0_2.py and v0_3.py).
+ * Field types shared by all resource types: file sources, authors, maintainers, citations, covers,
+ * badges, attachments, license, documentation, versions. Versions: "v02" = generic 0.2 / model 0.4
+ * family, "v03" = generic 0.3 / model 0.5 family (spec generic/v0_2.py and v0_3.py).
  */
 import { any, arr, bool, type Check, constant, Ctx, fail, type Fields, int, isObj, mapping, nullable, num, obj, str, union } from '../check.js';
 import { isDeprecatedSpdxId, isSpdxId, suggestSpdxId } from '../spdx.js';
+import { stripDoiPrefix } from '../upgrade.js';
 
 export type Family = 'v02' | 'v03';
 
-const URL_OR_PATH = str({ min: 1, max: 2083 });
-export const fileRef: Check = URL_OR_PATH;
+const HTTP = /^https?:\/\//i;
 export const url: Check = str({ min: 1, max: 2083, format: 'uri' });
-export const version: Check = union(str(), num());
-const optStr = nullable(str());
 
-/** `{source, sha256?}` (0.5 FileDescr). */
-export const fileDescr: Check = (v, p, ctx) =>
-  obj({ source: { check: fileRef, required: true }, sha256: nullable(sha256) })(v, p, ctx);
+/**
+ * FileSource: an http(s) URL or a relative path. Whether the file exists is not part of the
+ * format (that is the file check), as in the official validator without IO checks.
+ */
+export const fileRef: Check = (v, p, ctx) => {
+  if (typeof v !== 'string') return fail(ctx, p, `expected a string (URL or relative path), got ${describe(v)}`);
+  if (HTTP.test(v)) return url(v, p, ctx);
+  if (v.trim() === '' || v === '.' || v === './') return fail(ctx, p, `${JSON.stringify(v)} is not a file path`);
+  return true;
+};
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${String(v)}`;
+}
+
+const RDF_NAMES = ['rdf.yaml', 'bioimageio.yaml', 'model.yaml'];
+
+/** The file name a source refers to (a Zenodo API URL ends in "/<name>/content"). */
+export function fileNameOf(ref: string): string {
+  if (HTTP.test(ref)) {
+    let path = ref.replace(/^https?:\/\/[^/?#]*/i, '').replace(/[?#].*$/, '');
+    if (/^https:\/\/zenodo\.org\/api\/records\//i.test(ref) && path.endsWith('/content')) path = path.slice(0, -'/content'.length);
+    return path.split('/').pop() ?? '';
+  }
+  return ref.replace(/\\/g, '/').replace(/\/+$/, '').split('/').pop() ?? '';
+}
+
+/** FileSource_: a file that is packaged with the resource, so it may not be another RDF. */
+export const packagedFile: Check = (v, p, ctx) => {
+  if (!fileRef(v, p, ctx)) return false;
+  const name = fileNameOf(v as string);
+  if (RDF_NAMES.some((n) => name === n || name.endsWith('.' + n))) {
+    return fail(ctx, p, `${JSON.stringify(v)} not allowed here: its file name is reserved for RDF files (rdf.yaml, bioimageio.yaml)`);
+  }
+  return true;
+};
+
+/** The final suffix as the official validator sees it: of the URL path (Zenodo "/content" ignored) or of the file name. */
+export function suffixOf(ref: string): string {
+  if (HTTP.test(ref)) {
+    let path = ref.replace(/^https?:\/\/[^/?#]*/i, '').replace(/[?#].*$/, '');
+    if (/^https?:\/\/zenodo\.org\/api\/records\//i.test(ref) && path.endsWith('/content')) path = path.slice(0, -'/content'.length);
+    return path.includes('.') ? '.' + path.split('.').pop() : '';
+  }
+  const name = fileNameOf(ref);
+  const bare = name.replace(/^\.+/, '');
+  if (name.endsWith('.') || !bare.includes('.')) return '';
+  return '.' + bare.split('.').pop();
+}
+
+export const withSuffix =
+  (base: Check, suffixes: readonly string[], caseSensitive: boolean): Check =>
+  (v, p, ctx) => {
+    if (!base(v, p, ctx)) return false;
+    const s = suffixOf(v as string);
+    const ok = caseSensitive ? suffixes.includes(s) : suffixes.some((x) => x.toLowerCase() === s.toLowerCase());
+    if (ok) return true;
+    return fail(ctx, p, `expected ${suffixes.length === 1 ? `suffix ${suffixes[0]}` : `a suffix from ${suffixes.join(' ')}`}, but ${JSON.stringify(v)} has ${s || 'no suffix'}`);
+  };
 
 export const sha256: Check = str({ min: 64, max: 64, pattern: /^[0-9a-fA-F]{64}$/, patternHint: 'is not a 64-digit hex sha256' });
 
-const ORCID = /^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/;
+/** `{source, sha256?}` (0.5 FileDescr_). */
+export const fileDescr: Check = obj({ source: { check: packagedFile, required: true }, sha256: nullable(sha256) });
 
-const personFields = (family: Family, nameRequired: boolean): Fields => ({
-  name: nameRequired ? { check: str(), required: true } : optStr,
-  affiliation: optStr,
-  email: nullable(str({ format: 'email' })),
-  orcid: nullable((v, p, ctx) => {
-    if (!str()(v, p, ctx)) return false;
-    // An ORCID that looks wrong is still a string to the schema; warn, it is likely a typo.
-    if (!ORCID.test(v as string)) ctx.warn(p, `${JSON.stringify(v)} does not look like an ORCID iD (0000-0000-0000-0000)`);
-    return true;
-  }),
-  github_user: nullable(str()),
-  ...(family === 'v03' ? {} : {}),
-});
+/** PEP 440 versions (the official Version type parses with packaging.version). */
+const PEP440 = /^v?(?:\d+!)?\d+(?:\.\d+)*(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?\d*)?(?:-\d+|[-_.]?(?:post|rev|r)[-_.]?\d*)?(?:[-_.]?dev[-_.]?\d*)?(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?$/i;
+export const version: Check = (v, p, ctx) => {
+  if (typeof v !== 'string' && typeof v !== 'number') return fail(ctx, p, `expected a version string, got ${describe(v)}`);
+  if (!PEP440.test(String(v).trim())) return fail(ctx, p, `invalid version ${JSON.stringify(String(v))} (expected e.g. 1.0.2)`);
+  return true;
+};
 
-export const author = (family: Family): Check => obj(personFields(family, true), { what: 'author: {name, affiliation?, email?, orcid?, github_user?}' });
+const optStr = nullable(str());
+
+/** ORCID iD in hyphenated groups with a valid ISO 7064 11,2 check digit (an error in the spec, not a hint). */
+const orcid: Check = (v, p, ctx) => {
+  if (!str()(v, p, ctx)) return false;
+  const s = v as string;
+  let check = 0;
+  const shapeOk = s.length === 19 && s[4] === '-' && s[9] === '-' && s[14] === '-';
+  if (shapeOk) for (const c of s.replace(/-/g, '')) check = (2 * check + (c === 'X' ? 10 : Number(c))) % 11;
+  if (!shapeOk || check !== 1) return fail(ctx, p, `${JSON.stringify(s)} is not a valid ORCID iD (0000-0000-0000-0000 with a valid check digit)`);
+  return true;
+};
+
+const email = str({ format: 'email' });
+const noSlash = (what: string): Check => (v, p, ctx) => {
+  if (!str()(v, p, ctx)) return false;
+  return !/[/\\]/.test(v as string) || fail(ctx, p, `${what} ${JSON.stringify(v)} must not contain "/" or "\\"`);
+};
+
+export const author = (family: Family): Check =>
+  obj(
+    { affiliation: optStr, email: nullable(email), orcid: nullable(orcid), name: { check: family === 'v03' ? noSlash('name') : str(), required: true }, github_user: optStr },
+    { what: 'author: {name, affiliation?, email?, orcid?, github_user?}' },
+  );
 export const maintainer = (family: Family): Check =>
-  obj({ ...personFields(family, false), github_user: { check: str(), required: true } }, { what: 'maintainer: {github_user, name?, …}' });
+  obj(
+    { affiliation: optStr, email: nullable(email), orcid: nullable(orcid), name: nullable(family === 'v03' ? noSlash('name') : str()), github_user: { check: str(), required: true } },
+    { what: 'maintainer: {github_user, name?, …}' },
+  );
+
+/** 0.2 family: author strings are accepted and read as {name} (official `accept_author_strings`). */
+export const authors02: Check = (v, p, ctx) => {
+  const list = Array.isArray(v) ? v.map((a) => (typeof a === 'string' ? { name: a } : a)) : v;
+  if (Array.isArray(list) && list.length === 0) ctx.warn(p, 'authors: missing');
+  return arr(author('v02'))(list, p, ctx);
+};
 
 const DOI = /^10\.[0-9]{4}.+$/;
+const doi = str({ pattern: DOI, patternHint: 'is not a DOI (10.xxxx/…)' });
 
-export const citeEntry =
-  (family: Family): Check =>
-  (v, p, ctx) => {
-    const ok = obj({
-      text: { check: str(), required: true },
-      doi: nullable(str({ pattern: DOI, patternHint: 'is not a DOI (10.xxxx/…)' })),
-      url: nullable(family === 'v03' ? url : str()),
-    }, { what: 'citation: {text, doi?, url?}' })(v, p, ctx);
-    if (ok && isObj(v) && v.doi == null && v.url == null) return fail(ctx, p, 'a citation needs a "doi" or a "url"');
-    return ok;
-  };
+const eitherDoiOrUrl = (v: Record<string, unknown>, p: readonly (string | number)[], ctx: Ctx) => {
+  if (!v.doi && !v.url) ctx.error(p, 'a citation needs a "doi" or a "url"');
+};
 
-export const badge: Check = obj({ label: { check: str(), required: true }, url: { check: url, required: true }, icon: nullable(fileRef) });
+/**
+ * 0.2 family: an https://doi.org/ prefix is stripped before the pattern check (official
+ * `accept_prefixed_doi`); 0.3 family (model 0.5) has no such step and rejects it.
+ */
+export const citeEntry = (family: Family): Check => {
+  const entry = obj(
+    { text: { check: str(), required: true }, doi: nullable(doi), url: nullable(family === 'v03' ? url : str()) },
+    { what: 'citation: {text, doi?, url?}', rules: [eitherDoiOrUrl] },
+  );
+  if (family === 'v03') return entry;
+  return (v, p, ctx) => entry(isObj(v) && typeof v.doi === 'string' ? { ...v, doi: stripDoiPrefix(v.doi) } : v, p, ctx);
+};
+
+export const badge: Check = obj({ label: { check: str(), required: true }, icon: nullable(union(fileRef, url)), url: { check: url, required: true } });
 
 export const COVER_EXTENSIONS = ['.gif', '.jpeg', '.jpg', '.png', '.svg', '.tif', '.tiff'];
+/** Any URL or path whose suffix is an image one (a Zenodo ".../cover.png/content" URL counts as .png). */
+export const cover: Check = withSuffix(packagedFile, COVER_EXTENSIONS, false);
 
-export const cover: Check = (v, p, ctx) => {
-  if (!fileRef(v, p, ctx)) return false;
-  const ext = extensionOf(v as string);
-  if (!COVER_EXTENSIONS.includes(ext.toLowerCase())) return fail(ctx, p, `cover ${JSON.stringify(v)} must be an image (${COVER_EXTENSIONS.join(' ')})`);
-  return true;
-};
+/** generic 0.2: any file source; 0.3 / model 0.5: a Markdown file (.md). */
+export const documentation = (family: Family): Check => (family === 'v02' ? fileRef : withSuffix(packagedFile, ['.md'], true));
 
-export const documentation: Check = (v, p, ctx) => {
-  if (!fileRef(v, p, ctx)) return false;
-  if (!/\.md$/.test(stripQuery(v as string))) return fail(ctx, p, `documentation ${JSON.stringify(v)} must be a Markdown file ending in .md`);
-  return true;
-};
-
-/** 0.2: any string, with a warning when not an SPDX id. 0.3: must be an SPDX id. */
+/** 0.2 and model 0.4: any string, with a warning when not an SPDX id. 0.3 / model 0.5: an SPDX id. */
 export const license =
   (strict: boolean): Check =>
   (v, p, ctx) => {
@@ -89,13 +169,25 @@ export const license =
     return true;
   };
 
-export const uploader: Check = obj({ email: { check: str({ format: 'email' }), required: true }, name: optStr });
+export const uploader: Check = obj({ email: { check: email, required: true }, name: optStr });
 
 export const icon: Check = union(str({ min: 1, max: 2 }), fileRef);
 
 /** 0.2 `attachments: {files: [...], ...}` (open mapping); 0.3: a list of FileDescr. */
 export const attachments = (family: Family): Check =>
-  family === 'v02' ? obj({ files: arr(fileRef) }, { closed: false }) : arr(fileDescr);
+  family === 'v02' ? obj({ files: arr(packagedFile) }, { extra: 'allow' }) : arr(fileDescr);
+
+/**
+ * Resource ids: lower-case letters, digits and _-/. only (upper case is lowered first), not
+ * starting or ending with "/".
+ */
+export const resourceId: Check = (v, p, ctx) => {
+  if (!str({ min: 1 })(v, p, ctx)) return false;
+  const s = (v as string).toLowerCase();
+  if (/[^a-z0-9_\-/.]/.test(s)) return fail(ctx, p, `${JSON.stringify(v)} may only use a-z 0-9 _ - / .`);
+  if (s.startsWith('/') || s.endsWith('/')) return fail(ctx, p, `${JSON.stringify(v)} must not start or end with "/"`);
+  return true;
+};
 
 export const anyMapping: Check = mapping;
 export const tags: Check = arr(str());
@@ -112,3 +204,5 @@ export function extensionOf(ref: string): string {
 export function stripQuery(ref: string): string {
   return ref.replace(/[?#].*$/, '');
 }
+
+export type { Fields };

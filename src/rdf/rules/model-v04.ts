@@ -1,24 +1,38 @@
 /**
- * Model format 0.4.x (spec model/v0_4.py): fields, tensors with axes strings, explicit /
- * parameterized / implicit shapes, halo, processing, test tensors, weights.
+ * Model format 0.4.x (spec model/v0_4.py, after the official 0.3/0.4 converters): fields in the
+ * spec's order, tensors with axes strings, explicit / parameterized / implicit shapes, halo,
+ * processing, test tensors, weights; then the model-level rules (unique names, minimal output
+ * shape vs halo, processing references), which the official validator reports at the root.
+ * Checks that the spec does not make are warnings here, never format errors.
  */
 import { arr, type Check, Ctx, fail, int, isObj, mapping, nullable, num, obj, oneOfValues, str, union } from '../check.js';
 import type { Path } from '../types.js';
-import { author, fileRef, license } from './common.js';
-import { base02, genericChecker, linkedDataset } from './generic.js';
+import { author, license, packagedFile, resourceId, withSuffix } from './common.js';
+import { formatVersion, genericChecker, linkedDataset, modelBase02 } from './generic.js';
 import { checkProcessing04 } from './processing.js';
 import { checkWeights } from './weights.js';
 
 export const AXES_04 = 'bitczyx';
 const INPUT_DTYPES_04 = ['float32', 'uint8', 'uint16'];
 const OUTPUT_DTYPES_04 = ['float32', 'float64', 'uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'uint64', 'int64', 'bool'];
-const IDENT = /^[a-z_][a-z0-9_]*$/;
+const PY_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '));
 
-const dataRange: Check = arr(union(num(), (v, p, c) => v === null || fail(c, p, 'expected a number')), { min: 2, max: 2 });
+/** Python `str.isidentifier()` for the ASCII names RDFs use, and not a keyword. */
+export function isIdentifier(s: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) && !PY_KEYWORDS.has(s);
+}
 
-const tensorName: Check = (v, p, ctx) => {
+export const identifier: Check = (v, p, ctx) => {
   if (!str({ min: 1 })(v, p, ctx)) return false;
-  if (!IDENT.test(v as string)) ctx.warn(p, `tensor name ${JSON.stringify(v)} should be a lowercase identifier`);
+  if (!isIdentifier(v as string)) return fail(ctx, p, `${JSON.stringify(v)} is not a valid Python identifier`);
+  return true;
+};
+
+/** TensorName: a lower-case Python identifier (Python `islower`: some cased letter, none upper). */
+const tensorName: Check = (v, p, ctx) => {
+  if (!identifier(v, p, ctx)) return false;
+  const s = v as string;
+  if (!/[a-z]/.test(s) || /[A-Z]/.test(s)) return fail(ctx, p, `tensor name ${JSON.stringify(s)} must be lower case`);
   return true;
 };
 
@@ -27,230 +41,265 @@ const axes04: Check = (v, p, ctx) => {
   const s = v as string;
   for (const ch of s) if (!AXES_04.includes(ch)) return fail(ctx, p, `axes ${JSON.stringify(s)}: "${ch}" is not an axis letter (allowed: ${AXES_04.split('').join(' ')})`);
   if (new Set(s).size !== s.length) return fail(ctx, p, `axes ${JSON.stringify(s)} repeat a letter`);
-  if (s.length === 0) return fail(ctx, p, 'axes must not be empty');
   return true;
 };
 
-const paramShape = obj({ min: { check: arr(int(), { min: 1 }), required: true }, step: { check: arr(int(), { min: 1 }), required: true } }, { what: 'shape {min, step}' });
+const float = num();
+// data_range allows infinities ("-inf" is read as a float by the official validator).
+const dataRange: Check = (v, p, ctx) => (Array.isArray(v) ? arr(num({ allowInfNan: true }), { min: 2, max: 2 })(v, p, ctx) : fail(ctx, p, `data_range must be a pair [min, max], got ${JSON.stringify(v)}`));
+
+const sameLength = (a: string, b: string, msg: string) => (v: Record<string, unknown>, p: Path, ctx: Ctx) => {
+  if (Array.isArray(v[a]) && Array.isArray(v[b]) && (v[a] as unknown[]).length !== (v[b] as unknown[]).length) ctx.error(p, msg, [...p, b]);
+};
+
+const paramShape = obj({ min: { check: arr(int(), { min: 1 }), required: true }, step: { check: arr(int(), { min: 1 }), required: true } }, {
+  what: 'shape {min, step}',
+  rules: [sameLength('min', 'step', '`min` and `step` must have the same length')],
+});
+
+const halfStep: Check = (v, p, c) => (typeof v === 'number' && Number.isInteger(v * 2)) || fail(c, p, `offset ${JSON.stringify(v)} must be a multiple of 0.5`);
 const implicitShape = obj(
   {
-    reference_tensor: { check: str({ min: 1 }), required: true },
-    scale: { check: arr(union(num(), (v, p, c) => v === null || fail(c, p, 'expected a number or null')), { min: 1 }), required: true },
-    offset: { check: arr(num(), { min: 1 }), required: true },
+    reference_tensor: { check: tensorName, required: true },
+    scale: { check: arr((v, p, c) => v === null || float(v, p, c), { min: 1 }), required: true },
+    offset: { check: arr(halfStep, { min: 1 }), required: true },
   },
-  { what: 'shape {reference_tensor, scale, offset}' },
+  {
+    what: 'shape {reference_tensor, scale, offset}',
+    rules: [
+      sameLength('scale', 'offset', 'scale and offset must have the same length'),
+      (v, p, ctx) => {
+        const i = (v.scale as unknown[]).findIndex((s, k) => s === null && !(v.offset as unknown[])[k]);
+        if (i >= 0) ctx.error(p, 'an offset must not be zero where scale is null (a new axis of size 2·offset)', [...p, 'offset', i]);
+      },
+    ],
+  },
 );
 
 const processingField: Check = (v, p, ctx) => Array.isArray(v) || fail(ctx, p, 'expected a list of processing steps');
 
-const inputTensor = obj({
-  name: { check: tensorName, required: true },
-  description: str(),
-  axes: { check: axes04, required: true },
-  data_range: nullable(dataRange),
-  data_type: { check: oneOfValues(INPUT_DTYPES_04, 'input data_type'), required: true },
-  shape: { check: union(arr(int()), paramShape), required: true },
-  preprocessing: processingField,
-});
+/** InputTensorDescr rule: the batch axis has size 1 and step 0. */
+const batchOfOne = (t: Record<string, unknown>, p: Path, ctx: Ctx) => {
+  const b = (t.axes as string).indexOf('b');
+  if (b < 0) return;
+  const shape = t.shape as number[] | { min: number[]; step: number[] };
+  if (!Array.isArray(shape) && shape.step[b] !== 0) return void ctx.error(p, `the batch axis step must be 0 (is ${shape.step[b]})`, [...p, 'shape', 'step', b]);
+  const size = Array.isArray(shape) ? shape[b] : shape.min[b];
+  if (size !== 1) ctx.error(p, `the input shape must be 1 on the batch axis "b" (is ${size})`, [...p, 'shape', ...(Array.isArray(shape) ? [] : ['min']), b]);
+};
 
-const outputTensor = obj({
-  name: { check: tensorName, required: true },
-  description: str(),
-  axes: { check: axes04, required: true },
-  data_range: nullable(dataRange),
-  data_type: { check: oneOfValues(OUTPUT_DTYPES_04, 'output data_type'), required: true },
-  shape: { check: union(arr(int()), implicitShape), required: true },
-  halo: nullable(arr(int())),
-  postprocessing: processingField,
-});
+/** Tensor rule: processing `kwargs.axes` must be axes of the tensor. */
+const kwargsAxes = (kind: 'preprocessing' | 'postprocessing') => (t: Record<string, unknown>, p: Path, ctx: Ctx) => {
+  const steps = Array.isArray(t[kind]) ? (t[kind] as unknown[]) : [];
+  for (let i = 0; i < steps.length; i++) {
+    const kw = isObj(steps[i]) && isObj((steps[i] as Record<string, unknown>).kwargs) ? ((steps[i] as Record<string, unknown>).kwargs as Record<string, unknown>) : {};
+    if (typeof kw.axes === 'string' && [...kw.axes].some((a) => !(t.axes as string).includes(a))) {
+      return void ctx.error(p, `${kind} ${i}: kwargs.axes "${kw.axes}" must be a subset of the tensor axes "${t.axes}"`, [...p, kind, i, 'kwargs', 'axes']);
+    }
+  }
+};
 
-const npyList: Check = arr((v, p, ctx) => {
-  if (!fileRef(v, p, ctx)) return false;
-  // Suffix check is case-sensitive in bioimageio.spec.
-  if (!/\.npy$/.test((v as string).replace(/[?#].*$/, ''))) return fail(ctx, p, `test tensor ${JSON.stringify(v)} must be a .npy file`);
+const inputTensor = obj(
+  {
+    name: { check: tensorName, required: true },
+    description: str(),
+    axes: { check: axes04, required: true },
+    data_range: nullable(dataRange),
+    data_type: { check: oneOfValues(INPUT_DTYPES_04, 'input data_type'), required: true },
+    shape: { check: union(arr(int()), paramShape), required: true },
+    preprocessing: processingField,
+  },
+  { rules: [batchOfOne, kwargsAxes('preprocessing')] },
+);
+
+const outputTensor = obj(
+  {
+    name: { check: tensorName, required: true },
+    description: str(),
+    axes: { check: axes04, required: true },
+    data_range: nullable(dataRange),
+    data_type: { check: oneOfValues(OUTPUT_DTYPES_04, 'output data_type'), required: true },
+    shape: { check: union(arr(int()), implicitShape), required: true },
+    halo: nullable(arr(int())),
+    postprocessing: processingField,
+  },
+  {
+    rules: [
+      (t, p, ctx) => {
+        const n = Array.isArray(t.shape) ? t.shape.length : ((t.shape as { scale: unknown[] }).scale.length);
+        if (Array.isArray(t.halo) && t.halo.length > 0 && t.halo.length !== n) ctx.error(p, `halo has ${t.halo.length} entries but the shape has ${n}`, [...p, 'halo']);
+      },
+      kwargsAxes('postprocessing'),
+    ],
+  },
+);
+
+/** Output tensor names must be unique within inputs and within outputs (reported at the list). */
+const uniqueIn: Check = (v, p, ctx) => {
+  const names = (v as Record<string, unknown>[]).map((t) => t.name);
+  const dup = names.findIndex((n, i) => names.indexOf(n) !== i);
+  if (dup >= 0) return fail(ctx, p, `duplicate tensor name "${String(names[dup])}"`);
   return true;
-}, { min: 1 });
+};
+const tensorList = (t: Check): Check => (v, p, ctx) => arr(t, { min: 1 })(v, p, ctx) && uniqueIn(v, p, ctx);
 
+const npyList: Check = arr(withSuffix(packagedFile, ['.npy'], true), { min: 1 });
+
+/** ModelDescr 0.4 fields, in the spec's order (the generic base first, then the model's own). */
 export function modelFields04() {
   return {
-    ...base02(),
-    authors: { check: arr(author('v02'), { min: 1 }), required: true },
-    documentation: { check: base02().documentation!, required: true },
+    ...modelBase02(),
+    name: { check: str({ min: 1 }), required: true },
+    authors: { check: (v: unknown, p: Path, c: Ctx) => (modelBase02().authors as Check)(v, p, c) && (Array.isArray(v) && v.length > 0 ? true : fail(c, p, 'at least one author is required')), required: true },
+    format_version: { check: formatVersion('0.4.10'), required: true },
+    type: { check: (v: unknown, p: Path, c: Ctx) => v === 'model' || fail(c, p, `must be "model", got ${JSON.stringify(v)}`), required: true },
+    id: nullable(resourceId),
+    documentation: { check: packagedFile, required: true },
+    inputs: { check: tensorList(inputTensor), required: true },
     license: { check: license(false), required: true },
-    git_repo: nullable(str()),
-    inputs: { check: arr(inputTensor, { min: 1 }), required: true },
-    outputs: { check: arr(outputTensor, { min: 1 }), required: true },
+    outputs: { check: tensorList(outputTensor), required: true },
     packaged_by: arr(author('v02')),
-    parent: nullable(obj({ id: { check: str({ min: 1 }), required: true }, version_number: nullable(int()) })),
+    parent: nullable(obj({ id: { check: resourceId, required: true }, version_number: nullable(int()) })),
     run_mode: nullable(obj({ name: { check: str(), required: true }, kwargs: mapping })),
-    sample_inputs: arr(fileRef),
-    sample_outputs: arr(fileRef),
+    sample_inputs: arr(packagedFile),
+    sample_outputs: arr(packagedFile),
     test_inputs: { check: npyList, required: true },
     test_outputs: { check: npyList, required: true },
     timestamp: { check: str({ format: 'date-time' }), required: true },
     training_data: nullable(union(linkedDataset('v02'), genericChecker('dataset', 'v02'))),
-    weights: { check: mapping, required: true },
-    config: mapping,
+    weights: { check: (v: unknown, p: Path, c: Ctx) => checkWeights(v, p, c, '0.4'), required: true },
   };
 }
 
-const rootCache = new Map<boolean, Check>();
-/** Built once per variant: constructing the field checkers is a measurable part of validation. */
-function rootChecker04(v040: boolean): Check {
-  let c = rootCache.get(v040);
-  if (!c) {
-    const fields: Record<string, unknown> = modelFields04();
-    // 0.4.0 had `dependencies` at the root; the 0.4.1 converter moves it into the weights entry.
-    if (v040) fields.dependencies = { check: str({ pattern: /^.+:.+$/, patternHint: 'must look like "conda:environment.yaml" or "pip:requirements.txt"' }), deprecated: '"dependencies" at the root is 0.4.0 syntax; since 0.4.1 it belongs to weights.pytorch_state_dict.dependencies' };
-    c = obj(fields as never);
-    rootCache.set(v040, c);
-  }
-  return c;
-}
+let root: Check | undefined;
 
 interface T04 {
   name: string;
   axes: string;
   shape: unknown;
+  halo: unknown;
   path: Path;
+  raw: Record<string, unknown>;
 }
 
-export function checkModel04(d: Record<string, unknown>, ctx: Ctx, patch: number): void {
-  rootChecker04(patch === 0)(d, [], ctx);
+export function checkModel04(d: Record<string, unknown>, ctx: Ctx): void {
+  // `parent` given as a mapping (an old URL parent) is ignored by the official validator.
+  const data = isObj(d.parent) ? { ...d, parent: null } : d;
+  root ??= obj(modelFields04() as never, { rules: [uniqueIoNames, minimalOutputShapes, processingReferences] });
+  root(data, [], ctx);
+  hints04(d, ctx);
+}
 
-  const ins = tensors(d.inputs, 'inputs');
-  const outs = tensors(d.outputs, 'outputs');
-  uniqueNames([...ins, ...outs], ctx);
-  const byName = new Map(ins.map((t) => [t.name, t]));
+function tensors(d: Record<string, unknown>): { ins: T04[]; outs: T04[] } {
+  const list = (l: unknown, key: string) =>
+    (Array.isArray(l) ? l : []).flatMap((t, i) => (isObj(t) ? [{ name: String(t.name), axes: String(t.axes), shape: t.shape, halo: t.halo, path: [key, i] as Path, raw: t }] : []));
+  return { ins: list(d.inputs, 'inputs'), outs: list(d.outputs, 'outputs') };
+}
+
+function uniqueIoNames(d: Record<string, unknown>, _p: Path, ctx: Ctx): void {
+  const { ins, outs } = tensors(d);
+  const seen = new Map<string, Path>();
+  for (const t of [...ins, ...outs]) {
+    const prev = seen.get(t.name);
+    if (prev) return void ctx.error([], `tensor name "${t.name}" of ${t.path.join('.')} is already used by ${prev.join('.')}; tensor names must be unique across inputs and outputs`, [...t.path, 'name']);
+    seen.set(t.name, t.path);
+  }
+}
+
+/** Smallest size of each axis (official `_get_min_shape`): fixed, `min`, or from the reference. */
+function minShape(t: T04, byName: Map<string, T04>, depth = 0): number[] {
+  if (Array.isArray(t.shape)) return t.shape as number[];
+  const s = t.shape as Record<string, unknown>;
+  if (Array.isArray(s.min)) return s.min as number[];
+  const ref = byName.get(String(s.reference_tensor));
+  let refShape = ref && depth < 8 ? minShape(ref, byName, depth + 1) : [];
+  let scale = s.scale as (number | null)[];
+  const offset = s.offset as number[];
+  if (scale.includes(null)) {
+    const expanded = scale.flatMap((x, i) => (x === null ? [i] : []));
+    refShape = scale.map((_, i) => (x => (expanded.includes(i) ? 1 : refShape[x]!))(i - expanded.filter((e) => e < i).length));
+    scale = scale.map((x) => x ?? 0);
+  }
+  return scale.map((sc, i) => Math.trunc(refShape[i]! * (sc as number) + 2 * offset[i]!));
+}
+
+function minimalOutputShapes(d: Record<string, unknown>, _p: Path, ctx: Ctx): void {
+  const { ins, outs } = tensors(d);
+  const byName = new Map([...ins, ...outs].map((t) => [t.name, t]));
+  for (const out of outs) {
+    const s = out.shape;
+    if (isObj(s) && 'reference_tensor' in s) {
+      const ref = byName.get(String(s.reference_tensor));
+      if (!ref) return void ctx.error([], `output "${out.name}": reference_tensor "${String(s.reference_tensor)}" is not a tensor of this model`, [...out.path, 'shape', 'reference_tensor']);
+      const nRef = Array.isArray(ref.shape) ? ref.shape.length : isObj(ref.shape) ? ((ref.shape.min ?? ref.shape.scale) as unknown[]).length : 0;
+      const nOut = (s.scale as unknown[]).filter((x) => x !== null).length;
+      if (nRef !== nOut) return void ctx.error([], `referenced tensor "${ref.name}" with ${nRef} dimensions does not match output tensor "${out.name}" with ${nOut} dimensions`, [...out.path, 'shape']);
+    }
+    const min = minShape(out, byName);
+    const halo = Array.isArray(out.halo) && out.halo.length ? (out.halo as number[]) : min.map(() => 0);
+    const k = min.findIndex((m, i) => m - 2 * (halo[i] ?? 0) < 1);
+    if (k >= 0) {
+      const withHalo = Array.isArray(out.halo) && out.halo.length ? ` for halo [${halo.join(', ')}]` : '';
+      return void ctx.error([], `minimal shape [${min.join(', ')}] of output "${out.name}" is too small${withHalo} (axis "${out.axes[k]}": size − 2·halo must be ≥ 1)`, withHalo ? [...out.path, 'halo', k] : [...out.path, 'shape']);
+    }
+  }
+}
+
+function processingReferences(d: Record<string, unknown>, _p: Path, ctx: Ctx): void {
+  const { ins, outs } = tensors(d);
   const inputNames = ins.map((t) => t.name);
+  for (const [list, kind] of [[ins, 'preprocessing'], [outs, 'postprocessing']] as const) {
+    for (const t of list) {
+      const steps = Array.isArray(t.raw[kind]) ? (t.raw[kind] as unknown[]) : [];
+      for (let i = 0; i < steps.length; i++) {
+        const kw = isObj(steps[i]) && isObj((steps[i] as Record<string, unknown>).kwargs) ? ((steps[i] as Record<string, unknown>).kwargs as Record<string, unknown>) : {};
+        const ref = kw.reference_tensor;
+        if (ref == null) continue;
+        const at = [...t.path, kind, i, 'kwargs', 'reference_tensor'];
+        if (!inputNames.includes(String(ref))) return void ctx.error([], `reference_tensor "${String(ref)}" is not an input tensor (inputs: ${inputNames.join(', ')})`, at);
+        if (kind === 'preprocessing' && ref === t.name) return void ctx.error([], `reference_tensor of a preprocessing step cannot be the tensor itself ("${t.name}")`, at);
+      }
+    }
+  }
+}
 
-  for (const t of ins) inputShape(t, ctx);
-  for (const t of outs) outputShape(t, d, ctx, byName);
-
+/** What the spec does not check but a reader would trip over: warnings only. */
+function hints04(d: Record<string, unknown>, ctx: Ctx): void {
+  const { ins, outs } = tensors(d);
+  const inputNames = ins.map((t) => t.name);
+  for (const t of [...ins, ...outs]) {
+    const n = t.axes.length;
+    if (Array.isArray(t.shape) && t.shape.length !== n) ctx.warn([...t.path, 'shape'], `shape has ${t.shape.length} entries but axes "${t.axes}" has ${n}`);
+    if (isObj(t.shape) && Array.isArray(t.shape.min) && t.shape.min.length !== n) ctx.warn([...t.path, 'shape', 'min'], `min has ${t.shape.min.length} entries but axes "${t.axes}" has ${n}`);
+    if (isObj(t.shape) && Array.isArray(t.shape.scale) && t.shape.scale.length !== n) ctx.warn([...t.path, 'shape', 'scale'], `scale has ${t.shape.scale.length} entries but axes "${t.axes}" has ${n}`);
+  }
+  for (const t of outs) {
+    const s = t.shape;
+    if (!isObj(s) || !Array.isArray(s.scale) || !Array.isArray(s.offset)) continue;
+    const ref = ins.find((x) => x.name === s.reference_tensor);
+    if (!ref) continue;
+    let r = 0;
+    (s.scale as (number | null)[]).forEach((sc, i) => {
+      if (sc === null) return;
+      const refAxis = ref.axes[r++];
+      const o = (s.offset as number[])[i] ?? 0;
+      if ((t.axes[i] === 'b' || refAxis === 'b') && (t.axes[i] !== refAxis || sc !== 1 || o !== 0)) {
+        ctx.warn([...t.path, 'shape', 'offset', i], `batch axis: scale ${sc}, offset ${o} (from reference axis "${refAxis}") would not pass the batch through (expected scale 1, offset 0 on "b")`);
+      }
+    });
+  }
   for (const [list, kind] of [[d.inputs, 'preprocessing'], [d.outputs, 'postprocessing']] as const) {
     if (!Array.isArray(list)) continue;
     list.forEach((t, i) => {
       if (!isObj(t) || t[kind] == null || typeof t.axes !== 'string') return;
-      checkProcessing04(t[kind], [kind === 'preprocessing' ? 'inputs' : 'outputs', i, kind], ctx, {
-        axes: t.axes.split(''),
-        axisSize: new Map(),
-        tensorName: String(t.name),
-        inputNames,
-        kind,
-      });
+      checkProcessing04(t[kind], [kind === 'preprocessing' ? 'inputs' : 'outputs', i, kind], ctx, { axes: t.axes.split(''), axisSize: new Map(), tensorName: String(t.name), inputNames, kind });
     });
   }
-
   for (const [key, list] of [['test_inputs', d.inputs], ['test_outputs', d.outputs]] as const) {
     const tl = d[key];
     if (Array.isArray(tl) && Array.isArray(list) && tl.length !== list.length) {
-      ctx.error([key], `${key} lists ${tl.length} file(s) but the model has ${list.length} ${key === 'test_inputs' ? 'input' : 'output'} tensor(s); give one per tensor, in order`);
+      ctx.warn([key], `${key} lists ${tl.length} file(s) but the model has ${list.length} ${key === 'test_inputs' ? 'input' : 'output'} tensor(s); give one per tensor, in order`);
     }
   }
-  if (d.weights !== undefined) checkWeights(d.weights, ['weights'], ctx, '0.4');
   if (Array.isArray(d.cite) && d.cite.length === 0) ctx.warn(['cite'], 'no citation given');
-}
-
-function tensors(list: unknown, key: string): T04[] {
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((t, i) =>
-    isObj(t) && typeof t.name === 'string' && typeof t.axes === 'string' ? [{ name: t.name, axes: t.axes, shape: t.shape, path: [key, i] as Path }] : [],
-  );
-}
-
-export function uniqueNames(ts: { name: string; path: Path }[], ctx: Ctx, field = 'name'): void {
-  const seen = new Map<string, Path>();
-  for (const t of ts) {
-    const prev = seen.get(t.name);
-    if (prev) ctx.error([...t.path, field], `tensor ${field} "${t.name}" is already used by ${prev.join('.')}; tensor ${field}s must be unique across inputs and outputs`);
-    else seen.set(t.name, t.path);
-  }
-}
-
-function inputShape(t: T04, ctx: Ctx): void {
-  const p = [...t.path, 'shape'];
-  const n = t.axes.length;
-  const bi = t.axes.indexOf('b');
-  if (Array.isArray(t.shape)) {
-    if (t.shape.length !== n) return void ctx.error(p, `shape has ${t.shape.length} entries but axes "${t.axes}" has ${n}`);
-    t.shape.forEach((s, i) => typeof s === 'number' && s < 1 && ctx.error([...p, i], `size ${s} of axis "${t.axes[i]}" must be ≥ 1`));
-    if (bi >= 0 && t.shape[bi] !== 1) ctx.error([...p, bi], `batch size must be 1 (is ${t.shape[bi]})`);
-  } else if (isObj(t.shape) && Array.isArray(t.shape.min) && Array.isArray(t.shape.step)) {
-    const { min, step } = t.shape as { min: number[]; step: number[] };
-    if (min.length !== n) ctx.error([...p, 'min'], `min has ${min.length} entries but axes "${t.axes}" has ${n}`);
-    if (step.length !== min.length) ctx.error([...p, 'step'], `step has ${step.length} entries but min has ${min.length}`);
-    min.forEach((m, i) => m < 1 && ctx.error([...p, 'min', i], `minimum size ${m} must be ≥ 1`));
-    step.forEach((s, i) => s < 0 && ctx.error([...p, 'step', i], `step ${s} must be ≥ 0`));
-    if (bi >= 0) {
-      if (step[bi] !== 0) ctx.error([...p, 'step', bi], `the batch axis step must be 0 (is ${step[bi]})`);
-      if (min[bi] !== 1) ctx.error([...p, 'min', bi], `batch size must be 1 (is ${min[bi]})`);
-    }
-  }
-}
-
-/** Minimal (and, when fixed, exact) size of each axis of an input; undefined when not derivable. */
-function minShape04(t: T04): number[] | undefined {
-  if (Array.isArray(t.shape)) return t.shape as number[];
-  if (isObj(t.shape) && Array.isArray(t.shape.min)) return t.shape.min as number[];
-  return undefined;
-}
-
-function outputShape(t: T04, d: Record<string, unknown>, ctx: Ctx, byName: Map<string, T04>): void {
-  const p = [...t.path, 'shape'];
-  const n = t.axes.length;
-  const out = d.outputs as Record<string, unknown>[];
-  const raw = out[t.path[1] as number]!;
-  let minOut: number[] | undefined;
-  if (Array.isArray(t.shape)) {
-    if (t.shape.length !== n) return void ctx.error(p, `shape has ${t.shape.length} entries but axes "${t.axes}" has ${n}`);
-    minOut = t.shape as number[];
-  } else if (isObj(t.shape) && Array.isArray(t.shape.scale) && Array.isArray(t.shape.offset)) {
-    const { reference_tensor: refName, scale, offset } = t.shape as { reference_tensor: string; scale: (number | null)[]; offset: number[] };
-    if (scale.length !== n) ctx.error([...p, 'scale'], `scale has ${scale.length} entries but axes "${t.axes}" has ${n}`);
-    if (offset.length !== scale.length) ctx.error([...p, 'offset'], `offset has ${offset.length} entries but scale has ${scale.length}`);
-    offset.forEach((o, i) => {
-      if (Math.round(o * 2) !== o * 2) ctx.error([...p, 'offset', i], `offset ${o} must be a multiple of 0.5`);
-    });
-    const ref = byName.get(refName);
-    if (!ref) return void ctx.error([...p, 'reference_tensor'], `reference_tensor "${refName}" is not an input tensor (inputs: ${[...byName.keys()].join(', ')})`);
-    const kept = scale.filter((s) => s !== null).length;
-    if (kept !== ref.axes.length) {
-      return void ctx.error([...p, 'scale'], `${kept} non-null scale entries but reference tensor "${refName}" has ${ref.axes.length} axes ("${ref.axes}")`);
-    }
-    const refMin = minShape04(ref);
-    minOut = [];
-    let r = 0;
-    for (let i = 0; i < scale.length; i++) {
-      const s = scale[i];
-      const o = offset[i] ?? 0;
-      if (s === null) {
-        minOut.push(2 * o);
-        continue;
-      }
-      const refAxis = ref.axes[r];
-      const refSize = refMin?.[r];
-      r++;
-      if (t.axes[i] === 'b' || refAxis === 'b') {
-        // Batch passes through: input batch 1 → output batch must be 1 as well.
-        if (t.axes[i] !== refAxis) ctx.error([...p, 'scale', i], `output axis "${t.axes[i]}" is computed from reference axis "${refAxis}"; the batch axis must map to the batch axis`);
-        else if (s !== 1 || o !== 0) ctx.error([...p, 'offset', i], `batch axis: scale ${s}, offset ${o} would give an output batch of ${1 * s + 2 * o} for an input batch of 1; the batch must pass through (scale 1, offset 0)`);
-      }
-      minOut.push(refSize === undefined ? NaN : refSize * s + 2 * o);
-    }
-    minOut.forEach((m, i) => {
-      if (!Number.isNaN(m) && m < 1) ctx.error([...p], `axis "${t.axes[i]}" would have size ${m} for the smallest input; sizes must be ≥ 1`);
-    });
-  }
-  const halo = raw.halo;
-  if (Array.isArray(halo)) {
-    if (halo.length !== n) return void ctx.error([...t.path, 'halo'], `halo has ${halo.length} entries but axes "${t.axes}" has ${n}`);
-    halo.forEach((h: unknown, i: number) => {
-      if (typeof h !== 'number') return;
-      if (h < 0) ctx.error([...t.path, 'halo', i], `halo ${h} must be ≥ 0`);
-      const m = minOut?.[i];
-      if (m !== undefined && !Number.isNaN(m) && m - 2 * h < 1) {
-        ctx.error([...t.path, 'halo', i], `halo ${h} on axis "${t.axes[i]}" leaves ${m - 2 * h} pixels of the minimal output size ${m} (needs size − 2·halo ≥ 1)`);
-      }
-    });
-  }
 }

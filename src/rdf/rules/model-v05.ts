@@ -4,9 +4,8 @@
  */
 import { arr, bool, type Check, Ctx, fail, int, isObj, nullable, num, obj, oneOfValues, str, tagged, union } from '../check.js';
 import type { Path } from '../types.js';
-import { author, fileDescr, type Family } from './common.js';
-import { base03, genericChecker, linkedDataset } from './generic.js';
-import { uniqueNames } from './model-v04.js';
+import { author, documentation, fileDescr, resourceId, version, type Family } from './common.js';
+import { formatVersion, genericChecker, linkedDataset, modelBase03 } from './generic.js';
 import { checkProcessing05, DTYPES } from './processing.js';
 import { checkWeights } from './weights.js';
 
@@ -140,28 +139,27 @@ const bioimageioConfig05 = obj(
   { closed: false },
 );
 
-export function modelFields05(patch: number) {
-  const b = base03();
-  // Spec ≥ 0.5.8 (newer than the bundled schema) also allows {source, sha256} for these.
-  const newer = patch > 7;
-  const withFile = (c: Check): Check => (newer ? union(c, fileDescr) : c);
+/** ModelDescr 0.5 fields in the spec's order (the generic 0.3 base first, then the model's own). */
+export function modelFields05() {
+  const b = modelBase03();
   return {
     ...b,
-    license: { ...(b.license as object), check: withFile((b.license as { check: Check }).check) },
-    documentation: { ...(b.documentation as object), check: withFile((b.documentation as { check: Check }).check) },
+    format_version: { check: formatVersion('0.5.7'), required: true },
+    type: { check: (v: unknown, p: Path, c: Ctx) => v === 'model' || fail(c, p, `must be "model", got ${JSON.stringify(v)}`), required: true },
+    id: nullable(resourceId),
+    documentation: { check: documentation('v03'), recommended: 'needed for FAIR compliance (findable, citable resources)' },
     inputs: { check: arr(tensor('in'), { min: 1 }), required: true },
     outputs: { check: arr(tensor('out'), { min: 1 }), required: true },
     packaged_by: arr(author('v03' as Family)),
-    parent: nullable(obj({ id: { check: str({ min: 1 }), required: true }, version: nullable(union(str(), num())) })),
+    parent: nullable(obj({ id: { check: resourceId, required: true }, version: nullable(version) })),
     run_mode: nullable(obj({ name: { check: str(), required: true }, kwargs: (v: unknown, p: Path, c: Ctx) => isObj(v) || fail(c, p, 'expected a mapping') })),
     timestamp: str({ format: 'date-time' }),
     training_data: nullable(union(linkedDataset('v03'), genericChecker('dataset', 'v03'), genericChecker('dataset', 'v02'))),
-    weights: { check: (v: unknown, p: Path, c: Ctx) => isObj(v) || fail(c, p, 'expected a mapping'), required: true },
-    config: obj({ bioimageio: bioimageioConfig05 }, { closed: false }),
+    weights: { check: (v: unknown, p: Path, c: Ctx) => checkWeights(v, p, c, '0.5'), required: true },
+    config: obj({ bioimageio: bioimageioConfig05 }, { extra: 'allow' }),
   };
 }
 
-const rootCache = new Map<boolean, Check>();
 
 interface Axis {
   id: string;
@@ -183,15 +181,24 @@ interface T05 {
 
 const DEFAULT_AXIS_ID: Record<string, string> = { batch: 'batch', channel: 'channel', index: 'index', time: 'time', space: 'x' };
 
-export function checkModel05(d: Record<string, unknown>, ctx: Ctx, patch: number): void {
-  const newer = patch > 7;
-  let root = rootCache.get(newer);
-  if (!root) rootCache.set(newer, (root = obj(modelFields05(patch) as never)));
+let root: Check | undefined;
+
+export function checkModel05(d: Record<string, unknown>, ctx: Ctx): void {
+  root ??= obj(modelFields05() as never);
+  // The tensor rules below are validators of `inputs`/`outputs` that the official library runs only
+  // when those fields are valid (whatever the other fields hold).
+  const before = ctx.issues.length;
   root(d, [], ctx);
+  if (ctx.issues.slice(before).some((i) => i.severity === 'error' && /^(inputs|outputs)(\.|$)/.test(i.path))) return;
   const ins = tensors05(d.inputs, 'in');
   const outs = tensors05(d.outputs, 'out');
   const all = [...ins, ...outs];
-  uniqueNames(all.map((t) => ({ name: t.id, path: t.path })), ctx, 'id');
+  const seenIds = new Map<string, Path>();
+  for (const t of all) {
+    const prev = seenIds.get(t.id);
+    if (prev) ctx.error(['outputs'], `tensor id "${t.id}" of ${t.path.join('.')} is already used by ${prev.join('.')}; tensor ids must be unique across inputs and outputs`, [...t.path, 'id']);
+    else seenIds.set(t.id, t.path);
+  }
   const byId = new Map<string, T05>();
   // With duplicate ids (reported above) references resolve to the first tensor, inputs first.
   for (const t of all) if (!byId.has(t.id)) byId.set(t.id, t);
@@ -222,7 +229,6 @@ export function checkModel05(d: Record<string, unknown>, ctx: Ctx, patch: number
     }
     checkProcessing05(steps, [...t.path, kind], ctx, { axes: t.axes.map((a) => a.id), axisSize, tensorName: t.id, inputNames: inputIds, kind });
   }
-  if (d.weights !== undefined) checkWeights(d.weights, ['weights'], ctx, '0.5');
   const tol = isObj(d.config) && isObj(d.config.bioimageio) ? d.config.bioimageio.reproducibility_tolerance : undefined;
   if (Array.isArray(tol)) {
     const outIds = outs.map((t) => t.id);
