@@ -1,12 +1,19 @@
 /**
- * Model inputs and outputs as files: .npy (ours), TIFF (geotiff.js: decodes every compression
- * geotiff supports, and writes plain uncompressed TIFF that tifffile reads), and PNG through an
+ * Model inputs and outputs as files: .npy (ours); TIFF read through the reference maker
+ * (src/reference: the first series with all its planes and named axes, the codecs the viewer
+ * uses) and written as plain uncompressed TIFF by geotiff.js (tifffile reads it); PNG through an
  * injected decoder (pngjs in Node, the browser's image decoder in plugins).
  */
-import { fromArrayBuffer, writeArrayBuffer } from 'geotiff';
-import { dtypeOf, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
+import { writeArrayBuffer } from 'geotiff';
+import type { Readable } from 'zarrita';
+import { BytesSource, type ByteSource } from '../io/byte-source.js';
+import { sizeOf, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
+import { tiffReferences } from '../reference/from-tiff.js';
+import { ReferenceStore } from '../reference/open.js';
 import { readNpy, writeNpy } from './npy.js';
 import { ModelError } from './errors.js';
+import type { InputImage } from './fit-axes.js';
+import { bytesText, checkInputSize, readZarrRegion } from './region.js';
 
 export type PngDecoder = (bytes: Uint8Array, name: string) => Promise<NdArray>;
 
@@ -16,36 +23,78 @@ export class ImageIoError extends ModelError {
 }
 
 const isPng = (b: Uint8Array) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
-const isTiff = (b: Uint8Array) => (b[0] === 0x49 && b[1] === 0x49 && b[2] === 42) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 42) || (b[0] === 0x49 && b[1] === 0x49 && b[2] === 43) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 43);
+export const isTiff = (b: Uint8Array) => (b[0] === 0x49 && b[1] === 0x49 && b[2] === 42) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 42) || (b[0] === 0x49 && b[1] === 0x49 && b[2] === 43) || (b[0] === 0x4d && b[1] === 0x4d && b[3] === 43);
 const isNpy = (b: Uint8Array) => b[0] === 0x93 && b[1] === 0x4e && b[2] === 0x55;
 
-/** Decodes an input image by its content: npy as stored, TIFF/PNG as [H, W] or [C, H, W]. */
-export async function decodeImage(bytes: Uint8Array, name: string, decodePng?: PngDecoder): Promise<NdArray> {
-  if (isNpy(bytes)) return readNpy(bytes, name);
-  if (isTiff(bytes)) return decodeTiff(bytes, name);
+export interface TiffReadOptions {
+  /** Most bytes the decoded image may take (default DEFAULT_MAX_INPUT_BYTES). */
+  maxBytes?: number;
+  /** Called with the axis names and shape before any pixel is read; throws to refuse the image. */
+  check?: (axes: string[], shape: number[]) => void;
+}
+
+/**
+ * Decodes an input image by its content: npy as stored (no axis names), TIFF as its first series
+ * with NGFF axis names, PNG as [H, W] or [C, H, W].
+ */
+export async function decodeImage(bytes: Uint8Array, name: string, decodePng?: PngDecoder, opts: TiffReadOptions = {}): Promise<InputImage> {
+  if (isNpy(bytes)) return { array: readNpy(bytes, name) };
+  if (isTiff(bytes)) return readTiffImage(new BytesSource(bytes, name), opts);
   if (isPng(bytes)) {
     if (!decodePng) throw new ImageIoError(name, 'PNG decoding is not available here');
-    return decodePng(bytes, name);
+    return { array: await decodePng(bytes, name) };
   }
   throw new ImageIoError(name, 'not a .npy, TIFF or PNG file (unrecognised signature)');
 }
 
-async function decodeTiff(bytes: Uint8Array, name: string): Promise<NdArray> {
+/**
+ * Decoded bytes per stored byte beyond which a TIFF header is not believed: Deflate cannot
+ * exceed ~1032:1 and LZW ~1400:1, so a header claiming more than this is corrupt (or made up).
+ */
+const MAX_EXPANSION = 4096;
+
+interface ZarrayMeta {
+  shape: number[];
+  /** numpy style: '<u2', '|u1', '>f4'. */
+  dtype: string;
+  compressor: unknown;
+}
+
+const dtypeName = (d: string) => `${{ i: 'int', u: 'uint', f: 'float' }[d[1]] ?? d}${8 * Number(d.slice(2))}`;
+
+/** A header's image must fit in the file: stored as is, or compressed at most MAX_EXPANSION:1. */
+function checkAgainstFile(name: string, meta: ZarrayMeta, fileSize: number): void {
+  const bytes = sizeOf(meta.shape) * Number(meta.dtype.slice(2));
+  const ratio = meta.compressor ? MAX_EXPANSION : 1;
+  if (bytes > fileSize * ratio) {
+    throw new ImageIoError(
+      name,
+      `the header claims a ${meta.shape.join('×')} ${dtypeName(meta.dtype)} image (${bytesText(bytes)}), more than the file (${bytesText(fileSize)}) can hold${ratio > 1 ? ` even compressed ${ratio}:1` : ''}; the file is corrupt`,
+    );
+  }
+}
+
+/**
+ * A TIFF's first series as the reference maker and the viewer read it: every plane that OME-XML
+ * (or ImageJ metadata, or a plain page stack) assigns to it, its level-0 array and axis names.
+ * Sizes from the header are checked against the file and `maxBytes` before anything is allocated.
+ */
+export async function readTiffImage(source: ByteSource, { maxBytes, check }: TiffReadOptions = {}): Promise<InputImage> {
+  const refs = await tiffReferences(source, { url: source.name });
+  const ms = (JSON.parse(refs.refs['.zattrs'] as string) as { multiscales: { axes: { name: string }[]; datasets: { path: string }[] }[] }).multiscales[0];
+  const level0 = ms.datasets[0].path;
+  const meta = JSON.parse(refs.refs[`${level0}/.zarray`] as string) as ZarrayMeta;
+  checkAgainstFile(source.name, meta, await source.size());
+  checkInputSize(source.name, meta.shape, dtypeName(meta.dtype), maxBytes);
+  const axes = ms.axes.map((a) => a.name);
+  check?.(axes, meta.shape);
+  const store = new ReferenceStore(refs, { openSource: () => source });
   try {
-    const buf = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
-    const tiff = await fromArrayBuffer(buf);
-    const img = await tiff.getImage(0);
-    const w = img.getWidth();
-    const h = img.getHeight();
-    const rasters = (await img.readRasters({ interleave: false })) as unknown as TypedArray[];
-    const first = rasters[0];
-    const dtype = dtypeOf(first);
-    if (rasters.length === 1) return { data: first, shape: [h, w], dtype };
-    const out = new (first.constructor as { new (n: number): TypedArray })(rasters.length * w * h);
-    rasters.forEach((r, c) => out.set(r as never, c * w * h));
-    return { data: out, shape: [rasters.length, h, w], dtype };
+    const array = await readZarrRegion(store as unknown as Readable, level0, meta.shape.map(() => null), source.name, { maxBytes });
+    return { array, axes };
   } catch (e) {
-    throw new ImageIoError(name, `cannot decode TIFF: ${(e as Error).message}`);
+    if (e instanceof ModelError) throw e;
+    throw new ImageIoError(source.name, `cannot decode TIFF: ${(e as Error).message}`);
   }
 }
 

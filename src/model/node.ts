@@ -3,11 +3,15 @@ import fs from 'node:fs/promises';
 import FetchStore from '@zarrita/storage/fetch';
 import FileSystemStore from '@zarrita/storage/fs';
 import type { Readable } from 'zarrita';
+import { FileSource } from '../io/file-source.js';
 import { openNodeSource } from '../io/open-node.js';
 import { loadReferences, ReferenceStore } from '../reference/open.js';
 import type { References } from '../reference/types.js';
 import { nodeReadFile } from '../rdf/node.js';
+import type { InputImage } from './fit-axes.js';
+import { decodeImage, isTiff, readTiffImage, type TiffReadOptions } from './image-io.js';
 import { openModelPackage, type ModelPackage } from './package.js';
+import { decodePngNode } from './png-node.js';
 import type { OrtModule } from './onnx.js';
 
 export function openModelPackageNode(location: string, signal?: AbortSignal): Promise<ModelPackage> {
@@ -46,4 +50,20 @@ export async function openZarrStoreNode(loc: string): Promise<Readable> {
   const st = await fs.stat(loc).catch(() => undefined);
   if (!st?.isDirectory()) throw new Error(`${loc}: not a Zarr folder, a references .json or an http(s) URL`);
   return new FileSystemStore(loc);
+}
+
+/**
+ * A local input image file (npy, TIFF, PNG). A TIFF is read in place through the reference maker,
+ * never loaded whole: only its directories and the chunks of the series it predicts are read.
+ */
+export async function readInputImageNode(file: string, opts: TiffReadOptions = {}): Promise<InputImage> {
+  const source = new FileSource(file);
+  try {
+    const size = await source.size();
+    if (isTiff(await source.read(0, Math.min(4, size)))) return await readTiffImage(source, opts);
+  } finally {
+    await source.close();
+  }
+  const bytes = await fs.readFile(file);
+  return decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file, decodePngNode, opts);
 }

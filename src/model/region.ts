@@ -6,7 +6,7 @@
 import * as zarr from 'zarrita';
 import { registerCodecs } from '../codecs/index.js';
 import { readRegion } from '../reference/read-region.js';
-import { dtypeOf, stridesOf, toCOrder, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
+import { DTYPE_CTORS, dtypeOf, isDType, sizeOf, stridesOf, toCOrder, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
 import { ModelError } from './errors.js';
 
 /** Per dimension: an index (dimension dropped), [start, stop) or null (all). */
@@ -32,7 +32,35 @@ export function parseSelection(text: string): Selection {
   });
 }
 
-export async function readZarrRegion(store: zarr.Readable, path: string, selection: Selection, where = 'zarr'): Promise<NdArray> {
+/** An input larger than the caller allows (hosts tell the user how to raise their limit). */
+export class InputTooLargeError extends RegionError {
+  override name = 'InputTooLargeError';
+}
+
+/** The most bytes one input array may take unless the caller says otherwise (a tab or a CLI run). */
+export const DEFAULT_MAX_INPUT_BYTES = 2 ** 31;
+
+export const bytesText = (n: number) =>
+  n >= 2 ** 30 ? `${+(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${+(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`;
+
+/**
+ * Refuses an input whose decoded size exceeds `maxBytes`, before anything is allocated: sizes
+ * come from file headers, and typed arrays that large fail (or take the machine's memory) late.
+ */
+export function checkInputSize(where: string, shape: number[], dtype: string, maxBytes = DEFAULT_MAX_INPUT_BYTES): void {
+  const bytes = sizeOf(shape) * (isDType(dtype) ? DTYPE_CTORS[dtype].BYTES_PER_ELEMENT : 8);
+  if (bytes > maxBytes) {
+    throw new InputTooLargeError(where, `${shape.join('×')} ${dtype} is ${bytesText(bytes)}, more than the ${bytesText(maxBytes)} an input may take here`);
+  }
+}
+
+export async function readZarrRegion(
+  store: zarr.Readable,
+  path: string,
+  selection: Selection,
+  where = 'zarr',
+  opts: { maxBytes?: number } = {},
+): Promise<NdArray> {
   registerCodecs();
   let arr: zarr.Array<zarr.DataType, zarr.Readable>;
   try {
@@ -54,6 +82,8 @@ export async function readZarrRegion(store: zarr.Readable, path: string, selecti
     if (!(a >= 0 && b > a && b <= shape[k])) throw new RegionError(`${where}/${path}`, `range ${a}:${b} is outside dimension ${k} (size ${shape[k]}) or empty`);
     return zarr.slice(a, b);
   });
+  const outShape = selection.flatMap((s, k) => (s === null ? [shape[k]] : typeof s === 'number' ? [] : [s[1] - s[0]]));
+  checkInputSize(`${where}/${path}`, outShape, String(arr.dtype), opts.maxBytes);
   const chunk = (await readRegion(arr, sel)) as { data: TypedArray | TypedArray; shape: number[]; stride: number[] };
   let data = chunk.data as TypedArray;
   if (!ArrayBuffer.isView(data)) throw new RegionError(`${where}/${path}`, `dtype ${arr.dtype} is not a numeric array`);

@@ -7,6 +7,7 @@ import { BlobSource, BytesSource } from '../io/byte-source.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import type { ProgressCallback } from '../progress.js';
 import type { FetchFn } from '../rdf/load.js';
+import { fitToInput, mapAxes } from './fit-axes.js';
 import { decodeImage, encodeImage, type PngDecoder } from './image-io.js';
 import type { OrtModule } from './onnx.js';
 import { openModelPackage, openZipPackage } from './package.js';
@@ -40,7 +41,7 @@ export class ModelService {
   private runner?: ModelRunner;
   constructor(
     private readonly ort: OrtModule,
-    private readonly opts: { fetch?: FetchFn; decodePng?: PngDecoder; executionProviders?: string[] } = {},
+    private readonly opts: { fetch?: FetchFn; decodePng?: PngDecoder; executionProviders?: string[]; maxInputBytes?: number } = {},
   ) {}
 
   async load(source: ModelSource, signal?: AbortSignal): Promise<ModelInfo> {
@@ -86,10 +87,12 @@ export class ModelService {
     return this.need().predict(inputs, opts);
   }
 
-  /** Decodes an image file (npy/TIFF/PNG) and predicts it as the (single) input. */
+  /** Decodes an image file (npy/TIFF/PNG) and predicts it as the (single) input, its axes fitted to the model's. */
   async predictFile(bytes: Uint8Array, name: string, opts: { block?: Record<string, number>; signal?: AbortSignal; onProgress?: ProgressCallback } = {}) {
-    const img = await decodeImage(bytes, name, this.opts.decodePng);
-    return this.predict([img], opts);
+    const input = this.need().spec.inputs[0];
+    const check = (axes: string[], shape: number[]) => void mapAxes(axes, shape, input, name);
+    const img = await decodeImage(bytes, name, this.opts.decodePng, { maxBytes: this.opts.maxInputBytes, check });
+    return this.predict([fitToInput(img, input, name)], opts);
   }
 
   /** Predicts a region of a Zarr array given by URL (kerchunk references .json or a Zarr URL). */
@@ -100,7 +103,7 @@ export class ModelService {
     opts: { block?: Record<string, number>; signal?: AbortSignal; onProgress?: ProgressCallback } = {},
   ): Promise<Record<string, NdArray>> {
     const store = await openZarrStoreUrl(url, this.opts.fetch as typeof fetch | undefined);
-    const img = await readZarrRegion(store, path, selection, url);
+    const img = await readZarrRegion(store, path, selection, url, { maxBytes: this.opts.maxInputBytes });
     return this.predict([img], opts);
   }
 

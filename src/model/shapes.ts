@@ -39,7 +39,8 @@ export function sizeText(a: AxisSpec): string {
   }
 }
 
-const canBeOne = (a: AxisSpec) =>
+/** Whether an axis accepts length 1, so a size-1 dimension may be added for it. */
+export const canBeOne = (a: AxisSpec) =>
   a.type === 'batch' ||
   (a.size.kind === 'fixed' && a.size.value === 1) ||
   (a.size.kind === 'param' && a.size.min === 1) ||

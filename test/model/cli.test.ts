@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoModel } from '../../src/model/demo-generate.js';
+import { decodeImage } from '../../src/model/image-io.js';
 import { readNpy } from '../../src/model/npy.js';
+import { python } from '../helpers/paths.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -15,8 +17,12 @@ const CLI = path.join(repoRoot, 'bin/imjoy-share.mjs');
 let dir: string;
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliEnv({}, ...args);
+}
+
+async function cliEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run('node', [CLI, ...args], { cwd: repoRoot, maxBuffer: 16 << 20 });
+    const r = await run('node', [CLI, ...args], { cwd: repoRoot, maxBuffer: 16 << 20, env: { ...process.env, ...env } });
     return { code: 0, ...r };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -123,5 +129,80 @@ print(t.dtype, t.shape, n.shape, float(np.abs(t - n[0, 0]).max()), float(t.min()
     const b = await cli('model', 'predict', path.join(dir, 'model.zip'), small, '-o', path.join(dir, 'x.npy'), '--block', '12');
     expect(b.code).toBe(2);
     expect(b.stderr).toMatch(/--block 12: expected Y,X/);
+  });
+});
+
+/**
+ * TIFF inputs written by Debian's tifffile (OME-XML) and libtiff (LZW pages), never by our writer;
+ * the expected arrays are what libtiff decodes from the pages tifffile assigns to series 0, saved
+ * by numpy (test/model/py/make_predict_tiffs.py). Shapes fit the demo model (y, x = 32 + n·16).
+ */
+describe('imjoy-share model predict: TIFF inputs', { timeout: 240_000 }, () => {
+  let tiffs: string;
+  const model = () => path.join(dir, 'model.zip');
+  const predict = (input: string, out: string, env: Record<string, string> = {}) => cliEnv(env, 'model', 'predict', model(), path.join(tiffs, input), '-o', path.join(tiffs, out));
+  /** One line `imjoy-share: <file>: <problem>` on stderr, nothing on stdout, exit 2, no stack. */
+  const expectRefused = (r: { code: number; stdout: string; stderr: string }, file: string, problem: RegExp) => {
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.endsWith('\n') && r.stderr.split('\n').length).toBe(2);
+    expect(r.stderr.startsWith(`imjoy-share: ${path.join(tiffs, file)}: `), r.stderr).toBe(true);
+    expect(r.stderr).toMatch(problem);
+  };
+  const floats = (file: string) => readNpy(fs.readFileSync(path.join(tiffs, file))).data as Float32Array;
+
+  beforeAll(() => {
+    fs.mkdirSync(path.join(repoRoot, '.cache'), { recursive: true });
+    tiffs = fs.mkdtempSync(path.join(repoRoot, '.cache', 'model-predict-tiff-'));
+    const out = execFileSync(python, [path.join(repoRoot, 'test/model/py/make_predict_tiffs.py'), tiffs]).toString();
+    // what tifffile makes of the files: the OME-XML's series 0, its axes and pages
+    expect(out.trim().split('\n')).toEqual([
+      'c2-lzw.ome.tif CYX 2x96x128 pages 0,1',
+      'c1-lzw.ome.tif YX 96x128 pages 0',
+      'z3-lzw.ome.tif ZYX 3x96x128 pages 0,1,2',
+      'image0-on-page1.ome.tif YX 96x128 pages 1',
+      'huge-header.tif',
+    ]);
+  });
+  afterAll(() => fs.rmSync(tiffs, { recursive: true, force: true }));
+
+  it('a 2-channel LZW OME-TIFF against a 1-channel model: refused from the header (exit 2, not a V8 fatal)', async () => {
+    const r = await predict('c2-lzw.ome.tif', 'c2.npy');
+    expectRefused(r, 'c2-lzw.ome.tif', /: the image has 2 channels \(image axes c, y, x\) but the model input raw takes 1 channel\n$/);
+    expect(fs.existsSync(path.join(tiffs, 'c2.npy'))).toBe(false);
+  });
+  it('a 1-channel LZW OME-TIFF predicts exactly as its pixels saved by numpy do', async () => {
+    const r = await predict('c1-lzw.ome.tif', 'from-tif.npy');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect((await predict('c1-lzw.npy', 'from-npy.npy')).code).toBe(0);
+    expect(readNpy(fs.readFileSync(path.join(tiffs, 'from-tif.npy'))).shape).toEqual([1, 1, 96, 128]);
+    expect(floats('from-tif.npy')).toEqual(floats('from-npy.npy'));
+  });
+  it('multi-page: the planes OME-XML assigns to image 0 (here page 1, not page 0) with its axes', async () => {
+    expect((await predict('image0-on-page1.ome.tif', 'page1-tif.npy')).code).toBe(0);
+    expect((await predict('image0-on-page1.npy', 'page1-npy.npy')).code).toBe(0);
+    const got = floats('page1-tif.npy');
+    expect(got).toEqual(floats('page1-npy.npy'));
+    // page 0 is a constant decoy: its prediction would be constant
+    expect(Math.max(...got) - Math.min(...got)).toBeGreaterThan(0.1);
+    // a z stack (OME axes ZYX, 3 pages) is not 3 images, nor page 0: the 2-D model refuses it
+    const z = await predict('z3-lzw.ome.tif', 'z3.npy');
+    expectRefused(z, 'z3-lzw.ome.tif', /the image has 3 z planes \(image axes (c, )?z, y, x\) but the model input raw has no z axis \(model axes batch, channel, y, x\)/);
+  });
+  it('in memory (the plugin path): every page of the series, with its axes, equal to what numpy saved', async () => {
+    const file = path.join(tiffs, 'c2-lzw.ome.tif');
+    const img = await decodeImage(new Uint8Array(fs.readFileSync(file)), file);
+    const expected = readNpy(fs.readFileSync(path.join(tiffs, 'c2-lzw.npy')));
+    expect(img.axes).toEqual(['c', 'y', 'x']);
+    expect(img.array.shape).toEqual(expected.shape);
+    expect(img.array.data).toEqual(expected.data);
+  });
+  // (a single channel may or may not be an axis of the reference maker's array: either is fine)
+  it('a header claiming 50000 × 50000 pixels, and an image over IMJOY_SHARE_MAX_INPUT_BYTES: refused before allocating', async () => {
+    const r = await predict('huge-header.tif', 'huge.npy');
+    expectRefused(r, 'huge-header.tif', /the header claims a (1×)?50000×50000 uint16 image \(4\.7 GiB\), more than the file \(\d+ bytes\) can hold even compressed 4096:1; the file is corrupt/);
+    const small = await predict('c1-lzw.ome.tif', 'x.npy', { IMJOY_SHARE_MAX_INPUT_BYTES: '10000' });
+    expectRefused(small, 'c1-lzw.ome.tif', /: (1×)?96×128 uint16 is 24576 bytes, more than the 10000 bytes an input may take here; IMJOY_SHARE_MAX_INPUT_BYTES sets the limit/);
   });
 });

@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { decodeImage, encodeImage } from '../../model/image-io.js';
-import { loadOrtNode, openModelPackageNode, openZarrStoreNode } from '../../model/node.js';
-import { parseSelection, readZarrRegion, wholeSelection } from '../../model/region.js';
-import { decodePngNode } from '../../model/png-node.js';
+import { fitToInput, mapAxes, type InputImage } from '../../model/fit-axes.js';
+import { encodeImage } from '../../model/image-io.js';
+import { loadOrtNode, openModelPackageNode, openZarrStoreNode, readInputImageNode } from '../../model/node.js';
+import { DEFAULT_MAX_INPUT_BYTES, InputTooLargeError, parseSelection, readZarrRegion, wholeSelection } from '../../model/region.js';
 import { ModelRunner, type TestReport } from '../../model/runner.js';
+import type { TensorSpec } from '../../model/spec.js';
 import { progressBar } from '../progress.js';
 
 /** `model test` and `model predict`: exit 0 pass/ok, 1 failed test, 2 cannot run. */
@@ -54,6 +55,7 @@ export function registerModel(program: Command) {
     .option('--block <Y,X>', 'tile the input in blocks of this size (halo included), e.g. 256,256')
     .option('--array <path>', 'Zarr input: path of the array in the store (e.g. 0 for the full-resolution OME-Zarr level)')
     .option('--region <selection>', 'Zarr input: numpy-style selection, e.g. 0,:,1000:1512,2000:2512')
+    .addHelpText('after', `\nA TIFF input is its first series (all OME-XML planes, named axes mapped to the model's). An input may\ndecode to at most ${DEFAULT_MAX_INPUT_BYTES / 2 ** 30} GiB; set IMJOY_SHARE_MAX_INPUT_BYTES (bytes) to change that.`)
     .action(async (src: string, input: string, opts: { output: string; block?: string; array?: string; region?: string }) => {
       const fmt = /\.tiff?$/i.test(opts.output) ? 'tif' : /\.npy$/i.test(opts.output) ? 'npy' : undefined;
       if (!fmt) throw new Error(`${opts.output}: the output must end in .npy, .tif or .tiff`);
@@ -63,27 +65,24 @@ export function registerModel(program: Command) {
         if (!m) throw new Error(`--block ${opts.block}: expected Y,X (two positive integers)`);
         block = { y: Number(m[1]), x: Number(m[2]) };
       }
-      let image;
-      if (opts.array !== undefined || opts.region !== undefined) {
-        const store = await openZarrStoreNode(input);
-        const path0 = opts.array ?? '';
-        const arr = opts.region ? parseSelection(opts.region) : undefined;
-        image = await readZarrRegion(store, path0, arr ?? (await wholeSelection(store, path0)), input);
-      } else {
-        const bytes = await fs.readFile(input).catch((e: NodeJS.ErrnoException) => {
-          throw new Error(`${input}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
-        });
-        image = await decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), input, decodePngNode);
-      }
       const pkg = await openModelPackageNode(src);
-      const runner = await ModelRunner.create(pkg, await loadOrtNode()).catch(async (e) => {
+      let image: InputImage;
+      let runner: ModelRunner;
+      try {
+        image = await readInput(input, opts, pkg.spec.inputs[0]);
+        runner = await ModelRunner.create(pkg, await loadOrtNode());
+      } catch (e) {
         await pkg.close?.();
         throw e;
-      });
+      }
       const bar = progressBar(`predict ${path.basename(input)}`);
       const t = Date.now();
       try {
-        const out = await runner.predict([image], { block, onProgress: bar.update });
+        const x = fitToInput(image, runner.spec.inputs[0], input);
+        const out = await runner.predict([x], { block, onProgress: bar.update }).catch((e: Error) => {
+          // shape and processing errors name the tensor and axis; the user needs the file too
+          throw e.message.startsWith(`${input}: `) ? e : new Error(`${input}: ${e.message}`);
+        });
         bar.stop();
         const first = runner.spec.outputs[0].id;
         await fs.writeFile(opts.output, encodeImage(out[first], fmt, opts.output));
@@ -94,6 +93,32 @@ export function registerModel(program: Command) {
         await pkg.close?.();
       }
     });
+}
+
+/** The input image; a TIFF is refused from its header when its axes do not fit the model's. */
+async function readInput(input: string, opts: { array?: string; region?: string }, spec: TensorSpec): Promise<InputImage> {
+  const maxBytes = maxInputBytes();
+  try {
+    if (opts.array === undefined && opts.region === undefined) {
+      return await readInputImageNode(input, { maxBytes, check: (axes, shape) => void mapAxes(axes, shape, spec, input) });
+    }
+    const store = await openZarrStoreNode(input);
+    const path0 = opts.array ?? '';
+    const sel = opts.region ? parseSelection(opts.region) : await wholeSelection(store, path0);
+    return { array: await readZarrRegion(store, path0, sel, input, { maxBytes }) };
+  } catch (e) {
+    if (e instanceof InputTooLargeError) throw new Error(`${e.message}; IMJOY_SHARE_MAX_INPUT_BYTES sets the limit`);
+    throw e;
+  }
+}
+
+/** The decoded-size limit for one input: IMJOY_SHARE_MAX_INPUT_BYTES (bytes) or the default. */
+function maxInputBytes(): number {
+  const v = process.env.IMJOY_SHARE_MAX_INPUT_BYTES;
+  if (v === undefined || v === '') return DEFAULT_MAX_INPUT_BYTES;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`IMJOY_SHARE_MAX_INPUT_BYTES: "${v}" is not a positive whole number of bytes`);
+  return n;
 }
 
 export async function runTest(src: string): Promise<TestReport> {
