@@ -327,11 +327,14 @@ export async function tiffReferenceBuilder(source: ByteSource, opts: TiffReferen
     const hasT = series.sizeT > 1;
     const hasZ = series.sizeZ > 1;
     const cLen = contig ? spp : series.sizeC * (key.planar === 2 ? spp : 1);
+    // one channel is no axis: a plain grayscale TIFF is yx, as tifffile's series and kerchunk's
+    // tiff_to_zarr give it (both drop length-1 dimensions)
+    const hasC = contig || cLen > 1;
     const shape: number[] = [];
     const chunks: number[] = [];
     const dims: string[] = [];
     if (hasT) { shape.push(series.sizeT); chunks.push(1); dims.push('t'); }
-    if (!contig) { shape.push(cLen); chunks.push(1); dims.push('c'); }
+    if (hasC && !contig) { shape.push(cLen); chunks.push(1); dims.push('c'); }
     if (hasZ) { shape.push(series.sizeZ); chunks.push(1); dims.push('z'); }
     shape.push(key.height, key.width); chunks.push(rowsPerChunk, key.chunkWidth); dims.push('y', 'x');
     if (contig) { shape.push(spp); chunks.push(spp); dims.push('c'); }
@@ -361,7 +364,7 @@ export async function tiffReferenceBuilder(source: ByteSource, opts: TiffReferen
         const cIdx = p.c * planesPerIfd + s;
         let prefix = `${level}/`;
         if (hasT) prefix += `${p.t}.`;
-        if (!contig) prefix += `${cIdx}.`;
+        if (hasC && !contig) prefix += `${cIdx}.`;
         if (hasZ) prefix += `${p.z}.`;
         const suffix = contig ? '.0' : '';
         const { offsets, byteCounts, across } = table;
@@ -395,7 +398,7 @@ export async function tiffReferenceBuilder(source: ByteSource, opts: TiffReferen
     const fx = level0!.width / key.width;
     const scale: number[] = [];
     if (hasT) scale.push(ph.t ?? 1);
-    if (!contig) scale.push(1);
+    if (hasC && !contig) scale.push(1);
     if (hasZ) scale.push(ph.z ?? 1);
     scale.push((ph.y ?? 1) * fy, (ph.x ?? 1) * fx);
     if (contig) scale.push(1);

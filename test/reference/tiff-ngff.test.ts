@@ -62,6 +62,6 @@ describe('NGFF metadata of TIFF references', () => {
     const za = JSON.parse(refs.refs['0/.zarray'] as string);
     expect(za.dtype).toBe('>u2');
     expect(za.compressor).toBeNull();
-    expect(za.shape).toEqual([1, 700, 900]);
+    expect(za.shape).toEqual([700, 900]); // one channel: no c axis, as tifffile's series
   });
 });

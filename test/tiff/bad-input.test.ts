@@ -53,7 +53,7 @@ async function expectError(src: BytesSource | FileSource, pattern: RegExp) {
 describe('bad TIFF input', () => {
   it('the hand-built tiny TIFF itself is valid', async () => {
     const refs = await tiffReferences(new BytesSource(tinyTiff(), 'tiny.tif'), { url: 'x' });
-    expect(refs.refs['0/0.0.0']).toEqual(['{{u}}', 8 + 2 + 9 * 12 + 4, 16]);
+    expect(refs.refs['0/0.0']).toEqual(['{{u}}', 8 + 2 + 9 * 12 + 4, 16]);
   });
   it('not a TIFF', async () => {
     await expectError(new BytesSource(new TextEncoder().encode('hello, this is not an image at all'), 'notes.txt'), /not a TIFF file/);
