@@ -3,6 +3,7 @@ import type http from 'node:http';
 import { startStaticServer, type Handler, type RunningServer } from './static-server.js';
 import { ensureDemoData } from './demo.js';
 import { services as defaultServices, type RunningService, type Service } from './services.js';
+import { RpcServer, type RpcConnectionInfo } from './hypha/server.js';
 
 export interface AppOptions {
   /** Repository root (where dist/, slides/ and manifest.imjoy.json are). */
@@ -18,6 +19,8 @@ export interface AppOptions {
   services?: Service[];
   log?: (msg: string) => void;
   onRequest?: (req: http.IncomingMessage) => void;
+  /** The Hypha-protocol RPC server at /ws (default on; false turns it off). */
+  rpc?: boolean;
 }
 
 export interface RunningApp {
@@ -25,6 +28,8 @@ export interface RunningApp {
   frameUrl: string;
   /** What /host/config.json serves: frame origin and the services' configs. */
   config: Record<string, unknown>;
+  /** How clients join the serve's RPC workspace (ws://…/ws), when the RPC server is on. */
+  rpc?: RpcConnectionInfo;
   close(): Promise<void>;
 }
 
@@ -46,10 +51,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(config));
     return true;
   };
+  const rpc = opts.rpc === false ? undefined : new RpcServer({ log });
   const main = await startStaticServer({
     port: opts.port ?? 8080,
     onRequest: opts.onRequest,
-    handlers: [hostConfig, ...(opts.handlers ?? [])],
+    handlers: [hostConfig, ...(rpc ? [rpc.tokenHandler] : []), ...(opts.handlers ?? [])],
     aliases: { '/': path.join(dist, 'host', 'index.html'), '/manifest.imjoy.json': path.join(root, 'manifest.imjoy.json') },
     mounts: {
       '/host/': path.join(dist, 'host'),
@@ -71,6 +77,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     await main.close();
     throw e;
   }
+  await rpc?.attach(main.server, main.url);
   config.frame_origin = frame.url;
   config.base_url = main.url;
   const running: RunningService[] = [];
@@ -81,15 +88,17 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       config[s.name] = r.config;
     }
   } catch (e) {
-    await Promise.all([...running.map((r) => r.stop()), main.close(), frame.close()]);
+    await Promise.all([...running.map((r) => r.stop()), rpc?.close(), main.close(), frame.close()]);
     throw e;
   }
   return {
     url: main.url,
     frameUrl: frame.url,
     config,
+    rpc: rpc?.info,
     close: async () => {
       await Promise.all(running.map((r) => r.stop()));
+      await rpc?.close();
       await Promise.all([main.close(), frame.close()]);
     },
   };

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { startApp } from '../../server/app.js';
+import type { RpcConnectionInfo } from '../../server/hypha/server.js';
 import { packageRoot } from '../package-root.js';
 
 /**
@@ -13,6 +14,20 @@ function cacheDir(root: string): string {
   if (process.env.IMJOY_SHARE_CACHE) return path.resolve(process.env.IMJOY_SHARE_CACHE);
   if (!root.split(path.sep).includes('node_modules')) return path.join(root, '.cache');
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'imjoy-share');
+}
+
+/**
+ * The Python connection lines, and the same in `<cache>/rpc.json` (readable by the user only: the
+ * token opens the serve's workspace) for scripts such as examples/python/*.py.
+ */
+function printRpc(rpc: RpcConnectionInfo, cache: string) {
+  fs.mkdirSync(cache, { recursive: true });
+  const file = path.join(cache, 'rpc.json');
+  fs.rmSync(file, { force: true }); // a file left by another user or mode is replaced, not reused
+  fs.writeFileSync(file, JSON.stringify(rpc, null, 2) + '\n', { mode: 0o600 });
+  console.log(`rpc (Hypha):      ${rpc.server_url.replace(/^http/, 'ws')}/ws, workspace ${rpc.workspace} (${file})`);
+  console.log('  from hypha_rpc import connect_to_server');
+  console.log(`  server = await connect_to_server({"server_url": "${rpc.server_url}", "workspace": "${rpc.workspace}", "token": "${rpc.token}"})`);
 }
 
 export function registerServe(program: Command) {
@@ -30,6 +45,7 @@ export function registerServe(program: Command) {
       console.log(`imjoy-share host: ${app.url}/`);
       console.log(`slides:           ${app.url}/?slides=scalable-data-sharing`);
       console.log(`plugin frames:    ${app.frameUrl} (second origin)`);
+      if (app.rpc) printRpc(app.rpc, cacheDir(root));
       console.log('Press Ctrl+C to stop.');
       const stop = async () => {
         await app.close();
