@@ -6,6 +6,7 @@ import * as ui from './ui.js';
 import * as wm from './windows.js';
 import { startSlides } from '../slides/runtime/deck.js';
 import { showDocs } from './docs.js';
+import { startRpcBridge, windowClosed, type BridgeInfo } from './rpc-bridge.js';
 
 interface HostConfig {
   frame_origin?: string;
@@ -29,6 +30,8 @@ declare global {
     imjoyStarted?: boolean;
     imjoyError?: string;
     manifestPlugins: ManifestPlugin[];
+    /** The Hypha connection (rpc-bridge.ts): undefined when no server is there (static hosting). */
+    rpcReady: Promise<BridgeInfo | undefined>;
   }
 }
 
@@ -102,6 +105,7 @@ async function boot(): Promise<void> {
   });
   imjoy.pm.internal_plugins = {};
   const close = (w: any) => {
+    windowClosed(w.window_id);
     if (typeof w.close === 'function') void w.close();
     wm.removeWindow(w);
   };
@@ -134,6 +138,11 @@ async function boot(): Promise<void> {
     ui.showMessage(`Could not load the plugin manifest ${manifestUrl}: ${(e as Error).message}`, 10);
   }
   listPlugins(window.manifestPlugins, (p) => void runPlugin(p));
+  // Python and other Hypha clients reach the plugins through this connection; the page works without it.
+  window.rpcReady = startRpcBridge({ imjoy, plugins: () => window.manifestPlugins, closeWindow: close, params }).catch((e) => {
+    console.warn('imjoy-share: no RPC connection:', e);
+    return undefined;
+  });
 
   // getPlugin returns a bare proxy for window plugins; the plugin manager knows name and type.
   const loadAndList = async (uri: string) => {
