@@ -14,6 +14,8 @@ import { HttpSource, displayUrl } from '../io/http-source.js';
 import { ReferenceStore, openReferences, type OpenReferencesOptions } from '../reference/open.js';
 import type { References } from '../reference/types.js';
 import { isRpcStore, rpcStore, urlStore } from './stores.js';
+import { isRpcNdArray } from '../ndarray/ndarray.js';
+import { ndarrayStore } from './ndarray-store.js';
 
 export type SourceKind = 'references' | 'ome-zarr' | 'zip' | 'tiff' | 'store';
 
@@ -111,6 +113,8 @@ export async function resolveSource(source: unknown, opts: ResolveOptions = {}):
   }
   if (source && typeof source === 'object') {
     const o = source as Record<string, unknown>;
+    // a numpy array from Python (hypha-rpc / imjoy-rpc ndarray)
+    if (isRpcNdArray(o)) return { store: ndarrayStore(o), name: 'array', kind: 'store' };
     if (isRpcStore(o)) return { store: rpcStore(o, 'store object'), name: 'store object', kind: 'store' };
     if (typeof o.get === 'function') return { store: o as unknown as AsyncReadable, name: 'store', kind: 'store' };
     if (o.refs && typeof o.refs === 'object') {
