@@ -117,10 +117,9 @@ describe('Reference Viewer: contrast and window controls', () => {
     expect(await rv(host.page, 'get_view_state')).toEqual(fitted);
     await frame.locator('#rv-view').focus();
     for (let i = 0; i < 8; i++) await host.page.keyboard.press('Minus');
-    await expect.poll(async () => (await rv(host.page, 'get_view_state')).zoom, { timeout: 10_000 }).toBeLessThan(fitted.zoom - 1.5);
-    await new Promise((r) => setTimeout(r, 500));
+    // eight presses ask for far more than the bound allows: the (animated) zoom ends at the bound
+    await expect.poll(async () => (await rv(host.page, 'get_view_state')).zoom, { timeout: 10_000 }).toBeCloseTo(fitted.zoom - 2, 6);
     const { zoom } = await rv(host.page, 'get_view_state');
-    expect(zoom).toBeGreaterThanOrEqual(fitted.zoom - 2 - 1e-6);
     // "fits" means one side fills the canvas; a quarter of that is still on screen
     const shown = Math.max((stats.shape[1] * 2 ** zoom) / canvas.width, (stats.shape[0] * 2 ** zoom) / canvas.height);
     expect(shown).toBeGreaterThan(0.249);
