@@ -132,14 +132,27 @@ a = tifffile.imread(sys.argv[1]); print(a.dtype, a.shape, float(a.min()) >= 0, f
 
   it('a running prediction can be cancelled', async () => {
     await mr('load_model', { source: `${host.app.url}/m/bioimageio.yaml` });
-    const msg = await host.page.evaluate(async () => {
+    await host.page.evaluate(() => {
       const nd = { _rtype: 'ndarray', _rvalue: new Float32Array(2048 * 1024).map((_, i) => i % 251), _rshape: [2048, 1024], _rdtype: 'float32' };
-      const p = (window as any).mr.predict({ inputs: nd, block: '64,64', show: false });
-      await new Promise((r) => setTimeout(r, 1000));
-      await (window as any).mr.cancel();
-      return p.then(() => 'finished', (e: Error) => String(e.message ?? e));
+      const w = window as any;
+      w.running = w.mr.predict({ inputs: nd, block: '64,64', show: false }).then(() => 'finished', (e: Error) => String(e.message ?? e));
     });
+    // cancel once blocks are being predicted (the window reports "predict: block n of N")
+    let frame: import('playwright-core').Frame | undefined;
+    await expect.poll(async () => {
+      for (const f of host.page.frames()) {
+        const status = await f.evaluate(() => document.getElementById('mr-status')?.textContent ?? '').catch(() => '');
+        if (/predict: block \d+ of \d+/.test(status)) frame = f;
+      }
+      return !!frame;
+    }, { timeout: 30_000 }).toBe(true);
+    await host.page.evaluate(() => (window as any).mr.cancel());
+    const msg = await host.page.evaluate(() => (window as any).running);
     expect(msg).toMatch(/cancelled/);
+    // stopped between blocks, not at the end
+    const status = await frame!.evaluate(() => document.getElementById('mr-status')!.textContent ?? '');
+    const [done, total] = /block (\d+) of (\d+)/.exec(status)!.slice(1).map(Number);
+    expect(done).toBeLessThan(total);
   });
 
   it('adds the result to an open Reference Viewer only when asked (show_in), never on its own', async () => {

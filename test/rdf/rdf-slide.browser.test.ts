@@ -22,10 +22,9 @@ afterAll(async () => {
 });
 
 async function inspectorFrame(): Promise<Frame> {
-  for (let k = 0; k < 100; k++) {
-    for (const f of host.page.frames()) if (await f.$('#ri-app').catch(() => null)) return f;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // the slide's window promise resolves once the plugin is set up, so its frame is there
+  await host.page.evaluate(() => (window as any).slideWindow('live-rdf').then(() => true));
+  for (const f of host.page.frames()) if (await f.$('#ri-app').catch(() => null)) return f;
   throw new Error('RDF Inspector frame not found');
 }
 
