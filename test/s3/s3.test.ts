@@ -72,8 +72,8 @@ describe('pre-signed sharing through a local S3 server', () => {
     expect(requests.every((r) => r.method === 'GET' && /^bytes=\d+-\d+(,\d+-\d+|,-1)*$/.test(r.range ?? ''))).toBe(true);
 
     // Rotation: a fresh URL changes one string; the refs still read the same pixels.
-    await new Promise((r) => setTimeout(r, 1100)); // a different X-Amz-Date → a different URL
-    const fresh = await presignGet(client, cfg.bucket, 'data/blosc.zip', '2h');
+    // signed a minute earlier: a different X-Amz-Date → a different URL, still valid
+    const fresh = await presignGet(client, cfg.bucket, 'data/blosc.zip', '2h', new Date(Date.now() - 60_000));
     const rotated = retemplate(refs, fresh);
     expect(rotated.templates.u).toBe(fresh);
     expect(rotated.templates.u).not.toBe(refs.templates.u);
@@ -85,10 +85,9 @@ describe('pre-signed sharing through a local S3 server', () => {
 
   it('an expired pre-signed URL (403) → refreshUrl hook → fresh URL, once', async () => {
     await uploadObject(client, cfg.bucket, 'data/expiring.zip', fs.readFileSync(zipPath), fs.statSync(zipPath).size);
-    const shortUrl = await presignGet(client, cfg.bucket, 'data/expiring.zip', 1);
-    // Indexed from the local bytes: under load an HTTP indexing could outlive the 1 s URL.
+    // signed 10 s ago for 1 s: expired from the start, no waiting
+    const shortUrl = await presignGet(client, cfg.bucket, 'data/expiring.zip', 1, new Date(Date.now() - 10_000));
     const refs = await zipReferences(new BytesSource(new Uint8Array(fs.readFileSync(zipPath)), zipPath), { url: shortUrl });
-    await new Promise((r) => setTimeout(r, 2100));
     const raw = await fetch(shortUrl, { headers: { Range: 'bytes=0-0' } });
     expect(raw.status).toBe(403); // s3rver enforces expiry
     let calls = 0;
