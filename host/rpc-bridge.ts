@@ -3,8 +3,7 @@
 // creates as a service of its own, so Python (hypha_rpc) drives the plugins through the same
 // imjoy-rpc proxies a slide uses.
 import { hyphaWebsocketClient } from 'hypha-rpc';
-import { mapNdarrays, toPluginNdarray, toWireNdarray } from '../src/rpc/ndarray-wire.js';
-import type { RpcNdArray } from '../src/ndarray/ndarray.js';
+import { toCaller, toPlugin } from '../src/rpc/ndarray-wire.js';
 
 interface PluginEntry {
   name: string;
@@ -64,8 +63,6 @@ async function connectionConfig(params: URLSearchParams): Promise<Record<string,
   return await r.json();
 }
 
-const toPlugin = (args: unknown[]) => args.map((a) => mapNdarrays(a, (x) => toPluginNdarray(x)));
-const toCaller = (v: unknown) => mapNdarrays(v, (x) => toWireNdarray(x as RpcNdArray));
 
 export async function startRpcBridge(opts: BridgeOptions): Promise<BridgeInfo | undefined> {
   const cfg = await connectionConfig(opts.params);
@@ -104,7 +101,7 @@ export async function startRpcBridge(opts: BridgeOptions): Promise<BridgeInfo | 
       src: uri,
       name: (c.name as string) ?? name,
       window_id,
-      data: c.data === undefined ? {} : toPlugin([c.data])[0],
+      data: c.data === undefined ? {} : toPlugin(c.data),
       config: c.config ?? {},
     });
     const ow: OpenWindow = { window_id, service_id: '', name: String(c.name ?? name ?? proxy?.name ?? uri), src: uri, w: objects.get(window_id), running: new Set() };
@@ -125,7 +122,7 @@ export async function startRpcBridge(opts: BridgeOptions): Promise<BridgeInfo | 
           if (ow.closed) return reject(new Error(`window ${ow.name} (${window_id}) was closed`));
           ow.running.add(reject);
           Promise.resolve()
-            .then(() => proxy[k](...toPlugin(args)))
+            .then(() => proxy[k](...args.map(toPlugin)))
             .then((r) => resolve(toCaller(r)), reject)
             .finally(() => ow.running.delete(reject));
         });

@@ -50,16 +50,48 @@ export function toWireNdarray(x: RpcNdArray): RpcNdArray & { _rvalue: Uint8Array
 }
 
 const plain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+type Fn = (...args: unknown[]) => unknown;
 
-/** Applies `f` to every ndarray in arguments or results (plain objects and arrays, a few levels deep). */
-export function mapNdarrays(value: unknown, f: (a: RpcNdArray) => unknown, depth = 0): unknown {
+/** Deep conversion of plain objects and arrays (a few levels), with functions wrapped both ways. */
+function convert(value: unknown, leaf: (v: unknown) => unknown | undefined, back: (v: unknown) => unknown, depth: number): unknown {
   if (depth > 8) return value;
-  if (isRpcNdArray(value)) return f(value);
-  if (Array.isArray(value)) return value.map((v) => mapNdarrays(v, f, depth + 1));
+  const r = leaf(value);
+  if (r !== undefined) return r;
+  if (typeof value === 'function') {
+    // a callback crossing over: its arguments come from the other side, its result goes back there
+    const f = value as Fn;
+    return async (...args: unknown[]) => convert(await f(...args.map((a) => back(a))), leaf, back, 0);
+  }
+  if (Array.isArray(value)) return value.map((v) => convert(v, leaf, back, depth + 1));
   if (plain(value)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = mapNdarrays(v, f, depth + 1);
+    for (const [k, v] of Object.entries(value)) out[k] = convert(v, leaf, back, depth + 1);
     return out;
   }
   return value;
+}
+
+/**
+ * What a hypha-rpc caller (Python) sends → what an ImJoy plugin takes: ndarrays with their own
+ * buffer, and bytes copied out of the received message (imjoy-rpc would otherwise send the whole
+ * message buffer the view points into, and lose the offset).
+ */
+export function toPlugin(value: unknown): unknown {
+  return convert(value, pluginLeaf, toCaller, 0);
+}
+
+/** What an ImJoy plugin returns (or passes to a callback) → what the hypha-rpc caller decodes. */
+export function toCaller(value: unknown): unknown {
+  return convert(value, callerLeaf, toPlugin, 0);
+}
+
+function pluginLeaf(v: unknown): unknown | undefined {
+  if (isRpcNdArray(v)) return toPluginNdarray(v);
+  if (v instanceof Uint8Array && (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength)) return v.slice();
+  return undefined;
+}
+
+function callerLeaf(v: unknown): unknown | undefined {
+  if (isRpcNdArray(v)) return toWireNdarray(v);
+  return undefined;
 }

@@ -269,7 +269,6 @@ export class RpcServer {
         reconnection_token_life_time: this.lifetime,
       }),
     );
-    this.log(`rpc: ${key} connected${user.is_anonymous ? ' (anonymous)' : ''}`);
     return peer;
   }
 
@@ -302,7 +301,6 @@ export class RpcServer {
     // hypha-rpc clients subscribed to client_disconnected drop their other sessions with it.
     const event = encode({ type: 'client_disconnected', from: `*/${this.managerId}`, to: '*', data: { id: peer.clientId, workspace: peer.workspace } });
     for (const p of this.clientsOf(peer.workspace)) p.send(event);
-    this.log(`rpc: ${peer.key} left`);
   }
 
   private rejectCall(from: string, to: string, session: string, message: string) {
