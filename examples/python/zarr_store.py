@@ -22,7 +22,8 @@ def rpc_store(array):
         return prefix + key in array.store
 
     # _rintf keeps the functions callable after add_image returns (tiles are read later too)
-    return {"_rintf": True, "getItem": getItem, "containsItem": containsItem}, requested
+    store = {"_rintf": True, "getItem": getItem, "containsItem": containsItem}
+    return store, requested
 
 
 async def main():
