@@ -8,16 +8,16 @@
  * Filters (`imagecodecs_delta`, `imagecodecs_floatpred`) work on the bytes in the file's byte order
  * given by their `dtype` (as Python's numcodecs/imagecodecs do). Decompressors come from maintained
  * packages: Node's zlib where present (native.ts), else fflate (zlib/gzip); fzstd (zstd); blosc.ts
- * for LZ4/shuffle Blosc frames and numcodecs' wasm c-blosc for the rest; lzw-tiff-decoder (LZW, the WASM
- * decoder Viv uses — geotiff's JS LZW overruns its dictionary on long streams, geotiff.js#546),
- * geotiff.js (PackBits, JPEG with JPEGTables, WebP — WebP needs a browser: geotiff decodes it with
- * createImageBitmap).
+ * for LZ4/shuffle Blosc frames and numcodecs' wasm c-blosc for the rest; geotiff.js (PackBits, JPEG
+ * with JPEGTables, WebP — WebP needs a browser: geotiff decodes it with createImageBitmap). LZW is
+ * our own (lzw.ts: linear in the strip size, errors on corrupt streams; the npm decoders are
+ * quadratic on large strips or hang on corrupt ones).
  */
 import { unzlibSync, gunzipSync } from 'fflate';
 import { decompress as zstdDecompress } from 'fzstd';
 import { getDecoder, rgb } from 'geotiff';
-import { decompress as lzwDecompress } from 'lzw-tiff-decoder';
 import { decodeBloscFast } from './blosc.js';
+import { decodeLzw } from './lzw.js';
 import { nativeDecoders } from './native.js';
 import type { CodecConfig } from './tiff-map.js';
 
@@ -139,7 +139,7 @@ let blosc: Promise<{ fromConfig(c: any): { decode(b: Uint8Array): Uint8Array | P
 
 /**
  * Decode one codec step. Unknown ids are an error naming the id. `size` is the decoded size
- * when known (LZW needs an output bound; without it we allow 1024× the input, at most 256 MiB).
+ * when known (LZW decodes into exactly that; without it LZW grows its output, at most 256 MiB).
  */
 export async function decodeChunk(config: CodecConfig, bytes: Uint8Array, size?: number): Promise<Uint8Array> {
   const id = config.id.startsWith('numcodecs.') ? config.id.slice(10) : config.id;
@@ -160,7 +160,7 @@ export async function decodeChunk(config: CodecConfig, bytes: Uint8Array, size?:
       blosc ??= import('numcodecs/blosc').then((m) => m.default as any);
       return (await blosc).fromConfig({ ...config, id: 'blosc' }).decode(bytes);
     }
-    case 'imagecodecs_lzw': return lzwDecompress(bytes, size ?? Math.min(bytes.length * 1024, 1 << 28));
+    case 'imagecodecs_lzw': return decodeLzw(bytes, size);
     case 'imagecodecs_packbits': return geotiffDecode(32773, bytes);
     case 'imagecodecs_jpeg': return decodeJpeg(config, bytes);
     case 'imagecodecs_webp': return geotiffDecode(50001, bytes, { samplesPerPixel: config.hasalpha ? 4 : 3 });
