@@ -3,9 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BytesSource } from '../../src/io/byte-source.js';
-import { FileSource } from '../../src/io/file-source.js';
+import { withNodeSource } from '../../src/io/open-node.js';
 import { csvToSmlm, formatFloat32, parseCsv, parseHeaderCell, readSmlm, tableToCsv } from '../../src/smlm/index.js';
 import { pyReadSmlm } from './pyreader.js';
+
+/** Reads a local .smlm and closes its file handle (not left to the garbage collector). */
+const readSmlmFile = (file: string, opts?: Parameters<typeof readSmlm>[1]) => withNodeSource(file, (s) => readSmlm(s, opts));
 
 const EIFFEL = path.resolve(__dirname, '../../../shared/data/smlm/eiffel_tower.smlm');
 
@@ -104,7 +107,7 @@ describe('CSV ⇄ .smlm', () => {
   });
 
   it('the real file → CSV → .smlm gives back identical columns', async () => {
-    const d = await readSmlm(new FileSource(EIFFEL));
+    const d = await readSmlmFile(EIFFEL);
     let csv = '';
     await tableToCsv(d.tables[0], (t) => void (csv += t));
     expect(csv.split('\n')[0]).toBe('"frame","x [nm]","y [nm]"');

@@ -7,10 +7,13 @@ import { BytesSource } from '../../src/io/byte-source.js';
 import { zlibInflater } from '../../src/smlm/node.js';
 import { registerInflater } from '../../src/smlm/inflate.js';
 import { listArchive, streamEntry } from '../../src/smlm/archive.js';
-import { FileSource } from '../../src/io/file-source.js';
+import { withNodeSource } from '../../src/io/open-node.js';
 import { readSmlm, readSmlmManifest, tableInput, writeSmlm } from '../../src/smlm/index.js';
 import { pyReadSmlm } from './pyreader.js';
 import { readLikeShareLoc } from './shareloc-reader.js';
+
+/** Reads a local .smlm and closes its file handle (not left to the garbage collector). */
+const readSmlmFile = (file: string, opts?: Parameters<typeof readSmlm>[1]) => withNodeSource(file, (s) => readSmlm(s, opts));
 
 const repoRoot = path.resolve(__dirname, '../..');
 const EIFFEL = path.resolve(repoRoot, '../shared/data/smlm/eiffel_tower.smlm');
@@ -18,7 +21,7 @@ const f32 = Math.fround;
 
 describe('reading the real ShareLoc file', () => {
   it('eiffel_tower.smlm: 31,464 rows, row 0 = (1.0, 3092.63, 20595.38) in float32', async () => {
-    const d = await readSmlm(new FileSource(EIFFEL));
+    const d = await readSmlmFile(EIFFEL);
     expect(d.tables).toHaveLength(1);
     const t = d.tables[0];
     expect(t.rows).toBe(31464);
@@ -39,17 +42,17 @@ describe('reading the real ShareLoc file', () => {
   });
 
   it('every column equals what Python (zipfile + numpy) reads', async () => {
-    const d = await readSmlm(new FileSource(EIFFEL));
+    const d = await readSmlmFile(EIFFEL);
     const py = pyReadSmlm(EIFFEL);
     for (const c of d.tables[0].columns) expect(Array.from(c.data)).toEqual(py.tables[0].columns[c.name]);
   });
 
   it('zlib, DecompressionStream and fflate inflaters give the same columns; progress reaches the compressed size', async () => {
     const seen: number[] = [];
-    const a = await readSmlm(new FileSource(EIFFEL), { inflater: 'fflate', onProgress: (d, t) => seen.push(d, t) });
-    const b = await readSmlm(new FileSource(EIFFEL), { inflater: 'native' }); // Node zlib (src/smlm/node.ts)
+    const a = await readSmlmFile(EIFFEL, { inflater: 'fflate', onProgress: (d, t) => seen.push(d, t) });
+    const b = await readSmlmFile(EIFFEL, { inflater: 'native' }); // Node zlib (src/smlm/node.ts)
     registerInflater(undefined);
-    const c = await readSmlm(new FileSource(EIFFEL), { inflater: 'native' }); // DecompressionStream
+    const c = await readSmlmFile(EIFFEL, { inflater: 'native' }); // DecompressionStream
     registerInflater(zlibInflater);
     a.tables[0].columns.forEach((col, i) => expect(col.data).toEqual(b.tables[0].columns[i].data));
     a.tables[0].columns.forEach((col, i) => expect(col.data).toEqual(c.tables[0].columns[i].data));
@@ -161,7 +164,7 @@ describe('writing', () => {
   });
 
   it('the real file read, written and read again is identical (and Python agrees)', async () => {
-    const d = await readSmlm(new FileSource(EIFFEL));
+    const d = await readSmlmFile(EIFFEL);
     const bytes = writeSmlm(d.tables.map(tableInput), { name: 'eiffel_tower-df.smlm', thumbnail: d.thumbnail!.bytes });
     const again = await readSmlm(new BytesSource(bytes));
     again.tables[0].columns.forEach((c, i) => expect(c.data).toEqual(d.tables[0].columns[i].data));
@@ -258,6 +261,6 @@ describe('bad input', () => {
     }
   });
   it('a file that is not there', async () => {
-    await expect(readSmlm(new FileSource('/nonexistent/a.smlm'))).rejects.toThrow(/\/nonexistent\/a\.smlm: no such file/);
+    await expect(readSmlmFile('/nonexistent/a.smlm')).rejects.toThrow(/\/nonexistent\/a\.smlm: no such file/);
   });
 });
