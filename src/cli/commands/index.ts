@@ -14,4 +14,5 @@ export const commands: { name: string; load: () => Promise<Register> }[] = [
   { name: 'smlm', load: async () => (await import('./smlm.js')).registerSmlm },
   { name: 'ref', load: async () => (await import('./ref.js')).registerRef },
   { name: 'share', load: async () => (await import('./share.js')).registerShare },
+  { name: 'potree', load: async () => (await import('./potree.js')).registerPotree },
 ];

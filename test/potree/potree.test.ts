@@ -1,0 +1,73 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tmpDir } from '../helpers/host.js';
+import { python, repoRoot } from '../helpers/paths.js';
+
+// `imjoy-share potree convert` as a user runs it, on a two-channel .smlm written by Python
+// (zipfile + numpy), checked by an independent numpy reader of the octree (py/check_potree.py).
+const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), ...args], { encoding: 'utf8' });
+let dir: string;
+
+beforeAll(() => {
+  execFileSync(process.execPath, ['build.mjs', '--cli-only'], { cwd: repoRoot });
+  dir = tmpDir('potree-');
+  // channel 0: 30 % of the points in a few dense clusters; channel 1: spread uniformly. A sampler
+  // that thins dense regions at coarse levels would show it in the level fractions.
+  execFileSync(python, ['-c', `
+import json, sys, zipfile, numpy as np
+rng = np.random.default_rng(11)
+def table(n, clustered):
+    d = np.zeros(n, dtype=[('frame', '<u4'), ('x', '<f4'), ('y', '<f4'), ('z', '<f4'), ('intensity', '<f8')])
+    if clustered:
+        centres = rng.uniform(2000, 38000, (12, 3))
+        c = centres[rng.integers(0, 12, n)]
+        d['x'], d['y'], d['z'] = (c + rng.normal(0, 150, (n, 3))).T
+    else:
+        d['x'], d['y'], d['z'] = rng.uniform(0, 40000, n), rng.uniform(0, 40000, n), rng.uniform(-500, 500, n)
+    d['frame'] = rng.integers(1, 20000, n)
+    d['intensity'] = rng.lognormal(7, 1, n)
+    return d
+a, b = table(60000, True), table(140000, False)
+fmt = {'name': 't', 'type': 'table', 'mode': 'binary', 'extension': '.bin', 'columns': 5, 'headers': list(a.dtype.names), 'dtype': ['uint32', 'float32', 'float32', 'float32', 'float64'], 'shape': [1] * 5}
+with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+    z.writestr('manifest.json', json.dumps({'format_version': '0.2', 'formats': {'t': fmt}, 'files': [
+        {'name': 'clusters.bin', 'format': 't', 'channel': 'clusters', 'rows': len(a), 'type': 'table'},
+        {'name': 'background.bin', 'format': 't', 'channel': 'background', 'rows': len(b), 'type': 'table'}]}))
+    z.writestr('clusters.bin', a.tobytes()); z.writestr('background.bin', b.tobytes())
+`, path.join(dir, 'two.smlm')]);
+}, 120_000);
+
+describe('imjoy-share potree convert', () => {
+  it('every point once, every column bit-exact, points in their boxes, channel shares kept at every level', () => {
+    const out = path.join(dir, 'two.potree');
+    const r = cli('potree', 'convert', path.join(dir, 'two.smlm'), '-o', out, '--node-points', '5000', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ points: 200000, channels: ['clusters', 'background'] });
+    expect(summary.depth).toBeGreaterThanOrEqual(2);
+    const check = JSON.parse(execFileSync(python, [path.join(repoRoot, 'test/potree/py/check_potree.py'), path.join(dir, 'two.smlm'), out], { maxBuffer: 1 << 26 }).toString());
+    expect(check).toMatchObject({ rows: 200000, points: 200000, declared: 200000, exact: true, outside: 0 });
+    expect(check.pos_err).toBeLessThanOrEqual(check.scale / 2 + 1e-3);
+    expect(check.global[0]).toBeCloseTo(0.3, 5);
+    const levels = Object.values(check.levels) as { points: number; fractions: number[] }[];
+    expect(levels.length).toBeGreaterThanOrEqual(2);
+    for (const l of levels) expect(Math.abs(l.fractions[0] - 0.3), JSON.stringify(l)).toBeLessThan(0.02);
+    // no half-written folder is left behind
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('potree info reads the folder; bad input is one clear line, exit 2', () => {
+    const info = cli('potree', 'info', path.join(dir, 'two.potree'), '--json');
+    expect(info.status, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout).attributes.map((a: { name: string }) => a.name)).toEqual(['position', 'frame', 'x', 'y', 'z', 'intensity', 'channel']);
+    fs.writeFileSync(path.join(dir, 'notes.csv'), 'a,b\n1,2\n');
+    const bad = cli('potree', 'convert', path.join(dir, 'notes.csv'), '-o', path.join(dir, 'x.potree'));
+    expect(bad.status).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/notes\.csv.*not a localization table/);
+    expect(fs.existsSync(path.join(dir, 'x.potree'))).toBe(false);
+  });
+});

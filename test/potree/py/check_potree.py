@@ -1,0 +1,82 @@
+"""An independent check of a Potree 2.0 folder against the .smlm it was made from (numpy + zipfile).
+
+usage: check_potree.py <in.smlm> <octree dir>; prints JSON: counts, exactness, boxes, level fractions.
+Reads the hierarchy as potree's loader does: one breadth-first chunk, children in index order 0..7
+for each node's child mask; node points as array-of-structs records in attribute order.
+"""
+import json, os, sys, zipfile
+import numpy as np
+
+smlm, folder = sys.argv[1], sys.argv[2]
+TYPES = {'int8': '<i1', 'int16': '<i2', 'int32': '<i4', 'uint8': 'u1', 'uint16': '<u2', 'uint32': '<u4', 'float': '<f4', 'double': '<f8'}
+
+# the input: every table of the .smlm, channel = table index
+z = zipfile.ZipFile(smlm)
+man = json.loads(z.read('manifest.json'))
+tables = []
+for k, f in enumerate(man['files']):
+    fmt = man['formats'][f['format']]
+    dt = np.dtype([(h, np.dtype(d).newbyteorder('<')) for h, d in zip(fmt['headers'], fmt['dtype'])])
+    tables.append(np.frombuffer(z.read(f['name']), dtype=dt, count=f['rows']))
+rows = sum(len(t) for t in tables)
+
+meta = json.load(open(os.path.join(folder, 'metadata.json')))
+attrs = meta['attributes']
+rec = np.dtype([(a['name'], (TYPES[a['type']], a['numElements']) if a['numElements'] > 1 else TYPES[a['type']]) for a in attrs])
+assert rec.itemsize == sum(a['size'] for a in attrs)
+hier = np.fromfile(os.path.join(folder, 'hierarchy.bin'), dtype=np.dtype([('type', 'u1'), ('mask', 'u1'), ('n', '<u4'), ('off', '<u8'), ('size', '<u8')]))
+octree = np.fromfile(os.path.join(folder, 'octree.bin'), dtype='u1')
+scale, offset = np.array(meta['scale']), np.array(meta['offset'])
+bmin, bmax = np.array(meta['boundingBox']['min']), np.array(meta['boundingBox']['max'])
+
+nodes = [{'name': 'r', 'level': 0, 'min': bmin, 'max': bmax}]
+k = 0
+q = 0
+while q < len(nodes):
+    node = nodes[q]
+    r = hier[q]
+    node.update(n=int(r['n']), off=int(r['off']), size=int(r['size']), mask=int(r['mask']))
+    for c in range(8):
+        if r['mask'] & (1 << c):
+            mid = (node['min'] + node['max']) / 2
+            lo = np.where([c & 4, c & 2, c & 1], mid, node['min'])
+            hi = np.where([c & 4, c & 2, c & 1], node['max'], mid)
+            nodes.append({'name': node['name'] + str(c), 'level': node['level'] + 1, 'min': lo, 'max': hi})
+    q += 1
+assert len(nodes) == len(hier), (len(nodes), len(hier))
+
+parts, levels, outside = [], [], 0
+for node in nodes:
+    assert node['size'] == node['n'] * rec.itemsize
+    p = np.frombuffer(octree[node['off']:node['off'] + node['size']].tobytes(), dtype=rec)
+    pos = p['position'] * scale + offset
+    eps = scale * 0.5 + 1e-9
+    outside += int(np.sum(np.any((pos < node['min'] - eps) | (pos > node['max'] + eps), axis=1)))
+    parts.append(p)
+    levels.append(np.full(len(p), node['level']))
+allp = np.concatenate(parts)
+lev = np.concatenate(levels)
+
+# every input row exactly once, every column bit-exact: compare as sorted byte records
+names = [n for n in tables[0].dtype.names]
+def key_bytes(arrs):
+    cols = [np.ascontiguousarray(a).view(np.uint8).reshape(len(a), -1) for a in arrs]
+    b = np.concatenate(cols, axis=1)
+    v = b.view(np.dtype((np.void, b.shape[1]))).ravel()
+    return np.sort(v)
+chan_in = np.concatenate([np.full(len(t), k, 'u1') for k, t in enumerate(tables)])
+inp = [np.concatenate([t[n] for t in tables]) for n in names] + ([chan_in] if len(tables) > 1 else [])
+out = [allp[n] for n in names] + ([allp['channel']] if len(tables) > 1 else [])
+exact = bool(np.array_equal(key_bytes(inp), key_bytes(out)))
+# positions: quantized x/y within half a step of the float columns
+pos = allp['position'] * scale + offset
+pos_err = float(np.max(np.abs(pos[:, 0] - allp['x'])))
+
+fractions = {}
+glob = [float(np.mean(chan_in == k)) for k in range(len(tables))]
+for L in sorted(set(lev.tolist())):
+    m = lev == L
+    if m.sum() >= 5000:
+        fractions[str(L)] = {'points': int(m.sum()), 'fractions': [float(np.mean(allp['channel'][m] == k)) for k in range(len(tables))]}
+print(json.dumps({'rows': rows, 'points': int(len(allp)), 'declared': int(meta['points']), 'nodes': len(nodes), 'exact': exact,
+                  'outside': outside, 'pos_err': pos_err, 'scale': float(scale[0]), 'global': glob, 'levels': fractions}))
