@@ -18,6 +18,7 @@
  *     pyramid cost ~one request each (16 on the large file).
  * `REFS_INDEX=large|small` runs one variant only.
  */
+import '../src/node.js'; // the socket transport and zlib, as the CLI has them
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Socket } from 'node:net';

@@ -69,6 +69,7 @@
  * (native lz4_flex: 743–972 MB/s vs lz4.wat's 1215 MB/s with the copy into wasm memory),
  * lz4-wasm-nodejs (~780 MB/s).
  */
+import '../src/node.js'; // the socket transport and zlib, as the CLI has them
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';

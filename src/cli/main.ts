@@ -1,3 +1,4 @@
+import '../node.js';
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { version } from './version.js';

@@ -24,8 +24,12 @@
  * redirects followed as fetch follows them (≤ 20 hops; Authorization and Cookie are not sent to
  * another origin).
  *
- * Exports: `socketTransport(options?)` (null outside Node), `SocketTransportOptions`.
+ * Exports: `socketTransport(options?)`, `SocketTransportOptions`. Node only: it is reached through
+ * src/node.ts, which makes it the default transport of HttpSource there; browser bundles never
+ * import it.
  */
+import net from 'node:net';
+import tls from 'node:tls';
 import { fetchTransport, type Reply, type Transport } from './http-transport.js';
 
 /**
@@ -633,21 +637,12 @@ function requestText(u: URL, headers: Record<string, string>): string {
 // ---- the transport ----------------------------------------------------------------------------
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-let shared: Transport | null | undefined;
+let shared: Transport | undefined;
 
-/** The transport (null outside Node); without options one shared instance with one pool per origin. */
-export function socketTransport(options: SocketTransportOptions = {}): Transport | null {
-  const plain = options.ca === undefined;
-  if (plain && shared !== undefined) return shared;
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
-  let made: Transport | null = null;
-  if (proc?.versions?.node && typeof proc.getBuiltinModule === 'function') {
-    const net = proc.getBuiltinModule('node:net') as NetModule | undefined;
-    const tls = proc.getBuiltinModule('node:tls') as TlsModule | undefined;
-    if (net && tls) made = makeTransport(net, tls, options);
-  }
-  if (plain) shared = made;
-  return made;
+/** The transport; without options one shared instance with one pool per origin. */
+export function socketTransport(options: SocketTransportOptions = {}): Transport {
+  if (options.ca !== undefined) return makeTransport(net as unknown as NetModule, tls as unknown as TlsModule, options);
+  return (shared ??= makeTransport(net as unknown as NetModule, tls as unknown as TlsModule, options));
 }
 
 function makeTransport(net: NetModule, tls: TlsModule, options: SocketTransportOptions): Transport {

@@ -21,8 +21,7 @@
  */
 import { checkRange, SourceError, type ByteRange, type ByteSource, type OnBytes, type ReadManyOptions } from './byte-source.js';
 import { handOver, mergeTouching } from './coalesce.js';
-import { fetchTransport, type Reply, type Transport } from './http-transport.js';
-import { socketTransport } from './http-socket-transport.js';
+import { defaultTransport, fetchTransport, type Reply, type Transport } from './http-transport.js';
 import { ByterangesParser, multipartBoundary, parseContentRange } from './multipart.js';
 
 export interface HttpSourceOptions {
@@ -193,7 +192,7 @@ export class HttpSource implements ByteSource {
     readonly opts: HttpSourceOptions = {},
   ) {
     const custom = opts.fetch;
-    this.transport = custom ? fetchTransport(custom) : (socketTransport() ?? fetchTransport((u, i) => globalThis.fetch(u, i)));
+    this.transport = custom ? fetchTransport(custom) : defaultTransport();
     this.multi =
       opts.multiRange === false ? 'no'
       : opts.multiRange === true ? 'yes'

@@ -53,3 +53,18 @@ export function fetchTransport(doFetch: typeof fetch): Transport {
     };
   };
 }
+
+let nodeDefault: (() => Transport) | undefined;
+
+/**
+ * The transport HttpSource uses when given no `fetch`: fetch, unless the runtime registered a
+ * better one (src/node.ts registers the socket transport in Node) — so browser bundles carry no
+ * Node-only code.
+ */
+export function defaultTransport(): Transport {
+  return nodeDefault?.() ?? fetchTransport((u, i) => globalThis.fetch(u, i));
+}
+
+export function setDefaultTransport(make: (() => Transport) | undefined): void {
+  nodeDefault = make;
+}

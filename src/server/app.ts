@@ -1,3 +1,4 @@
+import '../node.js';
 import path from 'node:path';
 import type http from 'node:http';
 import { startStaticServer, type Handler, type RunningServer } from './static-server.js';

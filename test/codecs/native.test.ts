@@ -24,7 +24,7 @@ function sample(n: number, seed: number): Uint8Array {
 afterEach(() => setNativeDecoders(undefined));
 
 describe('native zlib', () => {
-  it('is detected in Node and inflates zlib and gzip streams, with exact, short, long and no size hints', async () => {
+  it('is registered by the Node entry and inflates zlib and gzip streams, with exact, short, long and no size hints', async () => {
     const n = nativeDecoders();
     expect(n).not.toBeNull();
     const data = sample(300_000, 3);

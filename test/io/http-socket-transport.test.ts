@@ -417,10 +417,12 @@ describe('socketTransport: connections', () => {
     }
   });
 
-  it('bundles for browsers without node: imports', async () => {
-    const r = await esbuild.build({ entryPoints: [path.join(repoRoot, 'src/io/http-socket-transport.ts')], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
-    expect(r.errors).toEqual([]);
-    expect(r.outputFiles[0].text).not.toMatch(/(from|import\(|require\()\s*["']node:/);
+  it('stays out of browser bundles: HttpSource reaches it only through src/node.ts', async () => {
+    for (const entry of ['src/io/http-source.ts', 'src/reference/open.ts', 'src/codecs/index.ts']) {
+      const r = await esbuild.build({ entryPoints: [path.join(repoRoot, entry)], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
+      expect(r.errors).toEqual([]);
+      expect(r.outputFiles[0].text, entry).not.toMatch(/(from|import\(|require\()\s*["']node:|getBuiltinModule|http\/1\.1/i);
+    }
   });
 });
 
