@@ -1,0 +1,160 @@
+/**
+ * Potree Viewer (ImJoy window plugin): Potree 2.0 octrees (from `imjoy-share potree convert`) with
+ * potree-core on three.js — only the nodes in view, at the level of detail the point budget allows,
+ * each fetched with an HTTP Range request.
+ */
+import * as THREE from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { PointCloudMaterial, PointColorType, PointSizeType, Potree, VIRIDIS, type PointCloudOctree } from 'potree-core';
+
+declare const api: any;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let renderer: THREE.WebGLRenderer | undefined;
+let camera: THREE.PerspectiveCamera;
+let controls: OrbitControls;
+const scene = new THREE.Scene();
+const potree = new Potree();
+let clouds: PointCloudOctree[] = [];
+let loaded: { url: string; name: string; points: number; attributes: string[] } | undefined;
+
+function showError(msg?: string) {
+  $('pv-error').hidden = !msg;
+  $('pv-error').textContent = msg ?? '';
+}
+
+function init() {
+  if (renderer) return;
+  const view = $('pv-view');
+  renderer = new THREE.WebGLRenderer({ antialias: false, preserveDrawingBuffer: true });
+  renderer.setPixelRatio(1);
+  view.appendChild(renderer.domElement);
+  camera = new THREE.PerspectiveCamera(45, 1, 0.1, 1e9);
+  controls = new OrbitControls(camera, renderer.domElement);
+  new ResizeObserver(resize).observe(view);
+  resize();
+  const frame = () => {
+    if (clouds.length) potree.updatePointClouds(clouds, camera, renderer!);
+    controls.update();
+    renderer!.render(scene, camera);
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  $('pv-open').onclick = () => void load({ url: $<HTMLInputElement>('pv-url').value.trim() }).catch(() => {});
+}
+
+function resize() {
+  const view = $('pv-view');
+  const w = Math.max(1, view.clientWidth);
+  const h = Math.max(1, view.clientHeight);
+  renderer!.setSize(w, h, false);
+  camera.aspect = w / h;
+  camera.updateProjectionMatrix();
+}
+
+/** Fits the camera to the cloud's box, tilted so depth shows. */
+function fit(pco: PointCloudOctree) {
+  // the data's extent (the bounding box is the cube around it, mostly empty along z for SMLM)
+  pco.updateMatrixWorld(true);
+  const geo = pco.pcoGeometry as { tightBoundingBox?: THREE.Box3; boundingBox: THREE.Box3 };
+  const box = (geo.tightBoundingBox ?? geo.boundingBox).clone().applyMatrix4(pco.matrixWorld);
+  const centre = box.getCenter(new THREE.Vector3());
+  const size = box.getSize(new THREE.Vector3()).length();
+  camera.near = size / 1000;
+  camera.far = size * 100;
+  camera.position.set(centre.x, centre.y - size * 0.6, centre.z + size * 0.9);
+  camera.up.set(0, 0, 1);
+  controls.target.copy(centre);
+  camera.updateProjectionMatrix();
+  controls.update();
+}
+
+async function load(config: { url?: string; name?: string; point_budget?: number }) {
+  init();
+  showError();
+  const url = config?.url ? new URL(config.url, location.href).href : '';
+  if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json');
+  $('pv-status').textContent = 'loading…';
+  try {
+    const meta = await fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
+      return r.json();
+    });
+    for (const c of clouds) scene.remove(c);
+    clouds = [];
+    const base = url.slice(0, url.lastIndexOf('/') + 1);
+    const pco = await potree.loadPointCloud('metadata.json', base);
+    // potree-core's material for metadata.json clouds ignores the colour mode without an RGB
+    // attribute (points render black): give it one of our own, coloured by elevation (z)
+    const material = new PointCloudMaterial({ size: 2, minSize: 2, pointSizeType: PointSizeType.FIXED } as never);
+    material.pointColorType = PointColorType.HEIGHT;
+    material.gradient = VIRIDIS;
+    // potree-core converts the gradient from sRGB to linear with swapped branches, which saturates
+    // every colour to white; with equal input and output encodings no conversion runs
+    // (potree-core does not export its ColorEncoding enum: 1 is SRGB)
+    material.inputColorEncoding = 1 as never;
+    material.outputColorEncoding = 1 as never;
+    // colour by z over the data's z range, in world units
+    const zr = (meta.attributes?.[0]?.min && meta.attributes[0].max ? [meta.attributes[0].min[2], meta.attributes[0].max[2]] : [0, 1]) as [number, number];
+    material.elevationRange = [zr[0], zr[1] > zr[0] ? zr[1] : zr[0] + 1];
+    pco.material = material;
+    potree.pointBudget = config.point_budget ?? 2_000_000;
+    scene.add(pco);
+    clouds = [pco];
+    fit(pco);
+    loaded = { url, name: config.name ?? meta.name ?? 'cloud', points: meta.points, attributes: (meta.attributes ?? []).map((a: { name: string }) => a.name) };
+    $('pv-hint').hidden = true;
+    $<HTMLInputElement>('pv-url').value = url;
+    $('pv-status').textContent = `${loaded.name}: ${Number(meta.points).toLocaleString()} points`;
+    return loaded;
+  } catch (e) {
+    $('pv-status').textContent = '';
+    showError(String((e as Error)?.message ?? e));
+    throw e;
+  }
+}
+
+/** Resolves once every visible node is loaded and a frame was drawn after that. */
+async function wait_for_frame(timeoutMs = 60_000) {
+  const t0 = performance.now();
+  for (;;) {
+    const pco = clouds[0];
+    if (pco) {
+      const r = potree.updatePointClouds(clouds, camera, renderer!);
+      const loading = pco.visibleNodes.length > 0 && (r as { exceededMaxLoadsToGPU?: boolean }).exceededMaxLoadsToGPU !== true && pco.pcoGeometry.numNodesLoading === 0;
+      if (loading) {
+        renderer!.render(scene, camera);
+        return get_info();
+      }
+    }
+    if (performance.now() - t0 > timeoutMs) throw new Error(`the octree did not load within ${timeoutMs} ms`);
+    await new Promise((r) => requestAnimationFrame(r));
+  }
+}
+
+function get_info() {
+  const pco = clouds[0];
+  return {
+    ...(loaded ?? {}),
+    visible_nodes: pco?.visibleNodes.length ?? 0,
+    visible_points: pco?.numVisiblePoints ?? 0,
+  };
+}
+
+api.export({
+  async setup() {
+    init();
+  },
+  async run(ctx: { data?: { url?: string }; config?: { url?: string } }) {
+    const url = ctx?.data?.url ?? ctx?.config?.url;
+    if (url) await load({ url });
+  },
+  load,
+  wait_for_frame,
+  get_info: async () => get_info(),
+  async screenshot() {
+    renderer!.render(scene, camera);
+    return renderer!.domElement.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
+  },
+});

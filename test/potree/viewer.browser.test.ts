@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHost, pngBytes, tmpDir, withTimeout, type Host } from '../helpers/host.js';
+import { python, repoRoot } from '../helpers/paths.js';
+
+// The Potree Viewer plugin in the real host, on an octree the CLI made from a .smlm Python wrote.
+let host: Host;
+let dir: string;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ['build.mjs', '--only', 'potree-viewer'], { cwd: repoRoot });
+  execFileSync(process.execPath, ['build.mjs', '--cli-only'], { cwd: repoRoot });
+  dir = tmpDir('potree-view-');
+  execFileSync(python, ['-c', `
+import json, sys, zipfile, numpy as np
+rng = np.random.default_rng(5)
+n = 60000
+d = np.zeros(n, dtype=[('x', '<f4'), ('y', '<f4'), ('z', '<f4')])
+t = rng.uniform(0, 2 * np.pi, n)
+d['x'], d['y'] = 10000 + 6000 * np.cos(t) + rng.normal(0, 80, n), 10000 + 6000 * np.sin(t) + rng.normal(0, 80, n)
+d['z'] = rng.normal(0, 200, n)
+fmt = {'name': 't', 'type': 'table', 'mode': 'binary', 'extension': '.bin', 'columns': 3, 'headers': ['x', 'y', 'z'], 'dtype': ['float32'] * 3, 'shape': [1] * 3}
+with zipfile.ZipFile(sys.argv[1], 'w') as z:
+    z.writestr('manifest.json', json.dumps({'format_version': '0.2', 'formats': {'t': fmt}, 'files': [{'name': 'ring.bin', 'format': 't', 'rows': n, 'type': 'table'}]}))
+    z.writestr('ring.bin', d.tobytes())
+`, path.join(dir, 'ring.smlm')]);
+  execFileSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'convert', path.join(dir, 'ring.smlm'), '-o', path.join(dir, 'ring'), '--node-points', '4000']);
+  host = await openHost({ mounts: { '/pc/': dir } });
+}, 180_000);
+afterAll(() => host?.close());
+
+describe('Potree Viewer', () => {
+  it('loads an octree by URL, streams its nodes with Range requests and draws the points', async () => {
+    const url = `${host.app.url}/pc/ring/metadata.json`;
+    const r = await withTimeout(
+      host.page.evaluate(async ([src, url]) => {
+        const w = await (window as any).imjoy.api.createWindow({ src, name: 'Potree Viewer' });
+        (window as any).pv = w;
+        const info = await w.load({ url });
+        return { info, frame: await w.wait_for_frame(60000) };
+      }, [`${host.app.url}/dist/plugins/Potree-Viewer.imjoy.html`, url] as const),
+      90_000,
+      'potree viewer',
+    );
+    expect(r.info).toMatchObject({ points: 60000, attributes: ['position', 'x', 'y', 'z'] });
+    expect(r.frame.visible_nodes).toBeGreaterThan(0);
+    expect(r.frame.visible_points).toBeGreaterThan(1000);
+    const shot = pngBytes(await host.page.evaluate(() => (window as any).pv.screenshot()));
+    if (process.env.POTREE_SHOT) (await import('node:fs')).writeFileSync(process.env.POTREE_SHOT, shot);
+    const png = PNG.sync.read(shot);
+    let lit = 0;
+    for (let i = 0; i < png.width * png.height; i++) if (Math.max(png.data[i * 4], png.data[i * 4 + 1], png.data[i * 4 + 2]) > 40) lit++;
+    expect(lit).toBeGreaterThan(500);
+    // the octree is read by ranges, not as a whole
+    expect(host.requests.filter((u) => u.endsWith('/pc/ring/octree.bin')).length).toBeGreaterThan(0);
+    expect(host.external()).toEqual([]);
+  });
+});
