@@ -18,6 +18,7 @@ export const demoGenerators: DemoGenerator[] = [
   { name: 'viewer', generate: async (dir, log) => (await import('../viewer/demo-node.js')).generateViewerDemo(dir, log) },
   { name: 'reference-zip', generate: async (dir, log) => (await import('../reference/demo-zip.js')).generateReferenceZipDemo(dir, log) },
   { name: 'smlm', generate: async (dir, log) => (await import('../smlm/demo.js')).generateSmlmDemo(dir, log) },
+  { name: 'potree', generate: async (dir, log) => (await import('../potree/demo.js')).generatePotreeDemo(dir, log) },
 ];
 
 export async function ensureDemoData(cacheDir: string, log: (msg: string) => void = () => {}, generators = demoGenerators) {
