@@ -52,11 +52,14 @@ async def main():
     await fails_fast("call to a client that left", svc.echo(1))
     await fails_fast("its service after it left", caller.get_service(info["id"]), "not found")
 
-    # a window closed in the browser: its service answers no more, at once
+    # a window closed in the browser: its service answers no more, at once (the host page's JS
+    # services take positional and keyword calls alike)
     host = await caller.get_service("imjoy-host")
-    window = await host.create_window(src="RDF Inspector")
+    window = await host.create_window("RDF Inspector")
     rdf = await caller.get_service(window["service_id"])
-    await host.close_window(window["window_id"])
+    assert window["window_id"] in [w["window_id"] for w in await host.list_windows()]
+    await host.close_window(window_id=window["window_id"])
+    assert window["window_id"] not in [w["window_id"] for w in await host.list_windows()]
     await fails_fast("call to a closed window", rdf.validate({"source": "x"}))
     await fails_fast("service of a closed window", caller.get_service(window["service_id"]), "not found")
     await caller.disconnect()
