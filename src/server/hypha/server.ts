@@ -258,6 +258,7 @@ export class RpcServer {
     ws.send(
       JSON.stringify({
         type: 'connection_info',
+        // the Hypha release whose protocol this follows (clients that look at it get that behaviour)
         hypha_version: '0.21.135',
         public_base_url: this.serverUrl,
         local_base_url: this.serverUrl,
