@@ -70,6 +70,7 @@ export async function startRpcBridge(opts: BridgeOptions): Promise<BridgeInfo | 
   const imjoy = opts.imjoy;
   const objects = new Map<string, any>(); // window_id → imjoy-core window object
   imjoy.event_bus.on('add_window', (w: any) => {
+    if (!String(w.window_id).startsWith('rpc-window-')) return; // a window of the page's own
     if (windows.has(w.window_id)) {
       windows.get(w.window_id)!.w = w;
       objects.delete(w.window_id);

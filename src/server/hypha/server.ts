@@ -342,8 +342,7 @@ export class RpcServer {
       for (const p of this.clientsOf(from.workspace)) if (p !== from) p.send(out);
       return;
     }
-    if (to.startsWith('*/')) to = `*/${to.slice(2)}`;
-    else if (!to.includes('/')) to = `${from.workspace}/${to}`;
+    if (!to.includes('/')) to = `${from.workspace}/${to}`; // relative to the sender's workspace
     const session = typeof main.session === 'string' ? main.session : undefined;
     const targetWs = to.split('/')[0];
     if (targetWs !== from.workspace && targetWs !== '*' && from !== this.managerPeer) {
