@@ -116,6 +116,11 @@ export async function checkFiles(data: unknown, baseUrl: string, access: FileAcc
   const err = (path: string, message: string) => issues.push({ path, message, severity: 'error' });
   const warn = (path: string, message: string) => issues.push({ path, message, severity: 'warning' });
   let done = 0;
+  /** A file that is there but could not be read: not a verdict on it, so a warning and a skipped check. */
+  const couldNotCheck = (r: FileRef, e: unknown) => {
+    warn(r.path, `could not check ${r.kind} file ${JSON.stringify(r.ref)}: ${(e as Error).message}`);
+    opts.skipped?.push({ path: r.path, ref: r.ref, reason: (e as Error).message });
+  };
   const one = async (r: FileRef) => {
     const loc = resolveRef(baseUrl, r.ref);
     const src = access.open(loc);
@@ -125,10 +130,7 @@ export async function checkFiles(data: unknown, baseUrl: string, access: FileAcc
         size = await src.size();
       } catch (e) {
         if (isNotFound(e)) err(r.path, `${r.kind} file ${JSON.stringify(r.ref)} not found (${loc})`);
-        else {
-          warn(r.path, `could not check ${r.kind} file ${JSON.stringify(r.ref)}: ${(e as Error).message}`);
-          opts.skipped?.push({ path: r.path, ref: r.ref, reason: (e as Error).message });
-        }
+        else couldNotCheck(r, e);
         return;
       }
       if (r.kind === 'test_input' || r.kind === 'test_output') {
@@ -142,7 +144,14 @@ export async function checkFiles(data: unknown, baseUrl: string, access: FileAcc
         }
       }
       if (r.kind === 'documentation') {
-        const problem = await documentationProblem(src, size, data, opts.signal);
+        let problem: Awaited<ReturnType<typeof documentationProblem>>;
+        try {
+          problem = await documentationProblem(src, size, data, opts.signal);
+        } catch (e) {
+          if (opts.signal?.aborted) throw e;
+          couldNotCheck(r, e); // e.g. the connection dropped: says nothing about the text's encoding
+          return;
+        }
         if (problem) (problem.error ? err : warn)(r.path, problem.message);
       }
       if (r.sha256 && opts.hashes !== false) {
@@ -176,9 +185,11 @@ const MAX_DOC = 1024 * 1024;
 /** Documentation must be UTF-8 Markdown; 0.3 resources / 0.5 models should have a "Validation" section (spec warns). */
 async function documentationProblem(src: ByteSource, size: number, data: unknown, signal?: AbortSignal): Promise<{ error: boolean; message: string } | undefined> {
   if (size > MAX_DOC) return { error: false, message: `documentation is ${(size / 1048576).toFixed(1)} MB; not checked beyond existence` };
+  // A failing read throws to the caller; only the decoding decides "not UTF-8".
+  const bytes = await src.read(0, size, signal);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await src.read(0, size, signal));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return { error: true, message: 'documentation is not UTF-8 text' };
   }

@@ -123,12 +123,9 @@ async function readPlan(arr: zarr.Array<zarr.DataType, zarr.Readable>): Promise<
   for (const name of names) {
     const path = arr.resolve(name).path;
     if (store.has && !store.has(path)) continue;
-    let raw: Uint8Array | undefined;
-    try {
-      raw = await store.get(path);
-    } catch {
-      return null; // zarrita opened it: let zarrita read it
-    }
+    // zarrita has just opened the array through this store: a failing get now (network, abort,
+    // server error) is the caller's error, not a reason to fall back to a path that would hide it.
+    const raw = await store.get(path);
     if (!raw) continue;
     try {
       return planFor(JSON.parse(new TextDecoder().decode(raw)) as Json, dtype, shape, chunks);

@@ -214,19 +214,36 @@ describe('readRegion', () => {
     }
   });
 
+  it('a store error while reading the metadata is reported, not hidden by a fallback to zarrita', async () => {
+    // zarrita opens the array (first .zarray get); the network then fails for readRegion's own get.
+    const inner = folderStore(path.join(dir, 'u2-zlib'));
+    let metadataGets = 0;
+    const store = {
+      async get(key: string) {
+        if (/\.zarray$/.test(key) && ++metadataGets > 1) throw new Error('connection reset by peer');
+        return inner.get(key);
+      },
+    };
+    const arr = await zarr.open.v2(zarr.root(store), { kind: 'array' });
+    await expect(readRegion(arr, [null, null, null])).rejects.toThrow(/connection reset by peer/);
+    expect(metadataGets).toBe(2);
+  });
+
   it('an abort rejects with an AbortError (the viewer drops such tiles quietly)', async () => {
     const inner = folderStore(path.join(dir, 'u2-zlib'));
+    const ac = new AbortController();
     const store = {
       async get(key: string, o?: { signal?: AbortSignal }) {
-        if (!/\.z/.test(key)) await new Promise((r) => setTimeout(r, 30));
+        if (!/\.z/.test(key)) {
+          ac.abort(); // while the first chunk is in flight (30 ms of simulated network)
+          await new Promise((r) => setTimeout(r, 30));
+        }
         o?.signal?.throwIfAborted();
         return inner.get(key);
       },
     };
     const arr = await zarr.open(zarr.root(store), { kind: 'array' });
-    const ac = new AbortController();
     const p = readRegion(arr, [null, null, null], { signal: ac.signal });
-    setTimeout(() => ac.abort(), 5);
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
     await expect(readRegion(arr, [0, null, null], { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
   });
