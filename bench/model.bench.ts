@@ -16,7 +16,8 @@ import { ModelRunner } from '../src/model/runner.js';
 import type { NdArray } from '../src/ndarray/ndarray.js';
 
 const root = process.env.IMJOY_SHARE_ROOT ?? process.cwd();
-const UNET = path.resolve(root, '../shared/data/bioimageio/models/unet2d_nuclei_broad');
+// The real zoo model from the corpus (docs/testing.md).
+const UNET = path.resolve(root, process.env.IMJOY_SHARE_CORPUS ?? '../shared/data', 'bioimageio/models/unet2d_nuclei_broad');
 const ROUNDS = Number(process.env.MODEL_BENCH_ROUNDS ?? 5);
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;

@@ -12,7 +12,8 @@ import { parseRdf, type ParsedRdf } from '../src/rdf/parse.js';
 import { validateData, validateRdf } from '../src/rdf/validate.js';
 
 const root = process.env.IMJOY_SHARE_ROOT ?? process.cwd();
-const DATA = path.resolve(root, '../shared/data/bioimageio');
+// The corpus's zoo RDFs (docs/testing.md).
+const DATA = path.resolve(root, process.env.IMJOY_SHARE_CORPUS ?? '../shared/data', 'bioimageio');
 const N = 1000;
 const ROUNDS = 9;
 const LATEST: Record<string, string> = { '0.2': '0.2.4', '0.3': '0.3.0', '0.4': '0.4.10', '0.5': '0.5.7' };

@@ -2,7 +2,7 @@
  * NumPy .npy read/write (format versions 1.0, 2.0, 3.0), returning our NdArray.
  *
  * Hand-written rather than npyjs: npyjs throws on big-endian data, leaves Fortran-order data
- * untransposed and returns bool as a JS Array (see ../shared/notes/bioimageio-rdf-models.md §6),
+ * untransposed and returns bool as a JS Array (docs/bioimageio-facts.md),
  * and big-endian test tensors exist in the model zoo. The format is small and fully specified
  * (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
  */

@@ -1,7 +1,7 @@
 /**
  * A model RDF (0.4.x or 0.5.x) normalized to one 0.5-like shape, so the runner never branches on
  * the format version. Conversion rules follow bioimageio.spec's 0.4→0.5 converter and
- * bioimageio.core's processing setup (see ../shared/notes/bioimageio-rdf-models.md §1.3, §1.4, §2).
+ * bioimageio.core's processing setup (docs/bioimageio-facts.md).
  */
 import { ModelError } from './errors.js';
 

@@ -13,10 +13,10 @@ import { smlmConvert, smlmInfo } from '../../src/cli/commands/smlm.js';
 import { generateDemoModel } from '../../src/model/demo-generate.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { withNodeSource } from '../../src/io/open-node.js';
-import { sharedData } from '../helpers/paths.js';
+import { dataSummary, testData } from '../helpers/fixtures.js';
 
 const openFds = () => fs.readdirSync('/proc/self/fd').length;
-const smlm = path.join(sharedData, 'smlm', 'eiffel_tower.smlm');
+const smlm = path.join(testData(), 'smlm', dataSummary().smlm.file);
 
 describe('file sources are closed', () => {
   it('withNodeSource closes the file after success and after an error', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../src/model/npy.js';
 import type { DType, NdArray } from '../../src/ndarray/ndarray.js';
+import { testData } from '../helpers/fixtures.js';
 
 const PY = '/usr/bin/python3';
 let dir: string;
@@ -71,8 +72,8 @@ describe('readNpy: files written by numpy', () => {
     expect(v.shape).toEqual([3]);
     expect(Array.from(v.data as Int16Array)).toEqual([1, 2, 3]);
   });
-  it('reads the zoo test tensor (f4 1×1×512×512)', () => {
-    const f = path.resolve(__dirname, '../../../shared/data/bioimageio/models/unet2d_nuclei_broad/test_input.npy');
+  it('reads a test tensor of the zoo\'s shape (f4 1×1×512×512, numpy-written)', () => {
+    const f = path.join(testData(), 'npy', 'test_input.npy');
     const a = readNpy(fs.readFileSync(f), f);
     expect(a.shape).toEqual([1, 1, 512, 512]);
     expect(a.dtype).toBe('float32');

@@ -6,12 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { corpusData } from '../helpers/paths.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DATA = path.resolve(repoRoot, '../shared/data/bioimageio');
+export { repoRoot } from '../helpers/paths.js';
+/** The bioimageio part of the real-world corpus: only corpus tests import this module. */
+export const DATA = path.join(corpusData, 'bioimageio');
 const LATEST: Record<string, string> = { '0.2': '0.2.4', '0.3': '0.3.0', '0.4': '0.4.10', '0.5': '0.5.7' };
 
 export interface OracleVerdict {

@@ -10,7 +10,7 @@ import { inspectRdf } from '../../src/rdf/inspect.js';
 import { nodeFileAccess } from '../../src/rdf/node.js';
 import { loadRdfFromZip } from '../../src/rdf/zip.js';
 import { tmpDir } from '../helpers/host.js';
-import { repoRoot } from './schema-oracle.js';
+import { repoRoot } from '../helpers/paths.js';
 
 let dir: string;
 let files: Record<string, Uint8Array>;

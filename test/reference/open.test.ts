@@ -12,10 +12,13 @@ import { zipReferences } from '../../src/reference/from-zip.js';
 import { openReferences, ReferenceStore } from '../../src/reference/open.js';
 import type { References } from '../../src/reference/types.js';
 import { sendFile, startStaticServer, type RunningServer } from '../../src/server/static-server.js';
-import { python, sharedData } from '../helpers/paths.js';
+import { python } from '../helpers/paths.js';
+import { testData } from '../helpers/fixtures.js';
+
+const data = testData();
 
 const zipName = 'omezarr-v04-blosc-stored.zip';
-const zipPath = path.join(sharedData, 'zip', zipName);
+const zipPath = path.join(data, 'zip', zipName);
 const sha = (b: ArrayBufferView) => createHash('sha256').update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest('hex');
 
 interface Seen { method: string; url: string; range?: string }
@@ -32,7 +35,7 @@ a = zarr.open_group(zarr.storage.ZipStore(sys.argv[1], mode='r'), mode='r')['0']
 print(hashlib.sha256(a.tobytes()).hexdigest())`, zipPath]).toString().trim();
   server = await startStaticServer({
     port: 0,
-    mounts: { '/data/': sharedData },
+    mounts: { '/data/': data },
     onRequest: (req) => seen.push({ method: req.method!, url: req.url!, range: req.headers.range }),
     handlers: [
       (req, res, url) => {
@@ -43,7 +46,7 @@ print(hashlib.sha256(a.tobytes()).hexdigest())`, zipPath]).toString().trim();
         }
         if (url.pathname.startsWith('/norange/')) {
           // A server that ignores Range and always sends the whole file.
-          const body = fs.readFileSync(path.join(sharedData, url.pathname.slice('/norange/'.length)));
+          const body = fs.readFileSync(path.join(data, url.pathname.slice('/norange/'.length)));
           res.writeHead(200, { 'Content-Length': body.length }).end(body);
           return true;
         }
@@ -53,7 +56,7 @@ print(hashlib.sha256(a.tobytes()).hexdigest())`, zipPath]).toString().trim();
             res.writeHead(403).end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
             return true;
           }
-          sendFile(req, res, path.join(sharedData, url.pathname.slice('/expiring/'.length)));
+          sendFile(req, res, path.join(data, url.pathname.slice('/expiring/'.length)));
           return true;
         }
         return false;

@@ -10,13 +10,15 @@ import { withNodeSource } from '../../src/io/open-node.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
-import { sharedData } from '../helpers/paths.js';
+import { testData } from '../helpers/fixtures.js';
+
+const data = testData();
 
 let server: RunningServer;
 const requests: { method: string; range?: string; url: string }[] = [];
 beforeAll(async () => {
   server = await startStaticServer({
-    mounts: { '/data/': path.join(sharedData, 'tiff') },
+    mounts: { '/data/': path.join(data, 'tiff') },
     port: 0,
     onRequest: (req) => requests.push({ method: req.method!, range: req.headers.range, url: req.url! }),
   });
@@ -30,7 +32,7 @@ describe('TIFF references over HTTP', () => {
       const url = `${server.url}/data/${f}`;
       const progress: [number, number][] = [];
       const overHttp = await tiffReferences(new HttpSource(url), { url, onProgress: (d, t) => progress.push([d, t]) });
-      const local = await withNodeSource(path.join(sharedData, 'tiff', f), (s) => tiffReferences(s, { url }));
+      const local = await withNodeSource(path.join(data, 'tiff', f), (s) => tiffReferences(s, { url }));
       expect(overHttp).toEqual(local);
       expect(requests.length).toBeGreaterThan(0);
       expect(requests.every((r) => r.method === 'GET' && /^bytes=\d+-\d+(,\d+-\d+|,-1)*$/.test(r.range ?? ''))).toBe(true);

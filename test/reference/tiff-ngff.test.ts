@@ -7,7 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withNodeSource } from '../../src/io/open-node.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
-import { sharedData } from '../helpers/paths.js';
+import { testData } from '../helpers/fixtures.js';
+
+const data = testData();
 
 async function attrs(file: string) {
   const refs = await withNodeSource(file, (s) => tiffReferences(s, { url: file }));
@@ -17,7 +19,7 @@ async function attrs(file: string) {
 describe('NGFF metadata of TIFF references', () => {
   it('2-channel Deflate pyramid: axes c,y,x in micrometer, scales 0.65×2^level, omero DAPI/GFP', async () => {
     // OME-XML: SizeC=2 SizeX=1500 SizeY=1000 PhysicalSizeX/Y=0.65 µm, channels DAPI and GFP; uint16
-    const { zattrs, zgroup, refs } = await attrs(path.join(sharedData, 'tiff/pyramid-2ch-u16-deflate-pred.ome.tif'));
+    const { zattrs, zgroup, refs } = await attrs(path.join(data, 'tiff/pyramid-2ch-u16-deflate-pred.ome.tif'));
     expect(zgroup).toEqual({ zarr_format: 2 });
     const ms = zattrs.multiscales[0];
     expect(ms.version).toBe('0.4');
@@ -38,7 +40,7 @@ describe('NGFF metadata of TIFF references', () => {
   });
   it('TCZYX uint8 (XYZCT order): all five axes, no physical size → scale 1', async () => {
     // OME-XML: DimensionOrder XYZCT SizeZ=5 SizeC=3 SizeT=2, no PhysicalSize*, channels c0..c2
-    const { zattrs } = await attrs(path.join(sharedData, 'tiff/tczyx-u8-lzw.ome.tif'));
+    const { zattrs } = await attrs(path.join(data, 'tiff/tczyx-u8-lzw.ome.tif'));
     const ms = zattrs.multiscales[0];
     expect(ms.axes.map((a: any) => a.name)).toEqual(['t', 'c', 'z', 'y', 'x']);
     expect(ms.axes.map((a: any) => a.type)).toEqual(['time', 'channel', 'space', 'space', 'space']);
@@ -49,7 +51,7 @@ describe('NGFF metadata of TIFF references', () => {
   });
   it('libvips RGB SubIFD pyramid: interleaved samples as trailing c of 3, downsampling from sizes', async () => {
     // 2400×1800 RGB, levels 1200×900 … 150×112 (libvips floors odd sizes)
-    const { zattrs, refs } = await attrs(path.join(sharedData, 'tiff/vips-rgb-subifd-pyramid-deflate.tif'));
+    const { zattrs, refs } = await attrs(path.join(data, 'tiff/vips-rgb-subifd-pyramid-deflate.tif'));
     const ms = zattrs.multiscales[0];
     expect(ms.axes.map((a: any) => a.name)).toEqual(['y', 'x', 'c']);
     expect(ms.datasets.length).toBe(5);
@@ -58,7 +60,7 @@ describe('NGFF metadata of TIFF references', () => {
     expect(zattrs.omero.channels.map((c: any) => c.color)).toEqual(['FF0000', '00FF00', '0000FF']);
   });
   it('big-endian BigTIFF: dtype keeps the file byte order', async () => {
-    const { refs } = await attrs(path.join(sharedData, 'tiff/bigendian-bigtiff-u16.ome.tif'));
+    const { refs } = await attrs(path.join(data, 'tiff/bigendian-bigtiff-u16.ome.tif'));
     const za = JSON.parse(refs.refs['0/.zarray'] as string);
     expect(za.dtype).toBe('>u2');
     expect(za.compressor).toBeNull();

@@ -10,13 +10,15 @@ import { HttpSource } from '../../src/io/http-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { openReferences } from '../../src/reference/open.js';
 import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
-import { sharedData } from '../helpers/paths.js';
+import { testData } from '../helpers/fixtures.js';
+
+const data = testData();
 import { equalArrays, expectedPixels, runOracle } from '../tiff/helpers.js';
 
 let server: RunningServer;
 const methods: string[] = [];
 beforeAll(async () => {
-  server = await startStaticServer({ mounts: { '/data/': path.join(sharedData, 'tiff') }, port: 0, onRequest: (r) => methods.push(r.method!) });
+  server = await startStaticServer({ mounts: { '/data/': path.join(data, 'tiff') }, port: 0, onRequest: (r) => methods.push(r.method!) });
 });
 afterAll(() => server.close());
 
@@ -26,7 +28,7 @@ describe('TIFF references → openReferences → zarrita', () => {
       registerCodecs();
       const url = `${server.url}/data/${f}`;
       const refs = await tiffReferences(new HttpSource(url), { url });
-      const oracle = await runOracle(path.join(sharedData, 'tiff', f), refs);
+      const oracle = await runOracle(path.join(data, 'tiff', f), refs);
       const store = await openReferences(refs);
       const group = await zarr.open.v2(zarr.root(store), { kind: 'group' });
       expect((group.attrs as any).multiscales[0].datasets.length).toBe(oracle.levels.length);

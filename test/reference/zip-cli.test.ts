@@ -10,10 +10,13 @@ import { registerCodecs } from '../../src/codecs/index.js';
 import { openReferences } from '../../src/reference/open.js';
 import { startLocalS3, type LocalS3 } from '../../src/server/s3-service.js';
 import { startStaticServer } from '../../src/server/static-server.js';
-import { python, repoRoot, sharedData } from '../helpers/paths.js';
+import { python, repoRoot } from '../helpers/paths.js';
+import { testData } from '../helpers/fixtures.js';
+
+const data = testData();
 
 const run = promisify(execFile);
-const zip = path.join(sharedData, 'zip', 'omezarr-v04-zlib-nested-zip64.zip');
+const zip = path.join(data, 'zip', 'omezarr-v04-zlib-nested-zip64.zip');
 const sha = (b: ArrayBufferView) => createHash('sha256').update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest('hex');
 
 async function cli(args: string[], env: Record<string, string> = {}) {
@@ -68,7 +71,7 @@ print(json.dumps([[p, list(g[p].shape), g[p].compressor.codec_id, math.prod(g[p]
 
   it('ref <http URL> reads with Range requests and gives the same references as the local file with --url', async () => {
     const seen: string[] = [];
-    const server = await startStaticServer({ port: 0, mounts: { '/data/': sharedData }, onRequest: (r) => seen.push(`${r.method} ${r.headers.range ?? 'no-range'}`) });
+    const server = await startStaticServer({ port: 0, mounts: { '/data/': data }, onRequest: (r) => seen.push(`${r.method} ${r.headers.range ?? 'no-range'}`) });
     try {
       const url = `${server.url}/data/zip/${path.basename(zip)}`;
       const overHttp = await cli(['ref', url]);
@@ -93,7 +96,7 @@ print(json.dumps([[p, list(g[p].shape), g[p].compressor.codec_id, math.prod(g[p]
   });
 
   it('bad input exits 2 with a message naming the file', async () => {
-    const deflated = await cli(['ref', path.join(sharedData, 'zip', 'omezarr-v04-deflated-members.zip')]);
+    const deflated = await cli(['ref', path.join(data, 'zip', 'omezarr-v04-deflated-members.zip')]);
     expect(deflated.code).toBe(2);
     expect(deflated.stderr).toMatch(/omezarr-v04-deflated-members\.zip: ZIP member .* is compressed/);
     const notData = await cli(['ref', path.join(repoRoot, 'package.json')]);

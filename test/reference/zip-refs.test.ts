@@ -14,8 +14,8 @@ import { zipReferences } from '../../src/reference/from-zip.js';
 import { openReferences } from '../../src/reference/open.js';
 import type { References } from '../../src/reference/types.js';
 
-const repoRoot = path.resolve(__dirname, '../..');
-const shared = path.resolve(repoRoot, '../shared/data');
+import { testData } from '../helpers/fixtures.js';
+const shared = testData();
 const oracle = path.join(__dirname, 'py', 'zip_oracle.py');
 const sha = (b: ArrayBufferView) => createHash('sha256').update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest('hex');
 

@@ -16,9 +16,12 @@ import { parseExpiry, s3Config, type S3Config } from '../../src/s3/config.js';
 import { retemplate } from '../../src/s3/retemplate.js';
 import { shareFile } from '../../src/s3/share.js';
 import { startLocalS3, type LocalS3 } from '../../src/server/s3-service.js';
-import { python, sharedData } from '../helpers/paths.js';
+import { python } from '../helpers/paths.js';
+import { testData } from '../helpers/fixtures.js';
 
-const zipPath = path.join(sharedData, 'zip', 'omezarr-v04-blosc-stored.zip');
+const data = testData();
+
+const zipPath = path.join(data, 'zip', 'omezarr-v04-blosc-stored.zip');
 const sha = (b: ArrayBufferView) => createHash('sha256').update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest('hex');
 
 let tmp: string;

@@ -3,11 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { dataSummary, testData } from '../helpers/fixtures.js';
 import { pyReadSmlm } from './pyreader.js';
 import { writeSmlm } from '../../src/smlm/index.js';
 
 const repoRoot = path.resolve(__dirname, '../..');
-const EIFFEL = path.resolve(repoRoot, '../shared/data/smlm/eiffel_tower.smlm');
+// A ShareLoc-layout .smlm written by Python (test/fixtures/make_data.py); the real ShareLoc file
+// is checked the same way in shareloc.corpus.test.ts.
+const GEN = dataSummary().smlm;
+const TOWER = path.join(testData(), 'smlm', GEN.file);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'smlm-cli-'));
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), ...args], { encoding: 'utf8' });
 
@@ -16,19 +20,18 @@ beforeAll(() => {
 });
 
 describe('imjoy-share smlm', () => {
-  it('info --json --head 2 on the real file', () => {
-    const r = cli('smlm', 'info', EIFFEL, '--json', '--head', '2');
+  it('info --json --head 2 on a ShareLoc-layout file', () => {
+    const r = cli('smlm', 'info', TOWER, '--json', '--head', '2');
+    const frames = pyReadSmlm(TOWER).tables[0].columns.frame;
     expect(r.status).toBe(0);
     const info = JSON.parse(r.stdout);
     expect(info.tables).toHaveLength(1);
     const t = info.tables[0];
-    expect([t.name, t.channel, t.rows]).toEqual(['eiffel_tower-df.bin', 'default', 31464]);
+    expect([t.name, t.channel, t.rows]).toEqual([GEN.table, 'default', GEN.rows]);
     expect(t.columns.map((c: { name: string; dtype: string }) => [c.name, c.dtype])).toEqual([['frame', 'float32'], ['x', 'float32'], ['y', 'float32']]);
-    expect(t.columns[0]).toMatchObject({ min: 1, max: 273 });
+    expect(t.columns[0]).toMatchObject({ min: Math.min(...frames), max: Math.max(...frames) });
     expect(t.head).toHaveLength(2);
-    expect(t.head[0][0]).toBe(1);
-    expect(t.head[0][1]).toBeCloseTo(3092.63, 2);
-    expect(t.head[0][2]).toBeCloseTo(20595.38, 2);
+    expect(t.head[0]).toEqual(GEN.row0);
   });
 
   it('info checks the rows against the ZIP directory and computes stats the manifest lacks (files written by Python)', () => {
@@ -82,12 +85,12 @@ print(json.dumps([float(d["x"].min()), float(d["x"].max()), float(d["y"].min()),
   it('convert .smlm → .csv → .smlm keeps every value; Python reads the result', () => {
     const csv = path.join(tmp, 'e.csv');
     const out = path.join(tmp, 'e.smlm');
-    expect(cli('smlm', 'convert', EIFFEL, '-o', csv).status).toBe(0);
+    expect(cli('smlm', 'convert', TOWER, '-o', csv).status).toBe(0);
     const lines = fs.readFileSync(csv, 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe('"frame","x [nm]","y [nm]"');
-    expect(lines).toHaveLength(31465);
+    expect(lines).toHaveLength(GEN.rows + 1);
     expect(cli('smlm', 'convert', csv, '-o', out).status).toBe(0);
-    const a = pyReadSmlm(EIFFEL).tables[0].columns;
+    const a = pyReadSmlm(TOWER).tables[0].columns;
     const b = pyReadSmlm(out).tables[0].columns;
     for (const k of ['frame', 'x', 'y']) expect(b[k]).toEqual(a[k]);
   });

@@ -5,12 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { BytesSource } from '../../src/io/byte-source.js';
 import { withNodeSource } from '../../src/io/open-node.js';
 import { csvToSmlm, formatFloat32, parseCsv, parseHeaderCell, readSmlm, tableToCsv } from '../../src/smlm/index.js';
+import { dataSummary, testData } from '../helpers/fixtures.js';
 import { pyReadSmlm } from './pyreader.js';
 
 /** Reads a local .smlm and closes its file handle (not left to the garbage collector). */
 const readSmlmFile = (file: string, opts?: Parameters<typeof readSmlm>[1]) => withNodeSource(file, (s) => readSmlm(s, opts));
 
-const EIFFEL = path.resolve(__dirname, '../../../shared/data/smlm/eiffel_tower.smlm');
+// A ShareLoc-layout .smlm written by Python (test/fixtures/make_data.py).
+const GEN = dataSummary().smlm;
+const TOWER = path.join(testData(), 'smlm', GEN.file);
 
 const THUNDERSTORM = [
   '"id","frame","x [nm]","y [nm]","sigma [nm]","intensity [photon]","offset [photon]","bkgstd [photon]","uncertainty_xy [nm]"',
@@ -106,8 +109,8 @@ describe('CSV ⇄ .smlm', () => {
     fs.rmSync(file);
   });
 
-  it('the real file → CSV → .smlm gives back identical columns', async () => {
-    const d = await readSmlmFile(EIFFEL);
+  it('a ShareLoc-layout file → CSV → .smlm gives back identical columns', async () => {
+    const d = await readSmlmFile(TOWER);
     let csv = '';
     await tableToCsv(d.tables[0], (t) => void (csv += t));
     expect(csv.split('\n')[0]).toBe('"frame","x [nm]","y [nm]"');
@@ -115,7 +118,7 @@ describe('CSV ⇄ .smlm', () => {
     const chunks: Uint8Array[] = [];
     await csvToSmlm([csv], (c) => chunks.push(c));
     const back = await readSmlm(new BytesSource(Buffer.concat(chunks)));
-    expect(back.tables[0].rows).toBe(31464);
+    expect(back.tables[0].rows).toBe(GEN.rows);
     back.tables[0].columns.forEach((c, i) => expect(c.data).toEqual(d.tables[0].columns[i].data));
   });
 });

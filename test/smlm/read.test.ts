@@ -9,71 +9,15 @@ import { registerInflater } from '../../src/smlm/inflate.js';
 import { listArchive, streamEntry } from '../../src/smlm/archive.js';
 import { withNodeSource } from '../../src/io/open-node.js';
 import { readSmlm, readSmlmManifest, tableInput, writeSmlm } from '../../src/smlm/index.js';
+import { dataSummary, testData } from '../helpers/fixtures.js';
 import { pyReadSmlm } from './pyreader.js';
-import { readLikeShareLoc } from './shareloc-reader.js';
+import { readSmlmFile, smlmReadSuite } from './read.suite.js';
 
-/** Reads a local .smlm and closes its file handle (not left to the garbage collector). */
-const readSmlmFile = (file: string, opts?: Parameters<typeof readSmlm>[1]) => withNodeSource(file, (s) => readSmlm(s, opts));
+const { dir: DATA, smlm: GEN } = { dir: testData(), smlm: dataSummary().smlm };
+const TOWER = path.join(DATA, 'smlm', GEN.file);
 
-const repoRoot = path.resolve(__dirname, '../..');
-const EIFFEL = path.resolve(repoRoot, '../shared/data/smlm/eiffel_tower.smlm');
-const f32 = Math.fround;
-
-describe('reading the real ShareLoc file', () => {
-  it('eiffel_tower.smlm: 31,464 rows, row 0 = (1.0, 3092.63, 20595.38) in float32', async () => {
-    const d = await readSmlmFile(EIFFEL);
-    expect(d.tables).toHaveLength(1);
-    const t = d.tables[0];
-    expect(t.rows).toBe(31464);
-    expect(t.columns.map((c) => [c.name, c.dtype])).toEqual([['frame', 'float32'], ['x', 'float32'], ['y', 'float32']]);
-    // The issue quotes the values to two decimals; the float32 stored is the nearest to the original.
-    const [frame, x, y] = t.columns.map((c) => c.data[0]);
-    expect(frame).toBe(1);
-    expect(x).toBeCloseTo(3092.63, 2);
-    expect(y).toBeCloseTo(20595.38, 2);
-    expect([x, y].map(f32)).toEqual([x, y]);
-    expect(t.channel).toBe('default');
-    expect(t.pixelSize).toBe(20);
-    expect(t.max.frame).toBe(273);
-    expect(d.manifest.name).toBe('eiffel_tower-df.smlm');
-    // The thumbnail is an inline data-URL PNG.
-    expect(d.thumbnail?.mime).toBe('image/png');
-    expect([...d.thumbnail!.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
-  });
-
-  it('every column equals what Python (zipfile + numpy) reads', async () => {
-    const d = await readSmlmFile(EIFFEL);
-    const py = pyReadSmlm(EIFFEL);
-    for (const c of d.tables[0].columns) expect(Array.from(c.data)).toEqual(py.tables[0].columns[c.name]);
-  });
-
-  it('zlib, DecompressionStream and fflate inflaters give the same columns; progress reaches the compressed size', async () => {
-    const seen: number[] = [];
-    const a = await readSmlmFile(EIFFEL, { inflater: 'fflate', onProgress: (d, t) => seen.push(d, t) });
-    const b = await readSmlmFile(EIFFEL, { inflater: 'native' }); // Node zlib (src/smlm/node.ts)
-    registerInflater(undefined);
-    const c = await readSmlmFile(EIFFEL, { inflater: 'native' }); // DecompressionStream
-    registerInflater(zlibInflater);
-    a.tables[0].columns.forEach((col, i) => expect(col.data).toEqual(b.tables[0].columns[i].data));
-    a.tables[0].columns.forEach((col, i) => expect(col.data).toEqual(c.tables[0].columns[i].data));
-    expect(seen.at(-1)).toBe(seen.at(-2));
-    expect(seen.at(-1)).toBe(248896); // compressed size of eiffel_tower-df.bin (zipfile reports it)
-  });
-
-  it('streams a table in small reads: 1 KiB chunks give identical columns', async () => {
-    const src = new BytesSource(new Uint8Array(fs.readFileSync(EIFFEL)), 'eiffel');
-    const reads: [number, number][] = [];
-    const counting = { name: 'eiffel', size: () => src.size(), read: (o: number, l: number) => (reads.push([o, l]), src.read(o, l)) };
-    const whole = await readSmlm(src, { images: false });
-    const chunked = await readSmlm(counting, { chunkSize: 1024, images: false });
-    chunked.tables[0].columns.forEach((c, i) => expect(c.data).toEqual(whole.tables[0].columns[i].data));
-    // The table's 248,896 compressed bytes are streamed in ≤ 1 KiB reads (the ZIP listing itself
-    // reads headers separately).
-    const small = reads.filter(([o, l]) => l <= 1024 && l > 30 && o + l <= 248945);
-    expect(small.length).toBe(Math.ceil(248896 / 1024));
-    expect(small.reduce((a, [, l]) => a + l, 0)).toBe(248896);
-  });
-});
+// The same checks run on the real ShareLoc file in shareloc.corpus.test.ts.
+smlmReadSuite(TOWER);
 
 describe('writing', () => {
   const rows = 1000;
@@ -162,25 +106,6 @@ describe('writing', () => {
     expect(() => writeSmlm([{ name: 'big', columns: cols }], { zip32Limit: 2000 })).toThrow(/table big would exceed 2000 bytes; writing ZIP64 \(\.smlm > 4 GiB\) is not supported/);
     expect(() => writeSmlm([{ name: 'big', columns: cols }], { zip32Limit: 2500, level: 0 })).toThrow(/the archive would exceed 2500 bytes/);
   });
-
-  it('the real file read, written and read again is identical (and Python agrees)', async () => {
-    const d = await readSmlmFile(EIFFEL);
-    const bytes = writeSmlm(d.tables.map(tableInput), { name: 'eiffel_tower-df.smlm', thumbnail: d.thumbnail!.bytes });
-    const again = await readSmlm(new BytesSource(bytes));
-    again.tables[0].columns.forEach((c, i) => expect(c.data).toEqual(d.tables[0].columns[i].data));
-    expect(again.tables[0].min).toEqual({ frame: 1, x: f32(2384.5233401929536), y: f32(1508.605644655043) });
-    expect(again.thumbnail!.bytes).toEqual(d.thumbnail!.bytes);
-    // ShareLoc's JS reader requires float32 tables of rows × columns × 4 bytes; ours keeps that.
-    const file = path.join(os.tmpdir(), `eiffel-rt-${process.pid}.smlm`);
-    fs.writeFileSync(file, bytes);
-    const py = pyReadSmlm(file);
-    expect(py.tables[0].bytes).toBe(31464 * 3 * 4);
-    // …and a reader written like ShareLoc's (JSZip, 4-byte columns) reads our file.
-    const sl = await readLikeShareLoc(bytes);
-    for (const c of d.tables[0].columns) expect(sl.tables[0].columns[c.name]).toEqual(c.data);
-    expect(py.tables[0].columns.y.slice(0, 3)).toEqual(Array.from(d.tables[0].columns[2].data.subarray(0, 3)));
-    fs.rmSync(file);
-  });
 });
 
 describe('text tables inside an .smlm (mode "text")', () => {
@@ -246,18 +171,18 @@ describe('bad input', () => {
     await expect(read(z)).rejects.toThrow(/lists "gone\.bin" but the archive has no such member/);
   });
   it('truncated zip (cut in half) and corrupt deflate data', async () => {
-    const bytes = new Uint8Array(fs.readFileSync(EIFFEL));
+    const bytes = new Uint8Array(fs.readFileSync(TOWER));
     await expect(read(bytes.subarray(0, bytes.length >> 1))).rejects.toThrow(/not an \.smlm file: it is not a ZIP archive/);
     const broken = bytes.slice();
-    broken.fill(0xff, 1000, 60000); // inside eiffel_tower-df.bin's deflate stream
-    await expect(read(broken)).rejects.toThrow(/bad\.smlm: ZIP member eiffel_tower-df\.bin: (corrupt or truncated deflate data|inflated to)/);
+    broken.fill(0xff, 1000, 60000); // inside the table's deflate stream
+    await expect(read(broken)).rejects.toThrow(/bad\.smlm: ZIP member tower-df\.bin: (corrupt or truncated deflate data|inflated to)/);
   });
   it('a deflate stream that stops early fails with every inflater (no hang)', async () => {
-    const src = new BytesSource(new Uint8Array(fs.readFileSync(EIFFEL)), 'cut.smlm');
-    const entry = (await listArchive(src)).get('eiffel_tower-df.bin')!;
+    const src = new BytesSource(new Uint8Array(fs.readFileSync(TOWER)), 'cut.smlm');
+    const entry = (await listArchive(src)).get(GEN.table)!;
     const cut = { ...entry, compressedSize: entry.compressedSize - 5000 };
     for (const inflater of ['native', 'fflate'] as const) {
-      await expect(streamEntry(src, cut, () => {}, { inflater })).rejects.toThrow(/cut\.smlm: ZIP member eiffel_tower-df\.bin: (corrupt or truncated deflate data|inflated to)/);
+      await expect(streamEntry(src, cut, () => {}, { inflater })).rejects.toThrow(/cut\.smlm: ZIP member tower-df\.bin: (corrupt or truncated deflate data|inflated to)/);
     }
   });
   it('a file that is not there', async () => {

@@ -3,14 +3,17 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, pngBytes, withTimeout, type Host } from '../helpers/host.js';
-import { repoRoot, sharedData } from '../helpers/paths.js';
+import { dataSummary, testData } from '../helpers/fixtures.js';
+import { repoRoot } from '../helpers/paths.js';
 import { pyReadSmlm } from './pyreader.js';
 
 /**
  * The SMLM Viewer in the real ImJoy host (Debian chromium, SwiftShader WebGL2). The expected image
  * footprint is computed here from coordinates read by Python, not by our reader.
  */
-const EIFFEL = path.join(sharedData, 'smlm/eiffel_tower.smlm');
+// A ShareLoc-layout .smlm written by Python (test/fixtures/make_data.py).
+const GEN = dataSummary().smlm;
+const TOWER = path.join(testData(), 'smlm', GEN.file);
 
 interface ViewInfo { center: [number, number]; nm_per_px: number; width: number; height: number; device_pixel_ratio: number }
 
@@ -55,11 +58,11 @@ function overlap(bright: Uint8Array, hit: Uint8Array, W: number, H: number) {
 describe('SMLM Viewer plugin', () => {
   let host: Host;
   let src: string;
-  const py = pyReadSmlm(EIFFEL).tables[0].columns;
+  const py = pyReadSmlm(TOWER).tables[0].columns;
 
   beforeAll(async () => {
     execFileSync(process.execPath, ['build.mjs', '--only', 'smlm-viewer', '--quiet'], { cwd: repoRoot });
-    host = await openHost({ mounts: { '/data/': sharedData }, viewport: { width: 1000, height: 700 } });
+    host = await openHost({ mounts: { '/data/': testData() }, viewport: { width: 1000, height: 700 } });
     src = `${host.app.url}/dist/plugins/SMLM-Viewer.imjoy.html`;
     await withTimeout(
       host.page.evaluate(async (src) => {
@@ -74,10 +77,10 @@ describe('SMLM Viewer plugin', () => {
   const call = <T>(fn: string, ...args: unknown[]) =>
     withTimeout(host.page.evaluate(async ([fn, args]) => (window as any).smlm[fn as string](...(args as unknown[])), [fn, args] as const), 60_000, fn) as Promise<T>;
 
-  it('loads the real eiffel_tower.smlm by URL (range requests, parsed in the worker)', async () => {
-    const url = `${host.app.url}/data/smlm/eiffel_tower.smlm`;
+  it('loads a ShareLoc-layout .smlm by URL (range requests, parsed in the worker)', async () => {
+    const url = `${host.app.url}/data/smlm/${GEN.file}`;
     const tables = await call<any[]>('load', { url });
-    expect(tables).toEqual([{ name: 'eiffel_tower-df.bin', channel: 'default', rows: 31464, columns: ['frame', 'x', 'y'] }]);
+    expect(tables).toEqual([{ name: GEN.table, channel: 'default', rows: GEN.rows, columns: ['frame', 'x', 'y'] }]);
     expect(host.requests.filter((u) => u === url).length).toBeGreaterThan(0);
     // The parser ran in the plugin's worker (fetched next to the plugin, started from a Blob URL).
     expect(host.requests).toContain(`${host.app.url}/dist/plugins/SMLM-Viewer/smlm.worker.js`);
@@ -85,9 +88,9 @@ describe('SMLM Viewer plugin', () => {
   });
 
   it('a pre-signed-style URL (query string with a signature) loads too, and names the table without the query', async () => {
-    const url = `${host.app.url}/data/smlm/eiffel_tower.smlm?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=${'ab'.repeat(32)}`;
+    const url = `${host.app.url}/data/smlm/${GEN.file}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=${'ab'.repeat(32)}`;
     const tables = await call<any[]>('load', { url });
-    expect(tables.map((t) => [t.name, t.rows])).toEqual([['eiffel_tower-df.bin', 31464]]);
+    expect(tables.map((t) => [t.name, t.rows])).toEqual([[GEN.table, GEN.rows]]);
     expect(host.requests.filter((u) => u === url).length).toBeGreaterThan(0);
   });
 
@@ -239,8 +242,8 @@ describe('SMLM Viewer plugin', () => {
     let target: (typeof host.page.frames extends () => (infer F)[] ? F : never) | undefined;
     for (const f of host.page.frames()) if (await f.$('#sv-file').catch(() => null)) target = f;
     expect(target).toBeDefined();
-    await target!.setInputFiles('#sv-file', EIFFEL);
-    await expect.poll(() => call<any[]>('get_tables').then((t) => t.map((x) => [x.name, x.rows])), { timeout: 30_000 }).toEqual([['eiffel_tower-df.bin', 31464]]);
+    await target!.setInputFiles('#sv-file', TOWER);
+    await expect.poll(() => call<any[]>('get_tables').then((t) => t.map((x) => [x.name, x.rows])), { timeout: 30_000 }).toEqual([[GEN.table, GEN.rows]]);
 
     await call('load', { columns: { x: new Float32Array([0]), y: new Float32Array([0]) }, name: 'reset' });
     await target!.evaluate(async (csv) => {

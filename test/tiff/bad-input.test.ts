@@ -10,10 +10,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BytesSource, SourceError } from '../../src/io/byte-source.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
-import { python, repoRoot, sharedData } from '../helpers/paths.js';
+import { python, repoRoot } from '../helpers/paths.js';
+import { testData } from '../helpers/fixtures.js';
+
 import { run } from './helpers.js';
 
-const good = path.join(sharedData, 'tiff/pyramid-2ch-u16-deflate-pred.ome.tif');
+const good = path.join(testData(), 'tiff/pyramid-2ch-u16-deflate-pred.ome.tif');
 let dir = '';
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tiffbad-'));

@@ -12,7 +12,9 @@ import type { ByteSource } from '../../src/io/byte-source.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { decodeNumbers, ifdExtent, readHeader, walkIfdChain, type IfdEntry, type TiffHeader } from '../../src/tiff/ifd.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
-import { python, repoRoot, sharedData } from '../helpers/paths.js';
+import { python, repoRoot } from '../helpers/paths.js';
+import { testData } from '../helpers/fixtures.js';
+
 import { run } from './helpers.js';
 import { CountingSource } from '../helpers/counting-source.js';
 
@@ -40,9 +42,9 @@ describe('decodeNumbers LONG8 / IFD8', () => {
 describe('IFD extent and far-apart IFDs', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tiff-plan-'));
   const [stack, pyramid] = JSON.parse((await run(python, [script, 'make', dir])).stdout) as string[];
-  const shared = ['bigendian-bigtiff-u16.ome.tif', 'pyramid-2ch-u16-deflate-pred.ome.tif', 'tczyx-u8-lzw.ome.tif', 'vips-rgb-subifd-pyramid-deflate.tif']
-    .map((f) => path.join(sharedData, 'tiff', f));
-  const files = [...shared, stack, pyramid];
+  const generated = ['bigendian-bigtiff-u16.ome.tif', 'pyramid-2ch-u16-deflate-pred.ome.tif', 'tczyx-u8-lzw.ome.tif', 'vips-rgb-subifd-pyramid-deflate.tif']
+    .map((f) => path.join(testData(), 'tiff', f));
+  const files = [...generated, stack, pyramid];
   const tifffileView = JSON.parse((await run(python, [script, 'extents', ...files], { maxBuffer: 1 << 24 })).stdout) as Record<string, { offset: number; extent: number }[]>;
 
   it('ifdExtent equals the IFD table plus adjacent values as tifffile reads them', async () => {

@@ -4,13 +4,16 @@ import { startStaticServer, type RunningServer } from '../../src/server/static-s
 import { openViewerImage, countingFetch, type FetchStats } from '../../src/viewer/open.js';
 import { defaultMakers } from '../../src/viewer/makers.js';
 import { classifyUrl } from '../../src/viewer/resolve.js';
-import { python, sharedData } from '../helpers/paths.js';
+import { python } from '../helpers/paths.js';
+import { testData } from '../helpers/fixtures.js';
+
+const data = testData();
 
 let server: RunningServer;
 const ZIP = 'omezarr-v04-zlib-nested-zip64.zip';
 
 beforeAll(async () => {
-  server = await startStaticServer({ port: 0, mounts: { '/zip/': `${sharedData}/zip` } });
+  server = await startStaticServer({ port: 0, mounts: { '/zip/': `${data}/zip` } });
 });
 afterAll(() => server?.close());
 
@@ -20,7 +23,7 @@ function pythonRegion(zip: string, level: number, c: number, y0: number, y1: num
 g = zarr.open_group(zarr.storage.ZipStore(sys.argv[1], mode='r'), mode='r')
 a = g[sys.argv[2]][int(sys.argv[3]), int(sys.argv[4]):int(sys.argv[5]), int(sys.argv[6]):int(sys.argv[7])]
 print(json.dumps(a.ravel().tolist()))`;
-  const out = execFileSync(python, ['-c', code, `${sharedData}/zip/${zip}`, String(level), String(c), String(y0), String(y1), String(x0), String(x1)]);
+  const out = execFileSync(python, ['-c', code, `${data}/zip/${zip}`, String(level), String(c), String(y0), String(y1), String(x0), String(x1)]);
   return JSON.parse(out.toString());
 }
 

@@ -17,12 +17,12 @@ def _set(tif, tag, *vals):
 
 
 def write(path, pages, compression=1, tile=None, rowsperstrip=None, predictor=1, photometric=None,
-          jpegquality=90, subsampling=None, mode='w', webp_lossless=False):
+          jpegquality=90, subsampling=None, mode='w', webp_lossless=False, description=None):
     tif = lib.TIFFOpen(path.encode(), mode.encode())
     if not tif:
         raise RuntimeError('cannot open ' + path)
     try:
-        for a in pages:
+        for i, a in enumerate(pages):
             a = np.ascontiguousarray(a)
             h, w = a.shape[:2]
             spp = a.shape[2] if a.ndim == 3 else 1
@@ -45,6 +45,10 @@ def write(path, pages, compression=1, tile=None, rowsperstrip=None, predictor=1,
                 _set(tif, 65569, 1)  # TIFFTAG_WEBP_LOSSLESS
             if predictor != 1:
                 _set(tif, 317, predictor)
+            if description is not None and i == 0:
+                # ImageDescription of the first page only (where OME-XML lives); a char* argument.
+                if not lib.TIFFSetField(ctypes.c_void_p(tif), ctypes.c_uint32(270), ctypes.c_char_p(description.encode())):
+                    raise RuntimeError('TIFFSetField ImageDescription failed')
             if tile:
                 _set(tif, 322, tile[1])
                 _set(tif, 323, tile[0])

@@ -1,0 +1,4 @@
+import { corpusData } from '../helpers/paths.js';
+import { listZipSuite } from './listing.suite.js';
+
+listZipSuite(corpusData);
