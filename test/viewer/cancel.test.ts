@@ -11,12 +11,17 @@ import { makeOmeZarrFixtures, rawLevel, rawRegion } from './fixtures.js';
 let dir: string;
 let server: RunningServer;
 const chunkRequests: string[] = [];
+/** Called on every chunk request the server receives (a test waits on it instead of sleeping). */
+let onChunkRequest = () => {};
 
 beforeAll(async () => {
   dir = tmpDir('viewer-cancel-');
   makeOmeZarrFixtures(dir);
   const slow = async (_req: unknown, _res: unknown, url: URL) => {
-    if (/\/\d+\/\d+\/\d+\/\d+$/.test(url.pathname)) chunkRequests.push(url.pathname);
+    if (/\/\d+\/\d+\/\d+\/\d+$/.test(url.pathname)) {
+      chunkRequests.push(url.pathname);
+      onChunkRequest();
+    }
     await new Promise((r) => setTimeout(r, 60));
     return false;
   };
@@ -31,6 +36,9 @@ describe('cancellation of tiles that left the view', () => {
   it('aborted tiles reject with viv’s abort marker and their queued requests are never sent', async () => {
     const { image, store } = await openViewerImage(`${server.url}/z/v04.zarr`, { concurrency: 2 });
     chunkRequests.length = 0;
+    const twoRunning = new Promise<void>((resolve) => {
+      onChunkRequest = () => void (chunkRequests.length >= 2 && resolve());
+    });
     const tiles = [];
     for (let x = 0; x < 5; x++) {
       for (let y = 0; y < 4; y++) {
@@ -38,8 +46,8 @@ describe('cancellation of tiles that left the view', () => {
         tiles.push({ x, y, ctrl, p: image.levels[0].getTile({ x, y, selection: { c: 0 }, signal: ctrl.signal }) });
       }
     }
-    // the view moves away: all but the first two tiles leave it
-    await new Promise((r) => setTimeout(r, 5));
+    // the view moves away once the first two tiles' requests reached the server: all but those leave it
+    await twoRunning;
     tiles.slice(2).forEach((t) => t.ctrl.abort());
     const results = await Promise.allSettled(tiles.map((t) => t.p));
     expect(results.slice(0, 2).every((r) => r.status === 'fulfilled')).toBe(true);

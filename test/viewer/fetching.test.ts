@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AbsolutePath } from '@zarrita/storage';
 import { ByteLru } from '../../src/viewer/lru.js';
 import { Limiter } from '../../src/viewer/limiter.js';
@@ -44,8 +44,8 @@ describe('Limiter', () => {
     await expect(p[2]).rejects.toThrow();
     gates[0]();
     gates[1]();
-    await new Promise((r) => setTimeout(r, 0));
-    expect(started).toEqual([0, 1, 3]);
+    // the freed slot goes to job 3 (job 2 was aborted) once the limiter hears of it
+    await vi.waitFor(() => expect(started).toEqual([0, 1, 3]));
     gates[2]();
     expect(await Promise.all([p[0], p[1], p[3]])).toEqual([0, 1, 3]);
     expect(lim.peak).toBe(2);
@@ -91,8 +91,8 @@ describe('withFetching', () => {
     const pc = s.get('/j', { signal: c.signal });
     c.abort();
     await expect(pc).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 5));
-    expect(inner.aborted).toEqual(['/j']);
+    // the shared request is aborted once its last caller left
+    await vi.waitFor(() => expect(inner.aborted).toEqual(['/j']));
   });
 
   it('caches within the byte budget and limits concurrency', async () => {
