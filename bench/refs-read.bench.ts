@@ -96,7 +96,7 @@ if (process.env.REFS_READ_SERVER) {
       if (req.url !== '/stats') requests++;
     },
     handlers: [
-      (req, res, url) => {
+      (_req, res, url) => {
         if (url.pathname !== '/stats') return false;
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ requests }));
         requests = 0;

@@ -357,7 +357,7 @@ function wire() {
   };
   $('mr-view').onclick = () => predict_view().catch(() => {});
   $('mr-open-viewer').onclick = () => openInViewer().catch(showError);
-  $('mr-cancel').onclick = () => running && running.w.postMessage({ id: 0, method: 'cancel', args: { target: running.id } });
+  $('mr-cancel').onclick = () => running?.w.postMessage({ id: 0, method: 'cancel', args: { target: running.id } });
   $('mr-dl-npy').onclick = () => download('npy').catch(showError);
   $('mr-dl-tif').onclick = () => download('tif').catch(showError);
 }

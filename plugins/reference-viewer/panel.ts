@@ -110,7 +110,7 @@ export class Panel {
       });
       block.append(el('div', { className: 'rv-row' }, el('label', { textContent: axis }), s, out));
     }
-    img.channels.forEach((ch, c) => block.append(this.channelBlock(entry, c)));
+    img.channels.forEach((_ch, c) => block.append(this.channelBlock(entry, c)));
     return block;
   }
 
@@ -137,7 +137,7 @@ export class Panel {
     const limits = el('span', { className: 'limits', textContent: `${fmt(ch.contrast[0])}–${fmt(ch.contrast[1])}` });
     const canvas = el('canvas');
     const onContrast = this.guard(() => {
-      let a = Number(min.value);
+      const a = Number(min.value);
       let b = Number(max.value);
       if (b <= a) b = a + Number(step);
       this.viewer.setChannel(img.name, c, { contrast_limits: [a, b] });

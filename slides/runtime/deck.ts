@@ -26,6 +26,7 @@ export async function startSlides(root: HTMLElement, deckUrl: string, api: any):
   await deck.initialize();
   // Decks written for ImJoy Slides call `Reveal` from their execute blocks: it must exist first.
   (window as any).Reveal = deck;
+  // biome-ignore lint/security/noGlobalEval: execute blocks are the deck author's code, run globally as ImJoy Slides runs them
   for (const code of scripts) (0, eval)(code);
   (window as any).slidesReady = true;
   return deck;

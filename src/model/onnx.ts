@@ -48,7 +48,7 @@ export async function createOnnxSession(
   const meta = (session as unknown as { inputMetadata?: OrtTypes.InferenceSession.ValueMetadata[] }).inputMetadata;
   const inputs: GraphInput[] = session.inputNames.map((name, i) => {
     const m = meta?.[i];
-    return { name, shape: m && m.isTensor ? [...m.shape] : undefined };
+    return { name, shape: m?.isTensor ? [...m.shape] : undefined };
   });
   return {
     inputs,

@@ -58,7 +58,7 @@ export class ModelService {
   info(): ModelInfo {
     const r = this.need();
     const d = r.describe();
-    const tinfo = (t: TensorSpec, i: number, axes: TensorInfo['axes'], graph?: (number | string)[]): TensorInfo => ({
+    const tinfo = (t: TensorSpec, axes: TensorInfo['axes'], graph?: (number | string)[]): TensorInfo => ({
       id: t.id,
       description: t.description,
       dtype: t.dtype,
@@ -71,8 +71,8 @@ export class ModelService {
       location: r.pkg.location,
       formatVersion: r.spec.formatVersion,
       weights: Object.keys(r.spec.weights),
-      inputs: r.spec.inputs.map((t, i) => tinfo(t, i, d.inputs[i].axes, r.session.inputs[i]?.shape)),
-      outputs: r.spec.outputs.map((t, i) => tinfo(t, i, d.outputs[i].axes)),
+      inputs: r.spec.inputs.map((t, i) => tinfo(t, d.inputs[i].axes, r.session.inputs[i]?.shape)),
+      outputs: r.spec.outputs.map((t, i) => tinfo(t, d.outputs[i].axes)),
     };
   }
 

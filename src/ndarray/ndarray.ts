@@ -58,7 +58,7 @@ export const DTYPE_CTORS: Record<DType, Ctor> = {
 } as unknown as Record<DType, Ctor>;
 
 export function isDType(s: string): s is DType {
-  return Object.prototype.hasOwnProperty.call(DTYPE_CTORS, s);
+  return Object.hasOwn(DTYPE_CTORS, s);
 }
 
 export function dtypeOf(data: TypedArray): DType {

@@ -210,7 +210,7 @@ export const obj =
     let ok = true;
     for (const [k, f0] of Object.entries(fields)) {
       const f = asField(f0);
-      const has = Object.prototype.hasOwnProperty.call(v, k) && v[k] !== undefined;
+      const has = Object.hasOwn(v, k) && v[k] !== undefined;
       if (!has || (v[k] === null && !f.required)) {
         if (f.required) ok = fail(ctx, [...p, k], `required field "${k}" is missing`);
         else if (f.recommended) ctx.warn([...p, k], `"${k}" is missing: ${f.recommended}`);

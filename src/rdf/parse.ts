@@ -204,7 +204,7 @@ function maxFlowDepth(text: string, limit: number): { exceeded: boolean; positio
         if (text.charCodeAt(i) === 92) i++;
         if (text.charCodeAt(i) === 10) line++;
       }
-    } else if (c === 39 /* ' */ && (i === 0 || /[\s\[{,:-]/.test(text[i - 1]!))) {
+    } else if (c === 39 /* ' */ && (i === 0 || /[\s[{,:-]/.test(text[i - 1]!))) {
       for (i++; i < text.length && !(text.charCodeAt(i) === 39 && text.charCodeAt(i + 1) !== 39); i++) {
         if (text.charCodeAt(i) === 39) i++;
         if (text.charCodeAt(i) === 10) line++;

@@ -122,7 +122,7 @@ export function parseRanges(header: string | undefined, size: number, maxRanges 
 /** A single `bytes=` range against a size; undefined = no range (or several), null = unsatisfiable. */
 export function parseRange(header: string | undefined, size: number): ByteSpan | null | undefined {
   const r = parseRanges(header, size, 1);
-  return r && r[0];
+  return r?.[0];
 }
 
 function cors(res: http.ServerResponse) {

@@ -1,6 +1,5 @@
 import type { ByteSource } from '../io/byte-source.js';
 import { fromRpc, isRpcNdArray, type RpcNdArray } from '../ndarray/ndarray.js';
-import type { ProgressCallback } from '../progress.js';
 import { parseCsv } from './csv.js';
 import { readSmlm, type ReadSmlmOptions } from './read.js';
 import type { SmlmColumnArray, SmlmDataset, SmlmDType, SmlmTable } from './types.js';
@@ -51,7 +50,7 @@ const DTYPE_OF = (a: unknown): SmlmDType | undefined =>
   a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Uint32Array ? 'uint32' : a instanceof Uint16Array ? 'uint16' : a instanceof Uint8Array ? 'uint8' : undefined;
 
 /** A table from named columns: typed arrays, ImJoy ndarrays (numpy over RPC) or plain number lists. */
-export function tableFromColumns(name: string, columns: Record<string, ColumnInput>, channel = 'default'): SmlmTable {
+export function tableFromColumns(name: string, columns: Record<string, ColumnInput>): SmlmTable {
   const cols = Object.entries(columns).map(([k, v]) => {
     let data: ArrayLike<number>;
     if (isRpcNdArray(v)) {

@@ -205,7 +205,7 @@ async function readTextTable(source: ByteSource, f: SmlmFileEntry, fmt: SmlmForm
       name: `${source.name}: table ${f.name}`,
       delimiter: typeof fmt.delimiter === 'string' && fmt.delimiter ? fmt.delimiter : undefined,
       comment: typeof fmt.comments === 'string' ? fmt.comments : '#',
-      skipLines: headerRow > 0 ? headerRow : 0,
+      skipLines: Math.max(headerRow, 0),
       headers: headerRow < 0 ? (fmt.headers as string[] | undefined) : undefined,
       headerTransform: (fmt.header_transform as Record<string, string> | undefined) ?? undefined,
       dtype: dtype === 'float64' ? 'float64' : 'float32',

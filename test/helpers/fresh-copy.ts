@@ -71,7 +71,7 @@ export function serve(cmd: string, args: string[], opts: { cwd: string; env?: No
     }, opts.timeoutMs ?? 180_000);
     const onData = () => {
       // the last line of the banner: everything before it is printed
-      const m = /imjoy-share host: (http:\/\/\S+?)\/?\s*$[^]*Press Ctrl\+C/m.exec(out);
+      const m = /imjoy-share host: (http:\/\/\S+?)\/?\s*$[\s\S]*Press Ctrl\+C/m.exec(out);
       if (!m) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);

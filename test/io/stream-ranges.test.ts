@@ -91,7 +91,7 @@ describe('streamRanges over HttpSource', () => {
       srv.ranges.length = 0;
       forgetMultiRange();
       const bufs = await readRanges(new HttpSource(srv.url), RANGES);
-      RANGES.forEach((r, i) => expect(Buffer.from(bufs[i]).equals(Buffer.from(out[i]))).toBe(true));
+      RANGES.forEach((_r, i) => expect(Buffer.from(bufs[i]).equals(Buffer.from(out[i]))).toBe(true));
       expect(streamed).toEqual([...srv.ranges].sort());
       // the three neighbouring 512 KiB ranges (37-byte gaps) came in one request
       expect(streamed.some((h) => h.includes(`1000-${1000 + 3 * 524_288 + 2 * 37 - 1}`))).toBe(true);
@@ -114,7 +114,7 @@ describe('streamRanges over HttpSource', () => {
   });
 
   it('a body that breaks off is an error naming the URL', async () => {
-    const server = http.createServer((req, res) => {
+    const server = http.createServer((_req, res) => {
       res.writeHead(206, { 'Content-Range': `bytes 0-999999/${SIZE}`, 'Content-Length': '1000000' });
       res.write(Buffer.alloc(70_000, 1));
       setTimeout(() => res.destroy(), 20);

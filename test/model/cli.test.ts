@@ -74,7 +74,7 @@ describe('imjoy-share model test', { timeout: 240_000 }, () => {
   it('cannot run: exit 2 with the reason', async () => {
     // The demo model with its weights declared as Keras only (the file itself is never read).
     const keras = path.join(dir, 'keras.bioimageio.yaml');
-    fs.writeFileSync(keras, fs.readFileSync(path.join(dir, 'bioimageio.yaml'), 'utf8').replace(/\nweights:\n  onnx:\n[\s\S]*?\n(?=\S)/, '\nweights:\n  keras_hdf5:\n    source: weights.h5\n    tensorflow_version: "2.15"\n'));
+    fs.writeFileSync(keras, fs.readFileSync(path.join(dir, 'bioimageio.yaml'), 'utf8').replace(/\nweights:\n {2}onnx:\n[\s\S]*?\n(?=\S)/, '\nweights:\n  keras_hdf5:\n    source: weights.h5\n    tensorflow_version: "2.15"\n'));
     const r = await cli('model', 'test', keras);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/no ONNX weights: this model is not runnable here \(weights available: .*keras_hdf5/);

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoModel } from '../../src/model/demo-generate.js';
 import { demoImage } from '../../src/model/demo-model.js';
@@ -12,7 +11,6 @@ import type { OrtModule } from '../../src/model/onnx.js';
 import { ModelRunner } from '../../src/model/runner.js';
 import type { NdArray } from '../../src/ndarray/ndarray.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let dir: string;
 let ort: OrtModule;
 let runner: ModelRunner;
@@ -162,7 +160,7 @@ describe('bad input gives clear errors', { timeout: 240_000 }, () => {
   // The real zoo model's static graph dims and a Keras-only zoo model: unet.corpus.test.ts.
   it('a model without ONNX weights names the formats it has', async () => {
     const keras = path.join(dir, 'keras.bioimageio.yaml');
-    fs.writeFileSync(keras, fs.readFileSync(path.join(dir, 'bioimageio.yaml'), 'utf8').replace(/\nweights:\n  onnx:\n[\s\S]*?\n(?=\S)/, '\nweights:\n  keras_hdf5:\n    source: weights.h5\n    tensorflow_version: "2.15"\n'));
+    fs.writeFileSync(keras, fs.readFileSync(path.join(dir, 'bioimageio.yaml'), 'utf8').replace(/\nweights:\n {2}onnx:\n[\s\S]*?\n(?=\S)/, '\nweights:\n  keras_hdf5:\n    source: weights.h5\n    tensorflow_version: "2.15"\n'));
     await expect(ModelRunner.create(await openModelPackageNode(keras), ort)).rejects.toThrow(/no ONNX weights: this model is not runnable here \(weights available: keras_hdf5;/);
   });
   it('a wrong weights hash', async () => {

@@ -25,7 +25,7 @@ beforeAll(async () => {
   execFileSync('node', ['build.mjs', '--only', 'model-runner'], { cwd: repoRoot });
   dir = tmpDir('model-runner-browser-');
   await generateDemoModel(dir);
-  fs.writeFileSync(path.join(dir, 'keras.bioimageio.yaml'), fs.readFileSync(path.join(dir, 'bioimageio.yaml'), 'utf8').replace(/\nweights:\n  onnx:\n[\s\S]*?\n(?=\S)/, '\nweights:\n  keras_hdf5:\n    source: weights.h5\n    tensorflow_version: "2.15"\n'));
+  fs.writeFileSync(path.join(dir, 'keras.bioimageio.yaml'), fs.readFileSync(path.join(dir, 'bioimageio.yaml'), 'utf8').replace(/\nweights:\n {2}onnx:\n[\s\S]*?\n(?=\S)/, '\nweights:\n  keras_hdf5:\n    source: weights.h5\n    tensorflow_version: "2.15"\n'));
   host = await openHost({ mounts: { '/data/': testData(), '/m/': dir } });
   await withTimeout(
     host.page.evaluate(async (src) => {

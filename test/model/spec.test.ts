@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeModel, type ModelSpec } from '../../src/model/spec.js';
-import { compareOutput, expectedOutputShape, toleranceFor } from '../../src/model/runner.js';
+import { describeModel, } from '../../src/model/spec.js';
+import { compareOutput, toleranceFor } from '../../src/model/runner.js';
 
 
 // describeModel on the zoo's own 0.4/0.5 RDFs: spec.corpus.test.ts.

@@ -17,7 +17,7 @@ beforeAll(() => {
   const src = path.join(DATA, 'models/unet2d_nuclei_broad');
   for (const f of ['README.md', 'cover0.png', 'test_input.npy', 'test_output.npy', 'test_input.png', 'test_output.png', 'weights.onnx']) copyFileSync(path.join(src, f), path.join(tmp, f));
   const text = readFileSync(path.join(src, 'v0_4_9.bioimageio.yaml'), 'utf8');
-  const onnxOnly = text.replace(/weights:[\s\S]*?\n  onnx:/, 'weights:\n  onnx:').replace(/\n    parent: pytorch_state_dict\n  torchscript:[\s\S]*?\n\ntype:/, '\n\ntype:');
+  const onnxOnly = text.replace(/weights:[\s\S]*?\n {2}onnx:/, 'weights:\n  onnx:').replace(/\n {4}parent: pytorch_state_dict\n {2}torchscript:[\s\S]*?\n\ntype:/, '\n\ntype:');
   writeFileSync(path.join(tmp, 'rdf.yaml'), onnxOnly);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

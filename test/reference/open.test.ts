@@ -6,10 +6,10 @@ import path from 'node:path';
 import * as zarr from 'zarrita';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCodecs } from '../../src/codecs/index.js';
-import { BytesSource, type ByteSource } from '../../src/io/byte-source.js';
+import { BytesSource, } from '../../src/io/byte-source.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { zipReferences } from '../../src/reference/from-zip.js';
-import { openReferences, ReferenceStore } from '../../src/reference/open.js';
+import { openReferences, type ReferenceStore } from '../../src/reference/open.js';
 import type { References } from '../../src/reference/types.js';
 import { sendFile, startStaticServer, type RunningServer } from '../../src/server/static-server.js';
 import { python } from '../helpers/paths.js';
@@ -140,7 +140,7 @@ describe('store behaviour', () => {
   const data = new Uint8Array(1 << 20).map((_, i) => (i * 31) & 255);
   const refs: References = { version: 1, templates: { u: 'mem://data' }, refs: { '.zgroup': '{"zarr_format":2}', 'b64': 'base64:AAEC' } };
   for (let i = 0; i < 100; i++) refs.refs[`k/${i}`] = ['{{u}}', i * 1000 + 10, 990];
-  refs.refs['far'] = ['{{u}}', 900_000, 10];
+  refs.refs.far = ['{{u}}', 900_000, 10];
 
   it('100 adjacent gets in one tick → one read; a far one → its own read', async () => {
     const src = new CountingSource(new BytesSource(data, 'mem'));

@@ -8,7 +8,6 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ByteSource } from '../../src/io/byte-source.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { decodeNumbers, ifdExtent, readHeader, walkIfdChain, type IfdEntry, type TiffHeader } from '../../src/tiff/ifd.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';

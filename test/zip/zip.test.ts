@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { CountingSource } from '../helpers/counting-source.js';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BytesSource, type ByteSource } from '../../src/io/byte-source.js';
+import { BytesSource, } from '../../src/io/byte-source.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { listZip, readEntry } from '../../src/zip/zip.js';
 import { testData } from '../helpers/fixtures.js';
@@ -13,9 +12,7 @@ import { listZipSuite, PY_LIST } from './listing.suite.js';
 
 
 const shared = testData();
-const zips = ['omezarr-v04-blosc-stored.zip', 'omezarr-v04-deflated-members.zip', 'omezarr-v04-zlib-nested-zip64.zip'];
 const py = (code: string, ...args: string[]) => execFileSync('/usr/bin/python3', ['-c', code, ...args], { maxBuffer: 1 << 28 }).toString();
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 let tmp: string;
 beforeAll(() => {

@@ -63,16 +63,16 @@ export async function smlmInfo(file: string, head = 0): Promise<{ tables: InfoTa
     return { tables: [describe(t, head, true)] };
   }
   // the file handle is closed whatever happens (it used to be left to the garbage collector)
-  return withNodeSource(file, (source) => smlmZipInfo(source, file, head));
+  return withNodeSource(file, (source) => smlmZipInfo(source, head));
 }
 
-async function smlmZipInfo(source: ByteSource, file: string, head: number): Promise<{ tables: InfoTable[] }> {
+async function smlmZipInfo(source: ByteSource, head: number): Promise<{ tables: InfoTable[] }> {
   if (!head) {
     // Rows and stats from the manifest, with every table's size checked against the ZIP directory;
     // no table is inflated unless the manifest lacks its min/max, which are then computed.
     const { manifest, entries } = await readSmlmManifest(source);
     const plans = planTables(source, manifest, entries);
-    if (plans.every((p) => p.layout && p.layout.columns.every((c) => typeof (p.f.min as Record<string, unknown>)?.[c.name] === 'number' && typeof (p.f.max as Record<string, unknown>)?.[c.name] === 'number'))) {
+    if (plans.every((p) => p.layout?.columns.every((c) => typeof (p.f.min as Record<string, unknown>)?.[c.name] === 'number' && typeof (p.f.max as Record<string, unknown>)?.[c.name] === 'number'))) {
       return {
         tables: plans.map(({ f, layout }) => {
           const headers = layout!.columns.map((c) => c.name);

@@ -5,7 +5,7 @@
  * shape vs halo, processing references), which the official validator reports at the root.
  * Checks that the spec does not make are warnings here, never format errors.
  */
-import { arr, type Check, Ctx, fail, int, isObj, mapping, nullable, num, obj, oneOfValues, str, union } from '../check.js';
+import { arr, type Check, type Ctx, fail, int, isObj, mapping, nullable, num, obj, oneOfValues, str, union } from '../check.js';
 import type { Path } from '../types.js';
 import { author, license, packagedFile, resourceId, withSuffix } from './common.js';
 import { formatVersion, genericChecker, linkedDataset, modelBase02 } from './generic.js';

@@ -2,7 +2,7 @@
  * Model format 0.5.x (spec model/v0_5.py): axis objects, sizes (fixed, parameterized,
  * references), halo, data descriptions, processing, test tensors, FAIR warnings, weights.
  */
-import { arr, bool, type Check, Ctx, fail, int, isObj, nullable, num, obj, oneOfValues, str, tagged, union } from '../check.js';
+import { arr, bool, type Check, type Ctx, fail, int, isObj, nullable, num, obj, oneOfValues, str, tagged, union } from '../check.js';
 import type { Path } from '../types.js';
 import { author, documentation, fileDescr, resourceId, version, type Family } from './common.js';
 import { formatVersion, genericChecker, linkedDataset, modelBase03 } from './generic.js';

@@ -3,7 +3,7 @@
  * cross-field rules the schema cannot express (kwargs axes ⊆ tensor axes, reference tensors,
  * percentile order, fixed-mode mean/std, redundant scale_linear).
  */
-import { arr, type Check, Ctx, fail, isObj, nullable, num, obj, oneOfValues, str, union } from '../check.js';
+import { arr, type Check, type Ctx, fail, isObj, nullable, num, obj, oneOfValues, str, union } from '../check.js';
 import type { Path } from '../types.js';
 
 export interface ProcScope {

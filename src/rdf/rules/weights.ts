@@ -3,7 +3,7 @@
  * the architecture strings of 0.4 ("file.py:Callable" / "module.Callable"), and the rules across
  * entries (at least one; 0.5: parents must exist; exactly one original is a warning).
  */
-import { type Check, Ctx, fail, type Fields, int, isObj, mapping, nullable, obj, str, union } from '../check.js';
+import { type Check, type Ctx, fail, type Fields, int, isObj, mapping, nullable, obj, str, union } from '../check.js';
 import type { Path } from '../types.js';
 import { attachments, author, fileDescr, packagedFile, sha256, url, version } from './common.js';
 
