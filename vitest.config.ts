@@ -16,6 +16,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ['test/fixtures/setup.ts'],
+    // Tests run in Node as the CLI does: the Node entry's socket transport and zlib registered.
+    setupFiles: ['test/setup-node.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [browser, 'test/**/*.e2e.test.ts', corpus] } },
       { extends: true, test: { name: 'browser', include: [browser], fileParallelism: false } },
