@@ -4,7 +4,7 @@ import { createSanitizer } from '../src/rdf/markdown.js';
 import { modal } from './ui.js';
 
 /** The Markdown of a plugin file's <docs> block, or undefined when it has none. */
-export function docsOf(pluginHtml: string): string | undefined {
+function docsOf(pluginHtml: string): string | undefined {
   const m = /<docs(?:\s[^>]*)?>([\s\S]*?)<\/docs>/i.exec(pluginHtml);
   return m ? m[1].replaceAll('<\\/docs', '</docs').trim() : undefined;
 }

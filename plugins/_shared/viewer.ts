@@ -5,7 +5,7 @@ import { pluginUrl } from './assets.js';
 type Api = { getConfig(name: string): Promise<unknown>; getWindow(name: string): Promise<any>; createWindow(cfg: Record<string, unknown>): Promise<any> };
 
 /** The Reference Viewer's URL: the file next to this plugin's own (same dist/plugins folder). */
-export async function viewerSrc(api: Api): Promise<string> {
+async function viewerSrc(api: Api): Promise<string> {
   const own = await pluginUrl(api);
   if (!own) throw new Error('cannot locate the Reference Viewer: this plugin was not loaded from a URL');
   return own.replace(/[^/]*\.imjoy\.html(\?.*)?$/, 'Reference-Viewer.imjoy.html');

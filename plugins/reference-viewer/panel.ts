@@ -14,7 +14,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string,
 }
 
 /** The range a contrast slider spans: omero window min/max, else the dtype range, else around the limits. */
-export function sliderDomain(entry: Entry, c: number): [number, number] {
+function sliderDomain(entry: Entry, c: number): [number, number] {
   const w = entry.image.multiscale.omero?.channels[c]?.window;
   if (w && typeof w.min === 'number' && typeof w.max === 'number' && w.max > w.min) return [w.min, w.max];
   const [a, b] = entry.image.channels[c].contrast;
@@ -28,7 +28,7 @@ export function sliderDomain(entry: Entry, c: number): [number, number] {
 /** Float limits (percentiles of float data, slider steps) would print 17 digits and crowd out the channel name. */
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
 
-export function drawHistogram(canvas: HTMLCanvasElement, entry: Entry, c: number): void {
+function drawHistogram(canvas: HTMLCanvasElement, entry: Entry, c: number): void {
   const samples = entry.samples.get(c);
   const ctx = canvas.getContext('2d');
   if (!ctx) return;

@@ -31,7 +31,7 @@ export interface ViewSettings {
   precisionMax: number | null;
 }
 
-export const PALETTE = ['#ff3b30', '#ff2dd4', '#00e5ff', '#34c759', '#3d7bff', '#ffd60a'];
+const PALETTE = ['#ff3b30', '#ff2dd4', '#00e5ff', '#34c759', '#3d7bff', '#ffd60a'];
 
 const VERT = /* glsl */ `
 precision highp float;

@@ -45,7 +45,7 @@ class BloscError extends Error {
  * Decodes one LZ4 block `src[s, send)` into `dst[d, dend)`; returns the end of the output.
  * Matches may not reach before `d` (each Blosc stream is an independent block).
  */
-export function lz4DecodeBlock(src: Uint8Array, s: number, send: number, dst: Uint8Array, d: number, dend: number): number {
+function lz4DecodeBlock(src: Uint8Array, s: number, send: number, dst: Uint8Array, d: number, dend: number): number {
   const dstart = d;
   while (s < send) {
     const token = src[s++];
@@ -230,7 +230,7 @@ export function unshuffleInto(out: OutViews, o: number, count: number, typesize:
 }
 
 /** A sink that fills one contiguous buffer (the whole chunk). */
-export function bufferSink(out: Uint8Array): BloscSink {
+function bufferSink(out: Uint8Array): BloscSink {
   const views = outViews(out);
   return {
     bytes: (at, src, off, n) => out.set(src.subarray(off, off + n), at),

@@ -86,7 +86,7 @@ function rowGeometry(cfg: CodecConfig, nValues: number) {
 }
 
 /** Undo TIFF horizontal differencing (Predictor 2) — imagecodecs_delta semantics. */
-export function undoDelta(cfg: CodecConfig, bytes: Uint8Array): Uint8Array {
+function undoDelta(cfg: CodecConfig, bytes: Uint8Array): Uint8Array {
   const d = parseDtype(cfg.dtype);
   const out = bytes.slice(); // aligned copy
   const swap = d.size > 1 && d.big === hostLittle;
@@ -103,7 +103,7 @@ export function undoDelta(cfg: CodecConfig, bytes: Uint8Array): Uint8Array {
 }
 
 /** Undo the TIFF floating-point predictor (Predictor 3) — imagecodecs_floatpred semantics. */
-export function undoFloatPred(cfg: CodecConfig, bytes: Uint8Array): Uint8Array {
+function undoFloatPred(cfg: CodecConfig, bytes: Uint8Array): Uint8Array {
   const d = parseDtype(cfg.dtype);
   const nValues = bytes.length / d.size;
   const { samples, rowValues, rows } = rowGeometry(cfg, nValues);

@@ -5,5 +5,5 @@
  * - `tiffCodecs(...)`: TIFF Compression/Predictor → zarr v2 compressor + filters.
  */
 export { registerCodecs } from './registry.js';
-export { decodeChunk, decodeZarrChunk, CODEC_IDS, undoDelta, undoFloatPred } from './decode.js';
-export { tiffCodecs, TIFF_COMPRESSION_IDS, type CodecConfig, type TiffCodecInput } from './tiff-map.js';
+export { decodeChunk, decodeZarrChunk, CODEC_IDS } from './decode.js';
+export { tiffCodecs } from './tiff-map.js';

@@ -11,7 +11,7 @@ export interface CodecConfig {
 }
 
 /** TIFF Compression tag value → codec id (`null` = uncompressed). Only ids we can decode in JS. */
-export const TIFF_COMPRESSION_IDS: Record<number, string | null> = {
+const TIFF_COMPRESSION_IDS: Record<number, string | null> = {
   1: null,
   5: 'imagecodecs_lzw',
   7: 'imagecodecs_jpeg',

@@ -3,7 +3,7 @@ import { HttpSource, type HttpSourceOptions } from './http-source.js';
 
 export type SourceInput = ByteSource | Blob | Uint8Array | ArrayBuffer | string;
 
-export function isByteSource(x: unknown): x is ByteSource {
+function isByteSource(x: unknown): x is ByteSource {
   return !!x && typeof (x as ByteSource).read === 'function' && typeof (x as ByteSource).size === 'function';
 }
 

@@ -13,11 +13,11 @@ import { writeNpy } from './npy.js';
 import { writeOnnxModel } from './onnx-writer.js';
 import { sha256Hex } from './runner.js';
 
-export const DEMO_RADIUS = 2;
-export const DEMO_HALO = 4;
+const DEMO_RADIUS = 2;
+const DEMO_HALO = 4;
 
 /** The 5×5 kernel (DoG, σ 1 and 2, sign flipped so bright blobs respond positively) and bias. */
-export function demoKernel(): { w: Float32Array; bias: number } {
+function demoKernel(): { w: Float32Array; bias: number } {
   const k = 2 * DEMO_RADIUS + 1;
   const g = (s: number) => {
     const v = new Float64Array(k * k);
@@ -35,7 +35,7 @@ export function demoKernel(): { w: Float32Array; bias: number } {
   return { w: Float32Array.from(g1, (a, i) => 4 * (a - g2[i])), bias: -0.25 };
 }
 
-export function demoOnnx(): Uint8Array {
+function demoOnnx(): Uint8Array {
   const { w, bias } = demoKernel();
   const r = DEMO_RADIUS;
   return writeOnnxModel({
@@ -100,8 +100,8 @@ export function demoReference(img: Float32Array, h: number, w: number): Float32A
   return out;
 }
 
-export const DEMO_TEST_SHAPE = [1, 1, 96, 128];
-export const DEMO_SAMPLE_SHAPE = [1, 1, 512, 512];
+const DEMO_TEST_SHAPE = [1, 1, 96, 128];
+const DEMO_SAMPLE_SHAPE = [1, 1, 512, 512];
 
 /** Every file of the demo model package, by name. */
 export async function buildDemoModel(): Promise<Record<string, Uint8Array>> {

@@ -10,7 +10,7 @@ import { DTYPE_CTORS, fortranStridesOf, sizeOf, toCOrder, type DType, type NdArr
 import { ModelError } from './errors.js';
 
 /** Thrown with the file or tensor it is about first, like every ModelError. */
-export class NpyError extends ModelError {
+class NpyError extends ModelError {
   override name = 'NpyError';
 }
 
@@ -113,7 +113,6 @@ export function readNpy(bytes: Uint8Array, file = 'npy'): NdArray {
   if (h.fortranOrder && h.shape.length > 1) data = toCOrder(data, h.shape, fortranStridesOf(h.shape));
   return { data, shape: h.shape, dtype };
 }
-
 
 const DESCR: Record<DType, string> = {
   bool: '|b1', int8: '|i1', uint8: '|u1', int16: '<i2', uint16: '<u2', int32: '<i4', uint32: '<u4',

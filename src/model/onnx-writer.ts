@@ -42,16 +42,16 @@ const fFloat = (field: number, v: number): Field => {
   return concat([key(field, 5), b]);
 };
 
-export type Dim = number | string;
+type Dim = number | string;
 
-export interface OnnxAttribute {
+interface OnnxAttribute {
   name: string;
   value: number | number[] | string;
   /** 'int' | 'float' | 'ints' | 'string'; inferred from value when omitted (integers → int). */
   type?: 'int' | 'float' | 'ints' | 'string';
 }
 
-export interface OnnxNode {
+interface OnnxNode {
   op: string;
   inputs: string[];
   outputs: string[];
@@ -59,7 +59,7 @@ export interface OnnxNode {
   attributes?: OnnxAttribute[];
 }
 
-export interface OnnxInitializer {
+interface OnnxInitializer {
   name: string;
   dims: number[];
   data: Float32Array | BigInt64Array;

@@ -3,13 +3,13 @@
  * onnxruntime-web's node build (or onnxruntime-node in the benchmark) and the browser bundle uses
  * 'onnxruntime-web/wasm' with wasmPaths set from the plugin URL.
  */
-import type * as OrtTypes from 'onnxruntime-common';
+import type * as OrtTypes from 'onnxruntime-web'; // its types are onnxruntime-common's API
 import type { NdArray, TypedArray } from '../ndarray/ndarray.js';
 import { ModelError } from './errors.js';
 
 export type OrtModule = Pick<typeof OrtTypes, 'InferenceSession' | 'Tensor' | 'env'>;
 
-export interface GraphInput {
+interface GraphInput {
   name: string;
   /** Static dims as numbers, symbolic/unknown dims as strings (or undefined when no shape is known). */
   shape?: (number | string)[];
@@ -24,7 +24,7 @@ export interface ModelSession {
 }
 
 /** Thrown with the file or tensor it is about first, like every ModelError. */
-export class OnnxError extends ModelError {
+class OnnxError extends ModelError {
   override name = 'OnnxError';
 }
 

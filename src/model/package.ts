@@ -32,7 +32,7 @@ export interface OpenPackageOptions {
 /** Model weights and test tensors are far larger than RDFs; this caps a single referenced file. */
 const MAX_FILE_BYTES = 2 * 1024 ** 3;
 
-export const isZipName = (s: string) => /\.zip($|\?)/i.test(s);
+const isZipName = (s: string) => /\.zip($|\?)/i.test(s);
 
 export async function openModelPackage(input: string | ByteSource, opts: OpenPackageOptions = {}): Promise<ModelPackage> {
   if (typeof input !== 'string') return openZipPackage(input, opts);

@@ -19,7 +19,7 @@ export interface Tensor {
   axes: string[];
 }
 
-export class ProcessingError extends Error {
+class ProcessingError extends Error {
   constructor(
     readonly tensor: string,
     readonly step: string,
@@ -46,7 +46,7 @@ export function applyProcessing(
   return cur;
 }
 
-export function applyStep(id: string, t: Tensor, step: ProcStep, statsOf: (id: string) => Tensor | undefined): Tensor {
+function applyStep(id: string, t: Tensor, step: ProcStep, statsOf: (id: string) => Tensor | undefined): Tensor {
   const kw = step.kwargs as Obj;
   const fail = (msg: string) => new ProcessingError(id, step.id, msg);
   const source = (ref: unknown): Tensor => {
@@ -245,7 +245,7 @@ function quantileStat(
 }
 
 /** numpy.quantile on sorted data: 'linear' (default) and 'inverted_cdf'. */
-export function quantile(sorted: Float64Array, q: number, method: 'linear' | 'inverted_cdf'): number {
+function quantile(sorted: Float64Array, q: number, method: 'linear' | 'inverted_cdf'): number {
   const n = sorted.length;
   if (n === 0) return NaN;
   if (method === 'inverted_cdf') {

@@ -13,7 +13,7 @@ import { ModelError } from './errors.js';
 export type Selection = (number | [number, number] | null)[];
 
 /** Thrown with the file or tensor it is about first, like every ModelError. */
-export class RegionError extends ModelError {
+class RegionError extends ModelError {
   override name = 'RegionError';
 }
 
@@ -94,7 +94,6 @@ export async function readZarrRegion(
   const dtype = arr.dtype === 'bool' ? 'bool' : dtypeOf(data);
   return { data, shape: [...chunk.shape], dtype };
 }
-
 
 /** A selection of the whole array at `path` (one null per dimension). */
 export async function wholeSelection(store: zarr.Readable, path: string): Promise<Selection> {

@@ -47,7 +47,6 @@ export interface PredictOptions {
   onProgress?: ProgressCallback;
 }
 
-
 export interface ShapeCheck {
   /** Input shapes fed (min + n·step on parameterized axes). */
   inputs: number[][];
@@ -248,6 +247,5 @@ export class ModelRunner {
   }
 }
 
-export { CancelledError, ModelError } from './errors.js';
-export { compareOutput, toleranceFor, type OutputComparison } from './compare.js';
-export { conformRank, expectedOutputShape } from './shapes.js';
+export { compareOutput, toleranceFor } from './compare.js';
+export { expectedOutputShape } from './shapes.js';

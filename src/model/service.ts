@@ -16,7 +16,7 @@ import type { TensorSpec } from './spec.js';
 import { openNgffLevels, openZarrStoreUrl, readZarrRegion, type Selection } from './region.js';
 import { regionForView, type ViewRegion, type ViewState } from './view-region.js';
 
-export interface TensorInfo {
+interface TensorInfo {
   id: string;
   description?: string;
   dtype: string;

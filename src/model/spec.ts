@@ -8,7 +8,7 @@ import { ModelError } from './errors.js';
 export type AxisType = 'batch' | 'channel' | 'index' | 'time' | 'space';
 
 /** How an axis length is determined. */
-export type SizeSpec =
+type SizeSpec =
   | { kind: 'fixed'; value: number }
   /** min + n*step, n = 0, 1, 2, … */
   | { kind: 'param'; min: number; step: number }
@@ -46,7 +46,7 @@ export interface TensorSpec {
   description?: string;
 }
 
-export interface WeightsEntry {
+interface WeightsEntry {
   source: string;
   sha256?: string;
   opsetVersion?: number;
@@ -75,7 +75,7 @@ export interface ModelSpec {
 }
 
 /** Thrown with the file or tensor it is about first, like every ModelError. */
-export class ModelSpecError extends ModelError {
+class ModelSpecError extends ModelError {
   override name = 'ModelSpecError';
 }
 
@@ -348,4 +348,3 @@ function convertProc04(name: string, kw: Obj, letters: string[], at: string): Pr
 }
 
 /** Axis ids of a tensor, in order. */
-export const axisIds = (t: TensorSpec) => t.axes.map((a) => a.id);

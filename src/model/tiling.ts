@@ -6,7 +6,7 @@
  */
 import { DTYPE_CTORS, sizeOf, stridesOf, type NdArray } from '../ndarray/ndarray.js';
 
-export interface AxisBlock {
+interface AxisBlock {
   /** Inner (kept) region in image coordinates. */
   start: number;
   stop: number;
@@ -45,7 +45,7 @@ export function planBlocks(shape: number[], blockShape: number[], halo: number[]
 }
 
 /** numpy 'reflect' index (edge not repeated); valid for -S < i < 2S-1. */
-export const reflectIndex = (i: number, S: number) => (S === 1 ? 0 : i < 0 ? -i : i >= S ? 2 * (S - 1) - i : i);
+const reflectIndex = (i: number, S: number) => (S === 1 ? 0 : i < 0 ? -i : i >= S ? 2 * (S - 1) - i : i);
 
 /** Gathers a block (inner ± halo per axis), reflect-padding outside the image. */
 export function gatherBlock(a: NdArray, block: Block): NdArray {

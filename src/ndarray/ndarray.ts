@@ -90,10 +90,6 @@ export function ndarray<T extends TypedArray>(data: T, shape: number[], dtype: D
   return { data, shape, dtype };
 }
 
-export function zeros(shape: number[], dtype: DType): NdArray {
-  return { data: new DTYPE_CTORS[dtype](sizeOf(shape)), shape: [...shape], dtype };
-}
-
 /** C-order strides in elements. */
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array(shape.length);

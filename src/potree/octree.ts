@@ -29,7 +29,7 @@ export interface BuildOptions {
   seed?: number;
 }
 
-export interface Box {
+interface Box {
   min: [number, number, number];
   max: [number, number, number];
 }
@@ -61,7 +61,7 @@ export interface Octree {
 }
 
 /** murmur3's finalizer: spreads consecutive row numbers uniformly over 32 bits. */
-export function hashRow(i: number, seed = 0): number {
+function hashRow(i: number, seed = 0): number {
   let h = (i ^ seed) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
@@ -69,7 +69,7 @@ export function hashRow(i: number, seed = 0): number {
 }
 
 /** The data's extent: min and max of x, y, z (z is 0 when missing). */
-export function extentOf(input: OctreeInput, rows: number): Box {
+function extentOf(input: OctreeInput, rows: number): Box {
   const min: [number, number, number] = [Infinity, Infinity, Infinity];
   const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
   const axes = [input.x, input.y, input.z];
@@ -92,7 +92,7 @@ export function extentOf(input: OctreeInput, rows: number): Box {
 }
 
 /** The cube Potree wants: the extent's minimum and its largest side. */
-export function cubeOf(extent: Box): Box {
+function cubeOf(extent: Box): Box {
   const { min, max } = extent;
   const size = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]) || 1;
   return { min: [...min], max: [min[0] + size, min[1] + size, min[2] + size] };
@@ -108,7 +108,7 @@ const childBox = (b: Box, k: number): Box => {
 };
 
 /** Thresholds t_0 … t_D of the levels (t_D = 1). */
-export function levelThresholds(rows: number, nodePoints = 20_000, growth = 4): number[] {
+function levelThresholds(rows: number, nodePoints = 20_000, growth = 4): number[] {
   const t: number[] = [];
   for (let L = 0; ; L++) {
     const v = Math.min(1, (nodePoints * growth ** L) / Math.max(rows, 1));

@@ -7,7 +7,7 @@ import { isObj } from './check.js';
 import { convertAxes04, type AxisObject } from './convert.js';
 import { resolveRef } from './load.js';
 
-export interface Person {
+interface Person {
   name?: string;
   affiliation?: string;
   email?: string;
@@ -15,7 +15,7 @@ export interface Person {
   github_user?: string;
 }
 
-export interface Citation {
+interface Citation {
   text: string;
   doi?: string;
   url?: string;
@@ -34,7 +34,7 @@ export interface TensorCard {
   sampleTensor?: string;
 }
 
-export interface WeightsCard {
+interface WeightsCard {
   format: string;
   source: string;
   url: string;

@@ -28,7 +28,7 @@ export type Check = (v: unknown, path: Path, ctx: Ctx) => boolean;
 
 export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function describe(v: unknown): string {
+function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
@@ -42,7 +42,7 @@ const URI_RE = /^\s*https?:\/\/[^\s/?#]+(?:[/?#].*)?$/is;
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const DATETIME_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
-export function codePoints(s: string): number {
+function codePoints(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
@@ -93,7 +93,7 @@ function numRange(v: number, o: NumOpts, p: Path, ctx: Ctx): boolean {
  * Numbers as pydantic reads them in lax mode: a numeric string such as "0.5" or "-inf" is a number
  * too; infinities and NaN only where `allowInfNan` (e.g. data_range).
  */
-export function laxNumber(v: unknown, allowInfNan = false): number | undefined {
+function laxNumber(v: unknown, allowInfNan = false): number | undefined {
   let n: number | undefined;
   if (typeof v === 'number') n = v;
   else if (typeof v === 'string') {
@@ -121,13 +121,7 @@ export const int =
   };
 
 export const bool: Check = (v, p, ctx) => (typeof v === 'boolean' ? true : fail(ctx, p, `expected true or false, got ${describe(v)}`));
-export const any: Check = () => true;
 export const mapping: Check = (v, p, ctx) => (isObj(v) ? true : fail(ctx, p, `expected a mapping, got ${describe(v)}`));
-
-export const constant =
-  (c: unknown): Check =>
-  (v, p, ctx) =>
-    v === c ? true : fail(ctx, p, `must be ${JSON.stringify(c)}, got ${describe(v)}`);
 
 export const oneOfValues =
   (values: readonly (string | number)[], what = 'value'): Check =>
@@ -174,7 +168,7 @@ export const union =
     return false;
   };
 
-export interface Field {
+interface Field {
   check: Check;
   required?: boolean;
   /** 0.5 "FAIR" fields: optional, but a warning when missing or empty. */
@@ -187,7 +181,7 @@ export type Fields = Record<string, Field | Check>;
 const asField = (f: Field | Check): Field => (typeof f === 'function' ? { check: f } : f);
 
 /** A cross-field rule of a model: report with ctx.error(path, …, at) and return false to stop. */
-export type ModelRule = (v: Record<string, unknown>, p: Path, ctx: Ctx) => boolean | void;
+type ModelRule = (v: Record<string, unknown>, p: Path, ctx: Ctx) => boolean | void;
 
 export interface ObjOpts {
   /** 'forbid' (the spec's default): unknown keys are errors; 'ignore'/'allow': accepted. */

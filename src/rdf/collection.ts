@@ -19,7 +19,7 @@ export interface CollectionEntry {
   versions?: string[];
 }
 
-export class CollectionError extends Error {}
+class CollectionError extends Error {}
 
 export function readCollection(data: unknown, baseUrl = ''): CollectionEntry[] {
   let items: unknown[];

@@ -15,7 +15,7 @@ export interface AxisObject {
   halo?: number;
 }
 
-export interface ConversionStep {
+interface ConversionStep {
   /** Dotted 0.4 path. */
   from: string;
   /** Dotted 0.5 path. */

@@ -11,7 +11,7 @@ import { resolveRef } from './load.js';
 import type { Path, RdfIssue } from './types.js';
 import { expectedShapes, type ShapeRule } from './shapes.js';
 
-export type FileKind = 'documentation' | 'cover' | 'weights' | 'architecture' | 'test_input' | 'test_output' | 'sample' | 'attachment' | 'dependencies' | 'icon';
+type FileKind = 'documentation' | 'cover' | 'weights' | 'architecture' | 'test_input' | 'test_output' | 'sample' | 'attachment' | 'dependencies' | 'icon';
 
 export interface FileRef {
   /** Dotted path of the field holding the reference. */
@@ -206,7 +206,7 @@ function isNotFound(e: unknown): boolean {
 }
 
 /** Compares actual test tensor shapes with what the tensor descriptions allow. */
-export function checkTestShapes(rules: { inputs: ShapeRule[]; outputs: ShapeRule[] }, actual: Map<string, number[]>): RdfIssue[] {
+function checkTestShapes(rules: { inputs: ShapeRule[]; outputs: ShapeRule[] }, actual: Map<string, number[]>): RdfIssue[] {
   const issues: RdfIssue[] = [];
   const ins = rules.inputs.map((_, i) => actual.get(`test_input:${i}`));
   for (const [kind, list] of [['test_input', rules.inputs], ['test_output', rules.outputs]] as const) {

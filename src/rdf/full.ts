@@ -14,7 +14,7 @@ export interface FullOptions extends FileCheckOptions {
   access?: FileAccess;
 }
 
-export interface FilesReport {
+interface FilesReport {
   /** false when no file check ran (no file access, or turned off). */
   checked: boolean;
   /** How many referenced files there are, and how many of them were checked. */

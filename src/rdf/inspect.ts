@@ -62,7 +62,7 @@ export interface InspectOptions {
 }
 
 /** A string is a location (not YAML text) when it is one line that looks like a URL or an RDF file name. */
-export function looksLikeLocation(s: string): boolean {
+function looksLikeLocation(s: string): boolean {
   const t = s.trim();
   if (t.includes('\n')) return false;
   if (/^https?:\/\//i.test(t)) return true;

@@ -144,7 +144,7 @@ export function resolveRef(baseUrl: string, relPath: string): string {
 }
 
 /** The folder (or URL directory) containing `loc`, ending in '/'. */
-export function parentOf(loc: string): string {
+function parentOf(loc: string): string {
   if (isHttpUrl(loc)) return new URL('./', loc).href;
   const p = loc.replace(/\\/g, '/');
   const i = p.lastIndexOf('/');
@@ -152,7 +152,7 @@ export function parentOf(loc: string): string {
 }
 
 /** A short name for messages: URLs lose their query string (pre-signed URLs carry secrets there). */
-export function displayName(loc: string): string {
+function displayName(loc: string): string {
   if (isHttpUrl(loc)) {
     const u = new URL(loc);
     return u.origin + u.pathname;

@@ -9,7 +9,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { indentQuotedContinuations, tabAfterBlockValue } from './yaml-compat.js';
 
-export type RdfPath = readonly (string | number)[];
+type RdfPath = readonly (string | number)[];
 
 export interface SourcePosition {
   /** 1-based. */

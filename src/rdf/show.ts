@@ -1,17 +1,11 @@
 /** Plain-text rendering of a card and a validation result (CLI `rdf show` / `rdf validate`). */
 import type { Card } from './card.js';
 import type { RdfReport } from './full.js';
-import type { RdfIssue, ValidationResult } from './types.js';
+import type { RdfIssue, } from './types.js';
 
-export function formatIssue(i: RdfIssue, file?: string): string {
+function formatIssue(i: RdfIssue, file?: string): string {
   const where = i.line !== undefined ? `${file ? file + ':' : ''}${i.line}:${i.column}` : file ?? '';
   return `${where ? where + ' ' : ''}${i.severity === 'error' ? 'error' : 'warning'} ${i.path || '(root)'}: ${i.message}`;
-}
-
-export function formatResult(r: ValidationResult, file: string): string {
-  const lines = [`${file}: ${r.type ?? '?'} ${r.format_version ?? '?'} — ${r.valid ? 'valid' : 'INVALID'} (${r.errors.length} error(s), ${r.warnings.length} warning(s))`];
-  for (const i of [...r.errors, ...r.warnings]) lines.push('  ' + formatIssue(i, file));
-  return lines.join('\n');
 }
 
 /** Both levels: the format verdict (the official one) and what the file checks found or skipped. */

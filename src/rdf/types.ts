@@ -1,6 +1,6 @@
 /** Shared types of the RDF validator: issues and results. */
 
-export type Severity = 'error' | 'warning';
+type Severity = 'error' | 'warning';
 
 export interface RdfIssue {
   /** Dotted path into the document, e.g. "inputs.0.axes"; "" is the document root. Same as the official validator's location. */

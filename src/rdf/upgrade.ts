@@ -9,16 +9,6 @@ import { isObj } from './check.js';
 
 type Data = Record<string, unknown>;
 
-export interface Upgraded {
-  data: Data;
-  /** format_version as written. */
-  from: string;
-  /** format_version after conversion (equal to `from` when nothing changed). */
-  to: string;
-  /** Converted-path prefix → original path prefix, for positions of fields the converter moved. */
-  moved: [string, string][];
-}
-
 const DOI_PREFIXES = ['https://doi.org/', 'http://dx.doi.org/'];
 
 const mm = (fv: unknown): [number, number] | undefined => {
@@ -230,6 +220,3 @@ export function ignoreFuturePatch(fv: unknown, implemented: string): unknown {
   return a[0] === b[0] && later ? implemented : fv;
 }
 
-export function deepCopy<T>(v: T): T {
-  return structuredClone(v);
-}

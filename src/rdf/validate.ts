@@ -14,7 +14,7 @@ import type { RdfIssue, ValidationResult } from './types.js';
 import { convertGeneric02, convertGeneric03, convertModel04, ignoreFuturePatch } from './upgrade.js';
 
 /** Format versions each description class implements (bioimageio.spec 0.5.7.2). */
-export const IMPLEMENTED: Record<string, Record<string, string>> = {
+const IMPLEMENTED: Record<string, Record<string, string>> = {
   model: { '0.4': '0.4.10', '0.5': '0.5.7' },
   generic: { '0.2': '0.2.4', '0.3': '0.3.0' },
   application: { '0.2': '0.2.4', '0.3': '0.3.0' },
@@ -36,7 +36,7 @@ export interface VersionInfo {
 }
 
 /** What the validator actually checked when the official converters changed the document. */
-export interface Conversion {
+interface Conversion {
   /** format_version as written and as checked. */
   from: string;
   to: string;

@@ -6,9 +6,9 @@ import type { FileAccess, Hasher } from './files.js';
  * WebCrypto has no incremental digest, so chunks are collected and hashed at the end; the cap keeps
  * a browser tab from buffering multi-GB weights (larger files are reported as "not hashed").
  */
-export const WEB_MAX_HASH_BYTES = 512 * 1024 * 1024;
+const WEB_MAX_HASH_BYTES = 512 * 1024 * 1024;
 
-export function webCryptoHasher(): Hasher {
+function webCryptoHasher(): Hasher {
   const chunks: Uint8Array[] = [];
   let total = 0;
   return {

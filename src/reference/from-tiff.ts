@@ -433,4 +433,3 @@ export async function tiffReferenceBuilder(source: ByteSource, opts: TiffReferen
   return refs;
 }
 
-export type { TiffHeader };

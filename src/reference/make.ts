@@ -15,10 +15,10 @@ export interface MakeReferencesOptions {
   onProgress?: ProgressCallback;
 }
 
-export type FileKind = 'tiff' | 'zip';
+type FileKind = 'tiff' | 'zip';
 
 /** The container kind from the magic bytes, or undefined. */
-export function sniff(head: Uint8Array): FileKind | undefined {
+function sniff(head: Uint8Array): FileKind | undefined {
   const [a, b, c, d] = head;
   if (a === 0x49 && b === 0x49 && (c === 42 || c === 43) && d === 0) return 'tiff'; // II*\0, II+\0 (BigTIFF)
   if (a === 0x4d && b === 0x4d && c === 0 && (d === 42 || d === 43)) return 'tiff'; // MM\0*, MM\0+

@@ -19,7 +19,7 @@
  *   channel colours when present.
  */
 
-export type AxisName = 't' | 'c' | 'z' | 'y' | 'x';
+type AxisName = 't' | 'c' | 'z' | 'y' | 'x';
 export interface NgffAxis {
   name: AxisName;
   type: 'time' | 'channel' | 'space';
@@ -64,7 +64,7 @@ export function multiscalesAttrs(o: MultiscalesOptions) {
 }
 
 /** Display range of a numpy dtype string (`<u2` → [0, 65535]); floats → [0, 1]. */
-export function dtypeWindow(dtype: string): [number, number] {
+function dtypeWindow(dtype: string): [number, number] {
   const kind = dtype[1];
   const bits = Number(dtype.slice(2)) * 8;
   if (kind === 'u') return [0, 2 ** bits - 1];

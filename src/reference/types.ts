@@ -14,9 +14,6 @@ export interface References {
   refs: Record<string, string | [string] | [string, number, number]>;
 }
 
-/** A chunk reference into the templated data file: `["{{u}}", offset, length]`. */
-export type RangeRef = [string, number, number];
-
 /** Store a JSON metadata document (e.g. `0/.zarray`) as a JSON string, as kerchunk expects. */
 export function setJson(refs: References, key: string, value: unknown): void {
   refs.refs[key] = JSON.stringify(value);

@@ -43,7 +43,7 @@ export function s3Config(flags: S3Flags, env: Record<string, string | undefined>
 }
 
 /** SigV4 pre-signed URLs live at most 7 days. */
-export const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;
+const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;
 
 /** '7d', '12h', '30m', '45s' or plain seconds → seconds; more than 7 days is an error. */
 export function parseExpiry(text: string | number): number {

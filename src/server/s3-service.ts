@@ -9,7 +9,7 @@ import path from 'node:path';
 import S3rver from 's3rver';
 import type { Service } from './services.js';
 
-export const S3_BUCKET = 'imjoy-share';
+const S3_BUCKET = 'imjoy-share';
 
 const CORS = `<CORSConfiguration>
   <CORSRule>

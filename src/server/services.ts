@@ -4,7 +4,7 @@ import { s3Service } from './s3-service.js';
  * Local services started next to the web server (e.g. an S3 server for the sharing demos). What a
  * service returns in `config` is published to pages at /host/config.json under its name.
  */
-export interface ServiceContext {
+interface ServiceContext {
   /** The web server's base URL (http://127.0.0.1:PORT). */
   baseUrl: string;
   cacheDir: string;

@@ -41,7 +41,7 @@ const MIME: Record<string, string> = {
   '.ttf': 'font/ttf',
 };
 
-export const mimeOf = (file: string) => MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+const mimeOf = (file: string) => MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean | Promise<boolean>;
 
@@ -122,7 +122,7 @@ export function parseRanges(header: string | undefined, size: number, maxRanges 
 /** A single `bytes=` range against a size; undefined = no range (or several), null = unsatisfiable. */
 export function parseRange(header: string | undefined, size: number): ByteSpan | null | undefined {
   const r = parseRanges(header, size, 1);
-  return r?.[0];
+  return r ? r[0] : r; // null (unsatisfiable) and undefined (no range) pass through as they are
 }
 
 function cors(res: http.ServerResponse) {

@@ -31,7 +31,7 @@ export function parseHeaderCell(cell: string): CsvColumn {
 }
 
 /** Splits one line into cells; double-quoted cells may contain the delimiter and `""`. */
-export function splitLine(line: string, delim: string, where: string): string[] {
+function splitLine(line: string, delim: string, where: string): string[] {
   if (!line.includes('"')) return line.split(delim);
   const out: string[] = [];
   let i = 0;
@@ -67,7 +67,7 @@ export function splitLine(line: string, delim: string, where: string): string[] 
   }
 }
 
-export function detectDelimiter(headerLine: string): string {
+function detectDelimiter(headerLine: string): string {
   const counts = ['\t', ',', ';'].map((d) => [d, headerLine.split(d).length - 1] as const);
   const best = counts.sort((a, b) => b[1] - a[1])[0];
   if (best[1] > 0) return best[0];
@@ -256,7 +256,7 @@ export function formatFloat32(v: number): string {
 const DEFAULT_UNITS: Record<string, string> = { x: 'nm', y: 'nm', z: 'nm', uncertainty_xy: 'nm', uncertainty_z: 'nm' };
 
 /** The header cell for a column: ThunderSTORM style `"name [unit]"`, always quoted. */
-export function headerCell(name: string, unit?: string): string {
+function headerCell(name: string, unit?: string): string {
   const u = unit ?? DEFAULT_UNITS[name];
   return JSON.stringify(u ? `${name} [${u}]` : name);
 }

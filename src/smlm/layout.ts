@@ -1,7 +1,7 @@
 import type { SmlmColumnArray, SmlmDType } from './types.js';
 
 /** Byte sizes of the dtypes the format allows (spec table; int8/16/32 are struck out there). */
-export const DTYPE_SIZES: Record<SmlmDType, number> = { uint8: 1, uint16: 2, uint32: 4, float32: 4, float64: 8 };
+const DTYPE_SIZES: Record<SmlmDType, number> = { uint8: 1, uint16: 2, uint32: 4, float32: 4, float64: 8 };
 
 type Ctor = { new (n: number): SmlmColumnArray; new (b: ArrayBufferLike, o: number, n: number): SmlmColumnArray; from(a: ArrayLike<number>): SmlmColumnArray };
 export const DTYPE_ARRAYS: Record<SmlmDType, Ctor> = {
@@ -34,7 +34,7 @@ export function parseDType(s: unknown, where: string): SmlmDType {
   throw new Error(`${where}: unknown dtype "${s}" (allowed: ${Object.keys(DTYPE_SIZES).join(', ')})`);
 }
 
-export interface ColumnLayout {
+interface ColumnLayout {
   name: string;
   dtype: SmlmDType;
   shape: number[];
@@ -185,7 +185,7 @@ export class Deinterleaver {
  * per-row segment is moved as raw 4-, 2- or 1-byte words (the widest that fits the alignment), so
  * the copy is bit-exact for every dtype and each loop stays monomorphic (fast in V8).
  */
-export function deinterleave(bytes: Uint8Array, n: number, layout: TableLayout, out: SmlmColumnArray[], row0: number): void {
+function deinterleave(bytes: Uint8Array, n: number, layout: TableLayout, out: SmlmColumnArray[], row0: number): void {
   const { stride } = layout;
   for (let ci = 0; ci < layout.columns.length; ci++) {
     const c = layout.columns[ci];

@@ -5,7 +5,7 @@ import { readSmlm, type ReadSmlmOptions } from './read.js';
 import type { SmlmColumnArray, SmlmDataset, SmlmDType, SmlmTable } from './types.js';
 
 /** True when the bytes start like a ZIP archive (local header or empty-archive end record). */
-export const looksLikeZip = (head: Uint8Array) => head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) ;
+const looksLikeZip = (head: Uint8Array) => head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) ;
 
 /**
  * Opens a `.smlm` or a localization CSV from any byte source (a URL, a File, bytes), deciding by

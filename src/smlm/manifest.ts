@@ -59,7 +59,7 @@ export function decodeDataUrl(url: string): { mime: string; bytes: Uint8Array } 
   return { mime: m[1] || 'application/octet-stream', bytes };
 }
 
-export function base64ToBytes(b64: string): Uint8Array {
+function base64ToBytes(b64: string): Uint8Array {
   const bin = atob(b64.replace(/\s+/g, ''));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

@@ -20,13 +20,6 @@ export function findColumn(table: SmlmTable, role: Role): string | undefined {
   return undefined;
 }
 
-/** A scalar column as float32 (the GPU attribute type), adding the table's per-column offset. */
-export function columnFloat32(table: SmlmTable, name: string): Float32Array {
-  const t = float32Target(table, name);
-  if (!t.shared) float32Into(t.data, table, name, 0, table.rows);
-  return t.data;
-}
-
 export interface Bounds {
   min: [number, number, number];
   max: [number, number, number];

@@ -6,7 +6,7 @@
 export type SmlmDType = 'uint8' | 'uint16' | 'uint32' | 'float32' | 'float64';
 export type SmlmColumnArray = Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array;
 
-export interface SmlmColumn {
+interface SmlmColumn {
   name: string;
   dtype: SmlmDType;
   /** Per-row element shape; [1] for a scalar column. */

@@ -3,7 +3,7 @@ import { columnStats, DTYPE_ARRAYS, interleave, parseDType, tableLayout, type Ta
 import { bytesToBase64 } from './manifest.js';
 import type { SmlmDType, SmlmFileEntry, SmlmFormat, SmlmManifest, SmlmTable, Stats } from './types.js';
 
-export interface ColumnSpec {
+interface ColumnSpec {
   name: string;
   /** Default float32, what ShareLoc writes (its reader assumes 4-byte columns). */
   dtype?: SmlmDType;

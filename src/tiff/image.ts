@@ -117,13 +117,6 @@ export interface ChunkTable {
 }
 
 /**
- * Tile or strip offsets and byte counts of one image; see `loadChunkTables`.
- */
-export async function loadChunkTable(source: ByteSource, h: TiffHeader, img: TiffImageInfo): Promise<ChunkTable> {
-  return (await loadChunkTables(source, h, [img]))[0];
-}
-
-/**
  * Tile or strip offsets and byte counts of many images with as few reads as possible: the
  * arrays of all images are read together, neighbours (writers put them next to each other and
  * next to the IFD) merged into one request. Checks each count against the geometry and every

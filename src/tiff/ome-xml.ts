@@ -12,12 +12,12 @@
 import { XMLParser } from 'fast-xml-parser';
 import { SourceError } from '../io/byte-source.js';
 
-export type DimensionOrder = 'XYZCT' | 'XYZTC' | 'XYCTZ' | 'XYCZT' | 'XYTCZ' | 'XYTZC';
+type DimensionOrder = 'XYZCT' | 'XYZTC' | 'XYCTZ' | 'XYCZT' | 'XYTCZ' | 'XYTZC';
 /** Upper bound on Z×C×T accepted from OME-XML (a plane table is allocated for them). */
-export const MAX_PLANES = 10_000_000;
+const MAX_PLANES = 10_000_000;
 const ORDERS = new Set(['XYZCT', 'XYZTC', 'XYCTZ', 'XYCZT', 'XYTCZ', 'XYTZC']);
 
-export interface OmeChannel {
+interface OmeChannel {
   name?: string;
   /** RGBA bytes from OME's signed 32-bit RGBA integer. */
   color?: [number, number, number, number];
@@ -64,7 +64,7 @@ function num(v: unknown): number | undefined {
 }
 
 /** Index of plane (z, c, t) in the order planes are stored, per DimensionOrder. */
-export function planeIndex(img: OmeImage, t: number, c: number, z: number): number {
+function planeIndex(img: OmeImage, t: number, c: number, z: number): number {
   const sizes: Record<string, number> = { Z: img.sizeZ, C: effectiveSizeC(img), T: img.sizeT };
   const pos: Record<string, number> = { Z: z, C: c, T: t };
   const order = img.dimensionOrder.slice(2); // e.g. "ZCT": Z varies fastest

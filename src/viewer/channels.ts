@@ -15,7 +15,7 @@ export interface ChannelSettings {
 }
 
 /** Vizarr's defaults: the first channels get distinct primaries, a single channel is white. */
-export const PALETTE: Rgb[] = [
+const PALETTE: Rgb[] = [
   [0, 0, 255],
   [0, 255, 0],
   [255, 0, 255],
@@ -27,7 +27,7 @@ export const PALETTE: Rgb[] = [
 ];
 
 /** Viv's MultiscaleImageLayer draws at most this many channels at once. */
-export const MAX_VISIBLE = 6;
+const MAX_VISIBLE = 6;
 
 export function parseColor(c: unknown, where: string): Rgb {
   if (Array.isArray(c) && c.length >= 3 && c.slice(0, 3).every((v) => typeof v === 'number')) {

@@ -12,7 +12,7 @@ import { channelSettings, channelsNeedingData, percentileLimits, type ChannelOpt
 /** viv's string for an abort it should ignore (`SIGNAL_ABORTED` in @vivjs/loaders). */
 export const SIGNAL_ABORTED = '__vivSignalAborted';
 
-export type VivDtype = 'Uint8' | 'Uint16' | 'Uint32' | 'Int8' | 'Int16' | 'Int32' | 'Float32';
+type VivDtype = 'Uint8' | 'Uint16' | 'Uint32' | 'Int8' | 'Int16' | 'Int32' | 'Float32';
 
 const DTYPES: Record<string, VivDtype> = {
   uint8: 'Uint8',
@@ -25,7 +25,7 @@ const DTYPES: Record<string, VivDtype> = {
   float64: 'Float32', // cast on read: WebGL2 has no 64-bit float textures
 };
 
-export interface ImageOptions extends ChannelOptions {
+interface ImageOptions extends ChannelOptions {
   name?: string;
   channel_axis?: number;
   opacity?: number;
@@ -84,12 +84,12 @@ function fail(where: string, msg: string): never {
 }
 
 /** The largest power of two ≤ n, at most 512 (viv needs power-of-two tiles; Vizarr's guessTileSize). */
-export function tileSizeFor(chunkY: number, chunkX: number): number {
+function tileSizeFor(chunkY: number, chunkX: number): number {
   const m = Math.min(chunkY, chunkX, 512);
   return 2 ** Math.floor(Math.log2(Math.max(1, m)));
 }
 
-export function isAbort(e: unknown, signal?: AbortSignal): boolean {
+function isAbort(e: unknown, signal?: AbortSignal): boolean {
   return !!signal?.aborted || (e as Error)?.name === 'AbortError' || e === SIGNAL_ABORTED;
 }
 

@@ -66,7 +66,7 @@ export class Limiter {
   }
 }
 
-export function abortError(): Error {
+function abortError(): Error {
   const e = new Error('aborted');
   e.name = 'AbortError';
   return e;

@@ -6,7 +6,7 @@ import { zipReferences } from '../reference/from-zip.js';
 import { tiffReferences } from '../reference/from-tiff.js';
 import type { ReferenceMaker } from './resolve.js';
 
-export const tiffMaker: ReferenceMaker = (source, opts) => tiffReferences(source, opts);
-export const zipMaker: ReferenceMaker = (source, opts) => zipReferences(source, opts);
+const tiffMaker: ReferenceMaker = (source, opts) => tiffReferences(source, opts);
+const zipMaker: ReferenceMaker = (source, opts) => zipReferences(source, opts);
 
 export const defaultMakers: Partial<Record<'zip' | 'tiff', ReferenceMaker>> = { zip: zipMaker, tiff: tiffMaker };

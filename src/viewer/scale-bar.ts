@@ -38,7 +38,7 @@ export interface ScaleBar {
   label: string;
 }
 
-export function unitToMetres(unit: string | undefined): number | undefined {
+function unitToMetres(unit: string | undefined): number | undefined {
   return unit === undefined ? undefined : SPACE_UNITS[unit.toLowerCase()];
 }
 

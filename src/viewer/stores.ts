@@ -9,7 +9,7 @@ import type { AbsolutePath, AsyncReadable } from '@zarrita/storage';
 import { SourceError } from '../io/byte-source.js';
 import { displayUrl } from '../io/http-source.js';
 
-export function statusMessage(status: number): string {
+function statusMessage(status: number): string {
   if (status === 403) return 'access denied (HTTP 403): the pre-signed URL may have expired';
   if (status === 404) return 'not found (HTTP 404)';
   if (status === 401) return 'authentication required (HTTP 401)';
@@ -49,7 +49,7 @@ export function isRpcStore(x: unknown): x is RpcStoreLike {
 }
 
 /** Bytes from what a zarr.js / zarr-python store hands back through RPC. */
-export function toBytes(v: unknown, where: string): Uint8Array {
+function toBytes(v: unknown, where: string): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);

@@ -6,7 +6,7 @@ import { startApp, type RunningApp } from '../../src/server/app.js';
 import type { Service } from '../../src/server/services.js';
 import { repoRoot } from './paths.js';
 
-export const CHROMIUM_FLAGS = [
+const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

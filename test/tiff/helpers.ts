@@ -16,7 +16,7 @@ import { python, repoRoot } from '../helpers/paths.js';
 export const run = promisify(execFile);
 
 /** zarrita `Readable` over a reference set whose template points at a local file. */
-export function fileRefStore(refs: References, file: string) {
+function fileRefStore(refs: References, file: string) {
   const src = new FileSource(file);
   return {
     close: () => src.close(),
@@ -30,7 +30,7 @@ export function fileRefStore(refs: References, file: string) {
   };
 }
 
-export interface OracleLevel { level: number; shape: number[]; dtype: string; decoder: string; python_readable: boolean; python_equal?: boolean; python_error?: string; python_shape?: number[] }
+interface OracleLevel { level: number; shape: number[]; dtype: string; decoder: string; python_readable: boolean; python_equal?: boolean; python_error?: string; python_shape?: number[] }
 export interface OracleResult { levels: OracleLevel[]; tifffile_refs: Record<string, [number, number][]> | null; tifffile_codecs?: Record<string, { compressor: any; filters: any[] | null }>; tifffile_error: string | null; dir: string }
 
 /** `refs`: the object, or the JSON text exactly as our writer produced it. */

@@ -3,7 +3,7 @@
  * badges, attachments, license, documentation, versions. Versions: "v02" = generic 0.2 / model 0.4
  * family, "v03" = generic 0.3 / model 0.5 family (spec generic/v0_2.py and v0_3.py).
  */
-import { any, arr, bool, type Check, constant, Ctx, fail, type Fields, int, isObj, mapping, nullable, num, obj, str, union } from '../check.js';
+import { arr, type Check, type Ctx, fail, isObj, nullable, obj, str, union } from '../check.js';
 import { isDeprecatedSpdxId, isSpdxId, suggestSpdxId } from '../spdx.js';
 import { stripDoiPrefix } from '../upgrade.js';
 
@@ -30,7 +30,7 @@ function describe(v: unknown): string {
 const RDF_NAMES = ['rdf.yaml', 'bioimageio.yaml', 'model.yaml'];
 
 /** The file name a source refers to (a Zenodo API URL ends in "/<name>/content"). */
-export function fileNameOf(ref: string): string {
+function fileNameOf(ref: string): string {
   if (HTTP.test(ref)) {
     let path = ref.replace(/^https?:\/\/[^/?#]*/i, '').replace(/[?#].*$/, '');
     if (/^https:\/\/zenodo\.org\/api\/records\//i.test(ref) && path.endsWith('/content')) path = path.slice(0, -'/content'.length);
@@ -50,7 +50,7 @@ export const packagedFile: Check = (v, p, ctx) => {
 };
 
 /** The final suffix as the official validator sees it: of the URL path (Zenodo "/content" ignored) or of the file name. */
-export function suffixOf(ref: string): string {
+function suffixOf(ref: string): string {
   if (HTTP.test(ref)) {
     let path = ref.replace(/^https?:\/\/[^/?#]*/i, '').replace(/[?#].*$/, '');
     if (/^https?:\/\/zenodo\.org\/api\/records\//i.test(ref) && path.endsWith('/content')) path = path.slice(0, -'/content'.length);
@@ -144,7 +144,7 @@ export const citeEntry = (family: Family): Check => {
 
 export const badge: Check = obj({ label: { check: str(), required: true }, icon: nullable(union(fileRef, url)), url: { check: url, required: true } });
 
-export const COVER_EXTENSIONS = ['.gif', '.jpeg', '.jpg', '.png', '.svg', '.tif', '.tiff'];
+const COVER_EXTENSIONS = ['.gif', '.jpeg', '.jpg', '.png', '.svg', '.tif', '.tiff'];
 /** Any URL or path whose suffix is an image one (a Zenodo ".../cover.png/content" URL counts as .png). */
 export const cover: Check = withSuffix(packagedFile, COVER_EXTENSIONS, false);
 
@@ -189,20 +189,6 @@ export const resourceId: Check = (v, p, ctx) => {
   return true;
 };
 
-export const anyMapping: Check = mapping;
 export const tags: Check = arr(str());
 export const links: Check = arr(str());
-export { any, bool, constant, int, nullable, num, str, arr, obj, union, Ctx };
 
-export function extensionOf(ref: string): string {
-  const s = stripQuery(ref);
-  const base = s.slice(s.lastIndexOf('/') + 1);
-  const i = base.lastIndexOf('.');
-  return i < 0 ? '' : base.slice(i);
-}
-
-export function stripQuery(ref: string): string {
-  return ref.replace(/[?#].*$/, '');
-}
-
-export type { Fields };

@@ -3,7 +3,7 @@
  * (spec generic/v0_2.py, v0_3.py and the per-type modules), in the spec's field order so that the
  * first error is the official first error. Models reuse the base tables.
  */
-import { any, arr, type Check, type Fields, int, isObj, mapping, nullable, obj, str } from '../check.js';
+import { arr, type Check, type Fields, int, mapping, nullable, obj, str } from '../check.js';
 import {
   attachments,
   author,
@@ -53,7 +53,7 @@ export function modelBase02(): Fields {
 }
 
 /** GenericDescrBase 0.2: adds format_version, badges, documentation, license. */
-export function base02(): Fields {
+function base02(): Fields {
   return {
     ...modelBase02(),
     format_version: { check: formatVersion('0.2.4'), required: true },
@@ -93,10 +93,10 @@ export function modelBase03(): Fields {
   };
 }
 
-export const config03: Check = obj({ bioimageio: mapping }, { extra: 'allow' });
+const config03: Check = obj({ bioimageio: mapping }, { extra: 'allow' });
 
 /** GenericDescrBase 0.3. */
-export function base03(): Fields {
+function base03(): Fields {
   return {
     ...modelBase03(),
     format_version: { check: formatVersion('0.3.0'), required: true },
@@ -154,5 +154,3 @@ export function genericChecker(type: string, family: 'v02' | 'v03'): Check {
 export const linkedDataset = (family: 'v02' | 'v03'): Check =>
   obj(family === 'v02' ? { id: { check: resourceId, required: true }, version_number: nullable(int()) } : { id: { check: resourceId, required: true }, version: nullable(version) }, { what: 'a linked dataset {id}' });
 
-export const isMapping = isObj;
-export { any };

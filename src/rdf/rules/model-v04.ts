@@ -12,17 +12,17 @@ import { formatVersion, genericChecker, linkedDataset, modelBase02 } from './gen
 import { checkProcessing04 } from './processing.js';
 import { checkWeights } from './weights.js';
 
-export const AXES_04 = 'bitczyx';
+const AXES_04 = 'bitczyx';
 const INPUT_DTYPES_04 = ['float32', 'uint8', 'uint16'];
 const OUTPUT_DTYPES_04 = ['float32', 'float64', 'uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'uint64', 'int64', 'bool'];
 const PY_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '));
 
 /** Python `str.isidentifier()` for the ASCII names RDFs use, and not a keyword. */
-export function isIdentifier(s: string): boolean {
+function isIdentifier(s: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) && !PY_KEYWORDS.has(s);
 }
 
-export const identifier: Check = (v, p, ctx) => {
+const identifier: Check = (v, p, ctx) => {
   if (!str({ min: 1 })(v, p, ctx)) return false;
   if (!isIdentifier(v as string)) return fail(ctx, p, `${JSON.stringify(v)} is not a valid Python identifier`);
   return true;
@@ -146,7 +146,7 @@ const tensorList = (t: Check): Check => (v, p, ctx) => arr(t, { min: 1 })(v, p, 
 const npyList: Check = arr(withSuffix(packagedFile, ['.npy'], true), { min: 1 });
 
 /** ModelDescr 0.4 fields, in the spec's order (the generic base first, then the model's own). */
-export function modelFields04() {
+function modelFields04() {
   return {
     ...modelBase02(),
     name: { check: str({ min: 1 }), required: true },

@@ -140,7 +140,7 @@ const bioimageioConfig05 = obj(
 );
 
 /** ModelDescr 0.5 fields in the spec's order (the generic 0.3 base first, then the model's own). */
-export function modelFields05() {
+function modelFields05() {
   const b = modelBase03();
   return {
     ...b,
@@ -159,7 +159,6 @@ export function modelFields05() {
     config: obj({ bioimageio: bioimageioConfig05 }, { extra: 'allow' }),
   };
 }
-
 
 interface Axis {
   id: string;

@@ -117,8 +117,7 @@ const OPS05: Record<string, { kwargs?: Check; kwargsRequired?: boolean; post?: t
   scale_mean_variance: { post: true, kwargsRequired: true, kwargs: obj({ reference_tensor: { check: str({ min: 1, max: 32 }), required: true }, axes: axisList, eps }) },
 };
 
-export const PROCESSING_IDS_05 = Object.keys(OPS05);
-export const PROCESSING_NAMES_04 = Object.keys(KW04);
+const PROCESSING_IDS_05 = Object.keys(OPS05);
 
 export function checkProcessing05(steps: unknown, p: Path, ctx: Ctx, scope: ProcScope): void {
   if (!Array.isArray(steps)) {

@@ -7,7 +7,7 @@ import { type Check, type Ctx, fail, type Fields, int, isObj, mapping, nullable,
 import type { Path } from '../types.js';
 import { attachments, author, fileDescr, packagedFile, sha256, url, version } from './common.js';
 
-export const WEIGHTS_FORMATS = ['keras_hdf5', 'onnx', 'pytorch_state_dict', 'tensorflow_js', 'tensorflow_saved_model_bundle', 'torchscript'] as const;
+const WEIGHTS_FORMATS = ['keras_hdf5', 'onnx', 'pytorch_state_dict', 'tensorflow_js', 'tensorflow_saved_model_bundle', 'torchscript'] as const;
 const parent = nullable((v, p, ctx) =>
   WEIGHTS_FORMATS.includes(v as never) ? true : fail(ctx, p, `parent ${JSON.stringify(v)} is not a weights format (${WEIGHTS_FORMATS.join(', ')})`),
 );
