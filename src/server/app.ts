@@ -13,7 +13,7 @@ export interface AppOptions {
   /** Port of the second origin that hosts plugin frames (default: port + 1, or any free port when port is 0). */
   framePort?: number;
   cacheDir?: string;
-  /** Extra URL prefix → folder mounts (tests serve ../shared/data this way). */
+  /** Extra URL prefix → folder mounts (tests serve their generated data and the corpus this way). */
   mounts?: Record<string, string>;
   handlers?: Handler[];
   demo?: boolean;
