@@ -98,7 +98,9 @@ describe('RDF Inspector in the ImJoy host', () => {
         if (e.closest('a')) continue;
         for (const t of ['mouseover', 'click', 'load', 'error']) e.dispatchEvent(new Event(t));
       }
-      await new Promise((r) => setTimeout(r, 300));
+      // Handlers run synchronously inside dispatchEvent; what runs later is a resource's load or
+      // error: wait until every image in the card and the documentation has settled.
+      await Promise.all([...document.querySelectorAll('#ri-card img, #ri-doc img')].map((i) => (i as HTMLImageElement).decode().catch(() => {})));
       return {
         pwned: (window as any).__pwned ?? null,
         scripts: card.querySelectorAll('script, iframe, form, style, svg, object, embed').length,

@@ -46,6 +46,7 @@ const nextPtr = 10 + 9 * 12;
 async function expectError(src: BytesSource | FileSource, pattern: RegExp) {
   const t0 = performance.now();
   const err = await tiffReferences(src, { url: 'x' }).then(() => undefined, (e) => e);
+  await (src as { close?: () => Promise<void> }).close?.(); // a FileSource's handle: closed here, not by the GC
   expect(err).toBeInstanceOf(SourceError);
   expect(err.message).toContain(src.name);
   expect(err.message).toMatch(pattern);

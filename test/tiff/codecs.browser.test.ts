@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileSource } from '../../src/io/file-source.js';
+import { withNodeSource } from '../../src/io/open-node.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import type { References } from '../../src/reference/types.js';
 import { launchChromium } from '../helpers/host.js';
@@ -52,7 +52,7 @@ describe('codecs in the browser (chromium)', () => {
   for (const [f, tol] of Object.entries(cases)) {
     it(f, async () => {
       const file = path.join(dir, f);
-      const refs = await tiffReferences(new FileSource(file), { url: file });
+      const refs = await withNodeSource(file, (src) => tiffReferences(src, { url: file })); // closed, not left to the GC
       current = { refs, bytes: readFileSync(file) };
       const oracle = await runOracle(file, refs);
       const exp = expectedPixels(oracle.dir, 0);
