@@ -24,7 +24,7 @@ export interface ConvertResult {
  * only some tables have becomes float (NaN where absent; z is 0), so no column is lost; several tables add
  * a `channel` column (the table's index).
  */
-function columnsOf(tables: SmlmTable[], where: string): { columns: Column[]; rows: number; channels: string[] } {
+export function columnsOf(tables: SmlmTable[], where: string): { columns: Column[]; rows: number; channels: string[] } {
   if (!tables.length) throw new Error(`${where}: no localization table`);
   const names: string[] = [];
   for (const t of tables) {
