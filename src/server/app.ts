@@ -5,11 +5,20 @@ import { startStaticServer, type Handler, type RunningServer } from './static-se
 import { ensureDemoData } from './demo.js';
 import { services as defaultServices, type RunningService, type Service } from './services.js';
 import { RpcServer, type RpcConnectionInfo } from './hypha/server.js';
+import { DataDir } from '../engine/data-dir.js';
+import { zarrHandler } from '../engine/zarr-http.js';
 
 export interface AppOptions {
   /** Repository root (where dist/, slides/ and manifest.imjoy.json are). */
   root: string;
   port?: number;
+  /**
+   * Address to listen on (default 127.0.0.1). Anything but loopback lets other machines in: pages
+   * then get URLs with the name they used to reach the server, and the websocket accepts any Host.
+   */
+  host?: string;
+  /** Images served as zarr stores at /zarr/<file>/ and /zarr-decoded/<file>/ (default: the demo data). */
+  dataDir?: string;
   /** Port of the second origin that hosts plugin frames (default: port + 1, or any free port when port is 0). */
   framePort?: number;
   cacheDir?: string;
@@ -31,6 +40,8 @@ export interface RunningApp {
   config: Record<string, unknown>;
   /** How clients join the serve's RPC workspace (ws://…/ws), when the RPC server is on. */
   rpc?: RpcConnectionInfo;
+  /** The folder served at /zarr/ and /zarr-decoded/. */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -46,17 +57,25 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const log = opts.log ?? (() => {});
   if (opts.demo !== false) await ensureDemoData(demoDir, log);
 
+  const host = opts.host ?? '127.0.0.1';
+  const exposed = !isLoopback(host);
   const config: Record<string, unknown> = {};
-  const hostConfig: Handler = (_req, res, url) => {
+  const hostConfig: Handler = (req, res, url) => {
     if (url.pathname !== '/host/config.json') return false;
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(config));
+    // Reached from another machine: its URLs carry the name that machine used for this one.
+    const seen = exposed && req.headers.host ? new URL(`http://${req.headers.host}`).hostname : undefined;
+    const rename = (u: unknown) => (seen && typeof u === 'string' ? u.replace(/^(https?:\/\/)[^/:]+/, `$1${seen}`) : u);
+    const out = { ...config, frame_origin: rename(config.frame_origin), base_url: rename(config.base_url) };
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(out));
     return true;
   };
-  const rpc = opts.rpc === false ? undefined : new RpcServer({ log });
+  const data = new DataDir(path.resolve(opts.dataDir ?? demoDir));
+  const rpc = opts.rpc === false ? undefined : new RpcServer({ log, anyHost: exposed });
   const main = await startStaticServer({
+    host,
     port: opts.port ?? 8080,
     onRequest: opts.onRequest,
-    handlers: [hostConfig, ...(rpc ? [rpc.tokenHandler] : []), ...(opts.handlers ?? [])],
+    handlers: [hostConfig, ...(rpc ? [rpc.tokenHandler] : []), zarrHandler(data), ...(opts.handlers ?? [])],
     aliases: { '/': path.join(dist, 'host', 'index.html'), '/manifest.imjoy.json': path.join(root, 'manifest.imjoy.json') },
     mounts: {
       '/host/': path.join(dist, 'host'),
@@ -70,6 +89,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let frame: RunningServer;
   try {
     frame = await startStaticServer({
+      host,
       port: opts.framePort ?? (main.port && opts.port ? main.port + 1 : 0),
       onRequest: opts.onRequest,
       mounts: { '/lib/': path.join(dist, 'host', 'lib') },
@@ -89,7 +109,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       config[s.name] = r.config;
     }
   } catch (e) {
-    await Promise.all([...running.map((r) => r.stop()), rpc?.close(), main.close(), frame.close()]);
+    await Promise.all([...running.map((r) => r.stop()), rpc?.close(), main.close(), frame.close(), data.close()]);
     throw e;
   }
   return {
@@ -97,10 +117,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     frameUrl: frame.url,
     config,
     rpc: rpc?.info,
+    dataDir: data.dir,
     close: async () => {
       await Promise.all(running.map((r) => r.stop()));
       await rpc?.close();
-      await Promise.all([main.close(), frame.close()]);
+      await Promise.all([main.close(), frame.close(), data.close()]);
     },
   };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

@@ -23,6 +23,12 @@ export interface RpcServerOptions {
   /** Seconds a reconnection token stays valid. */
   reconnectionTokenLifetime?: number;
   log?: (msg: string) => void;
+  /**
+   * Accept any Host header (the server listens beyond loopback, where DNS rebinding is not the
+   * threat and machines reach it by many names); browsers must still come from the host page's
+   * own origin.
+   */
+  anyHost?: boolean;
 }
 
 /** What a client needs to join the serve's workspace: also `.cache/rpc.json` and `/host/rpc.json`. */
@@ -74,6 +80,7 @@ export class RpcServer {
   private allowedOrigins = new Set<string>();
   private heartbeat?: NodeJS.Timeout;
   private lifetime: number;
+  private anyHost: boolean;
   private log: (msg: string) => void;
 
   constructor(opts: RpcServerOptions = {}) {
@@ -82,6 +89,7 @@ export class RpcServer {
     this.tokens.set(this.token, { workspace: this.workspace, expires: Infinity });
     this.lifetime = opts.reconnectionTokenLifetime ?? 86_400;
     this.log = opts.log ?? (() => {});
+    this.anyHost = opts.anyHost ?? false;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 32 * 1024 * 1024 });
     this.wss.on('connection', (ws) => this.onConnection(ws));
   }
@@ -129,9 +137,9 @@ export class RpcServer {
   /** Why a request may not connect or read the token (undefined: it may). */
   refusal(req: http.IncomingMessage): string | undefined {
     const host = req.headers.host ?? '';
-    if (!this.allowedHosts.has(host)) return `host ${host} is not this server`;
+    if (!this.anyHost && !this.allowedHosts.has(host)) return `host ${host} is not this server`;
     const origin = req.headers.origin;
-    if (origin && !this.allowedOrigins.has(origin)) return `origin ${origin} is not the host page`;
+    if (origin && !this.allowedOrigins.has(origin) && !(this.anyHost && origin === `http://${host}`)) return `origin ${origin} is not the host page`;
     return undefined;
   }
 

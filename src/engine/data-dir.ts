@@ -1,0 +1,101 @@
+/**
+ * The images of one folder (`imjoy-share serve --data DIR`) as zarr stores, by file name: each
+ * TIFF/BigTIFF/OME-TIFF or zipped Zarr is indexed by the reference maker on first use, and the
+ * references are kept while the file's size and modification time stay the same.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openNodeSource } from '../io/open-node.js';
+import { makeReferences } from '../reference/make.js';
+import { openReferences, type ReferenceStore } from '../reference/open.js';
+import { ZarrView, type ZarrMode } from './zarr-view.js';
+
+/** The files served: what the reference maker reads. */
+const SERVED = /\.(tiff?|btf|tf2|tf8|zip|ozx)$/i;
+
+export interface DataFile {
+  name: string;
+  size: number;
+}
+
+/** A file that exists but cannot be served as zarr (not a TIFF, deflated zip members, …). */
+export class UnservableFile extends Error {}
+
+interface Entry {
+  stamp: string;
+  store: Promise<ReferenceStore>;
+  views: Partial<Record<ZarrMode, ZarrView>>;
+}
+
+export class DataDir {
+  private entries = new Map<string, Entry>();
+
+  constructor(readonly dir: string) {}
+
+  /** The servable files, sorted by name. */
+  list(): DataFile[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const files: DataFile[] = [];
+    for (const name of names) {
+      if (!SERVED.test(name)) continue;
+      // stat, not the directory entry: a symlink to an image is an image of the folder
+      const stat = fs.statSync(path.join(this.dir, name), { throwIfNoEntry: false });
+      if (stat?.isFile()) files.push({ name, size: stat.size });
+    }
+    return files.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * The zarr view of file `name`, or undefined when DIR has no such servable file. Names are
+   * plain file names of DIR: anything with a path separator is no file of DIR.
+   */
+  async view(name: string, mode: ZarrMode): Promise<ZarrView | undefined> {
+    if (!name || name.includes('/') || name.includes('\\') || name === '.' || name === '..' || !SERVED.test(name)) return undefined;
+    const file = path.join(this.dir, name);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      return undefined;
+    }
+    if (!stat.isFile()) return undefined;
+    const stamp = `${stat.size}:${stat.mtimeMs}`;
+    let entry = this.entries.get(name);
+    if (!entry || entry.stamp !== stamp) {
+      if (entry) void entry.store.then((s) => s.close()).catch(() => {});
+      entry = { stamp, store: this.index(file), views: {} };
+      this.entries.set(name, entry);
+      // a failed indexing is not kept: the file may be fixed without changing its size and time
+      const failed = entry;
+      entry.store.catch(() => this.entries.get(name) === failed && this.entries.delete(name));
+    }
+    const store = await entry.store;
+    entry.views[mode] ??= new ZarrView(store, mode);
+    return entry.views[mode];
+  }
+
+  private async index(file: string): Promise<ReferenceStore> {
+    const source = openNodeSource(file);
+    let refs;
+    try {
+      refs = await makeReferences(source, { url: file });
+    } catch (e) {
+      // named by its file name: the server's folders are no business of its clients
+      throw new UnservableFile((e as Error).message.split(file).join(path.basename(file)));
+    } finally {
+      await (source as { close?: () => Promise<void> }).close?.();
+    }
+    return openReferences(refs, { openSource: (u, o) => openNodeSource(u, o) });
+  }
+
+  async close(): Promise<void> {
+    const stores = [...this.entries.values()].map((e) => e.store.then((s) => s.close()).catch(() => {}));
+    this.entries.clear();
+    await Promise.all(stores);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The engine's zarr stores over plain HTTP (the contract `serve --data DIR` keeps):
+ * `GET /zarr/<file name>/<key>` — chunks as stored, codecs as in the references — and
+ * `GET /zarr-decoded/<file name>/<key>` — the same store with decoded, uncompressed chunks.
+ * `GET /zarr/` lists the files. A missing file or key is a 404; a file that is there but cannot be
+ * read as an image a 422 naming the problem.
+ */
+import type http from 'node:http';
+import { parseRange, type Handler } from '../server/static-server.js';
+import { type DataDir, UnservableFile } from './data-dir.js';
+import type { ZarrMode } from './zarr-view.js';
+
+const PREFIXES: [string, ZarrMode][] = [
+  ['/zarr-decoded/', 'decoded'],
+  ['/zarr/', 'stored'],
+];
+
+function text(res: http.ServerResponse, status: number, body: string) {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' }).end(body + '\n');
+}
+
+function sendBytes(req: http.IncomingMessage, res: http.ServerResponse, bytes: Uint8Array, type: string) {
+  const headers: http.OutgoingHttpHeaders = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-cache' };
+  const range = parseRange(req.headers.range, bytes.length);
+  if (range === null) {
+    res.writeHead(416, { ...headers, 'Content-Range': `bytes */${bytes.length}` }).end();
+    return;
+  }
+  const body = range ? bytes.subarray(range.start, range.end + 1) : bytes;
+  if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${bytes.length}`;
+  headers['Content-Length'] = body.length;
+  res.writeHead(range ? 206 : 200, headers);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** The request handler for `/zarr/` and `/zarr-decoded/` over the files of `data`. */
+export function zarrHandler(data: DataDir): Handler {
+  return async (req, res, url) => {
+    const match = PREFIXES.find(([p]) => url.pathname === p.slice(0, -1) || url.pathname.startsWith(p));
+    if (!match) return false;
+    const [prefix, mode] = match;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD, OPTIONS' }).end();
+      return true;
+    }
+    const rest = url.pathname.slice(prefix.length);
+    if (!rest) {
+      const base = `${prefix}`;
+      const files = data.list().map((f) => ({ ...f, url: base + encodeURIComponent(f.name) + '/' }));
+      sendBytes(req, res, new TextEncoder().encode(JSON.stringify({ files }, null, 2)), 'application/json');
+      return true;
+    }
+    const slash = rest.indexOf('/');
+    let name: string;
+    try {
+      name = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
+    } catch {
+      text(res, 404, 'not found');
+      return true;
+    }
+    const key = slash < 0 ? '' : rest.slice(slash + 1);
+    try {
+      const view = await data.view(name, mode);
+      if (!view) {
+        text(res, 404, `${name}: no such image in the served folder`);
+        return true;
+      }
+      if (!key) {
+        // the store's root, as a browser shows it: what to open it with
+        const keys = view.keys().filter((k) => /(^|\/)\.z(group|attrs|array|metadata)$/.test(k));
+        sendBytes(req, res, new TextEncoder().encode(JSON.stringify({ name, zarr_format: 2, metadata: keys }, null, 2)), 'application/json');
+        return true;
+      }
+      const bytes = await view.get(key);
+      if (bytes === undefined) {
+        text(res, 404, `${name}: no key ${key}`);
+        return true;
+      }
+      sendBytes(req, res, bytes, /(^|\/)\.z(group|attrs|array|metadata)$/.test(key) ? 'application/json' : 'application/octet-stream');
+    } catch (e) {
+      if (e instanceof UnservableFile) text(res, 422, e.message.startsWith(`${name}:`) ? e.message : `${name}: ${e.message}`);
+      else text(res, 500, `${name}: cannot read ${key || 'the store'}: ${(e as Error).message}`);
+    }
+    return true;
+  };
+}
