@@ -8,6 +8,8 @@ import path from 'node:path';
 import { openNodeSource } from '../io/open-node.js';
 import { makeReferences } from '../reference/make.js';
 import { openReferences, type ReferenceStore } from '../reference/open.js';
+import type { ByteSource } from '../io/byte-source.js';
+import { decodeEntry, type ZipEntry } from '../zip/zip.js';
 import { ZarrView, type ZarrMode } from './zarr-view.js';
 
 /** The files served: what the reference maker reads. */
@@ -21,9 +23,14 @@ export interface DataFile {
 /** A file that exists but cannot be served as zarr (not a TIFF, deflated zip members, …). */
 export class UnservableFile extends Error {}
 
+interface Indexed {
+  store: ReferenceStore;
+  member?: (key: string, bytes: Uint8Array) => Uint8Array;
+}
+
 interface Entry {
   stamp: string;
-  store: Promise<ReferenceStore>;
+  store: Promise<Indexed>;
   views: Partial<Record<ZarrMode, ZarrView>>;
 }
 
@@ -67,34 +74,39 @@ export class DataDir {
     const stamp = `${stat.size}:${stat.mtimeMs}`;
     let entry = this.entries.get(name);
     if (!entry || entry.stamp !== stamp) {
-      if (entry) void entry.store.then((s) => s.close()).catch(() => {});
+      if (entry) void entry.store.then((s) => s.store.close()).catch(() => {});
       entry = { stamp, store: this.index(file), views: {} };
       this.entries.set(name, entry);
       // a failed indexing is not kept: the file may be fixed without changing its size and time
       const failed = entry;
       entry.store.catch(() => this.entries.get(name) === failed && this.entries.delete(name));
     }
-    const store = await entry.store;
-    entry.views[mode] ??= new ZarrView(store, mode);
+    const { store, member } = await entry.store;
+    entry.views[mode] ??= new ZarrView(store, mode, member);
     return entry.views[mode];
   }
 
-  private async index(file: string): Promise<ReferenceStore> {
+  private async index(file: string): Promise<Indexed> {
     const source = openNodeSource(file);
+    // a zipped store written by `zip -r` deflates its chunks: the engine inflates them per request
+    const inflated = new Map<string, ZipEntry>();
     let refs;
     try {
-      refs = await makeReferences(source, { url: file });
+      refs = await makeReferences(source, { url: file, inflated });
     } catch (e) {
       // named by its file name: the server's folders are no business of its clients
       throw new UnservableFile((e as Error).message.split(file).join(path.basename(file)));
     } finally {
       await (source as { close?: () => Promise<void> }).close?.();
     }
-    return openReferences(refs, { openSource: (u, o) => openNodeSource(u, o) });
+    const store = await openReferences(refs, { openSource: (u, o) => openNodeSource(u, o) });
+    const named = { name: path.basename(file) } as ByteSource; // what member errors name
+    const member = inflated.size ? (key: string, raw: Uint8Array) => (inflated.has(key) ? decodeEntry(named, inflated.get(key)!, raw) : raw) : undefined;
+    return { store, member };
   }
 
   async close(): Promise<void> {
-    const stores = [...this.entries.values()].map((e) => e.store.then((s) => s.close()).catch(() => {}));
+    const stores = [...this.entries.values()].map((e) => e.store.then((s) => s.store.close()).catch(() => {}));
     this.entries.clear();
     await Promise.all(stores);
   }

@@ -28,9 +28,14 @@ const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value
 export class ZarrView {
   private metas = new Map<string, Promise<V2Meta | undefined>>();
 
+  /**
+   * @param member turns a key's referenced bytes into the key's content, where the references
+   * point at something else (a DEFLATE-compressed ZIP member: its compressed bytes)
+   */
   constructor(
     readonly store: ReferenceStore,
     readonly mode: ZarrMode,
+    private member: (key: string, bytes: Uint8Array) => Uint8Array = (_, b) => b,
   ) {}
 
   /** Whether the store has `key` (without reading a chunk). */
@@ -45,18 +50,23 @@ export class ZarrView {
     const k = normalize(key);
     if (k === '.zmetadata' && !this.store.has(k)) return encode(await this.consolidated());
     if (!this.store.has(k)) return undefined;
-    if (this.mode === 'stored') return this.store.get(k);
+    if (this.mode === 'stored') return this.read(k);
     if (k.endsWith('.zarray')) {
       const meta = await this.meta(k.slice(0, -'.zarray'.length).replace(/\/$/, ''));
       return meta && encode({ ...meta, compressor: null, filters: null });
     }
-    const bytes = await this.store.get(k);
+    const bytes = await this.read(k);
     if (bytes === undefined || isMeta(k)) return bytes;
     const array = await this.arrayOf(k);
     // a key that is neither metadata nor inside an array (a stray file of a zipped store) as it is
     if (!array) return bytes;
     const meta = (await this.meta(array))!;
     return decodeZarrChunk(meta, bytes);
+  }
+
+  private async read(key: string): Promise<Uint8Array | undefined> {
+    const b = await this.store.get(key);
+    return b && this.member(key, b);
   }
 
   /** Every key of the store (the consolidated `.zmetadata` included). */

@@ -19,6 +19,12 @@ export interface ZipReferenceOptions {
   /** What `templates.u` holds: the URL the archive will be read from. */
   url: string;
   onProgress?: ProgressCallback;
+  /**
+   * For a reader that inflates members itself (the app engine): DEFLATE-compressed chunk members
+   * are referenced too (their compressed bytes), and listed here by reference key. Without it they
+   * are refused, as kerchunk readers cannot inflate a byte range.
+   */
+  inflated?: Map<string, ZipEntry>;
 }
 
 type Json = Record<string, unknown>;
@@ -175,14 +181,18 @@ export async function zipReferences(source: ByteSource, opts: ZipReferenceOption
       }
       if (!coords) continue;
       if (e.encrypted) throw new SourceError(source.name, `ZIP member ${e.name} is encrypted`);
-      if (e.method !== ZIP_STORED) throw new SourceError(source.name, rezipAdvice(e.name));
+      if (e.method !== ZIP_STORED && !(opts.inflated && !lv.v3?.shard)) throw new SourceError(source.name, rezipAdvice(e.name));
       chunks.push([coords, e]);
     }
     if (lv.v3?.shard) {
       await addShardRefs(source, refs, out, lv.v3.shard, chunks);
     } else {
       const sep = lv.v2!.dimension_separator;
-      for (const [c, e] of chunks) refs.refs[`${out}/${c.join(sep)}`] = ['{{u}}', e.dataOffset, e.compressedSize];
+      for (const [c, e] of chunks) {
+        const key = `${out}/${c.join(sep)}`;
+        refs.refs[key] = ['{{u}}', e.dataOffset, e.compressedSize];
+        if (e.method !== ZIP_STORED) opts.inflated!.set(key, e);
+      }
     }
     done += members.length;
     opts.onProgress?.(Math.min(done, total), total, 'chunks');

@@ -6,13 +6,15 @@ import { SourceError, type ByteSource } from '../io/byte-source.js';
 import type { ProgressCallback } from '../progress.js';
 import { ReferenceBuilder } from './builder.js';
 import { tiffReferenceBuilder } from './from-tiff.js';
-import { zipReferences } from './from-zip.js';
+import { zipReferences, type ZipReferenceOptions } from './from-zip.js';
 import type { References } from './types.js';
 
 export interface MakeReferencesOptions {
   /** The URL written to `templates.u`: where readers will fetch the data file. */
   url: string;
   onProgress?: ProgressCallback;
+  /** ZIP only: reference DEFLATE-compressed members too, listed here (see `ZipReferenceOptions`). */
+  inflated?: ZipReferenceOptions['inflated'];
 }
 
 type FileKind = 'tiff' | 'zip';

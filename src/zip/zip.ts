@@ -143,7 +143,7 @@ export async function listZip(source: ByteSource, opts: ListZipOptions = {}): Pr
 }
 
 /** A member's raw (possibly compressed) bytes → its content; `raw` is exactly its data range. */
-function decodeEntry(source: ByteSource, entry: ZipEntry, raw: Uint8Array): Uint8Array {
+export function decodeEntry(source: ByteSource, entry: ZipEntry, raw: Uint8Array): Uint8Array {
   if (entry.encrypted) throw new SourceError(source.name, `ZIP member ${entry.name} is encrypted`);
   if (entry.method === ZIP_STORED) return raw;
   if (entry.method !== ZIP_DEFLATED) {
