@@ -14,6 +14,20 @@ import { ZarrView, type ZarrMode } from './zarr-view.js';
 
 /** The files served: what the reference maker reads. */
 const SERVED = /\.(tiff?|btf|tf2|tf8|zip|ozx)$/i;
+/** Sub-folders looked into, and files listed at most (a data folder, not a whole disk). */
+const MAX_DEPTH = 3;
+const MAX_FILES = 10_000;
+
+/**
+ * A request path below `/zarr/` → the image (up to the first segment named like a served file)
+ * and the key within its store.
+ */
+export function splitImagePath(rest: string): { name: string; key: string } | undefined {
+  const parts = rest.split('/');
+  const i = parts.findIndex((p) => SERVED.test(p));
+  if (i < 0) return undefined;
+  return { name: parts.slice(0, i + 1).join('/'), key: parts.slice(i + 1).join('/') };
+}
 
 export interface DataFile {
   name: string;
@@ -39,30 +53,36 @@ export class DataDir {
 
   constructor(readonly dir: string) {}
 
-  /** The servable files, sorted by name. */
+  /** The servable files, sorted by name (a file in a sub-folder is named `folder/file.tif`). */
   list(): DataFile[] {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir);
-    } catch {
-      return [];
-    }
     const files: DataFile[] = [];
-    for (const name of names) {
-      if (!SERVED.test(name)) continue;
-      // stat, not the directory entry: a symlink to an image is an image of the folder
-      const stat = fs.statSync(path.join(this.dir, name), { throwIfNoEntry: false });
-      if (stat?.isFile()) files.push({ name, size: stat.size });
-    }
+    const walk = (rel: string, depth: number) => {
+      let names: string[];
+      try {
+        names = fs.readdirSync(path.join(this.dir, rel));
+      } catch {
+        return;
+      }
+      for (const n of names) {
+        if (n.startsWith('.') || files.length >= MAX_FILES) continue;
+        const name = rel ? `${rel}/${n}` : n;
+        // stat, not the directory entry: a symlink to an image is an image of the folder
+        const stat = fs.statSync(path.join(this.dir, name), { throwIfNoEntry: false });
+        if (stat?.isFile() && SERVED.test(n)) files.push({ name, size: stat.size });
+        else if (stat?.isDirectory() && depth < MAX_DEPTH) walk(name, depth + 1);
+      }
+    };
+    walk('', 0);
     return files.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /**
-   * The zarr view of file `name`, or undefined when DIR has no such servable file. Names are
-   * plain file names of DIR: anything with a path separator is no file of DIR.
+   * The zarr view of file `name` (relative to DIR, `/`-separated), or undefined when DIR has no
+   * such servable file. Hidden files and any `.`/`..` segment are no files of DIR.
    */
   async view(name: string, mode: ZarrMode): Promise<ZarrView | undefined> {
-    if (!name || name.includes('/') || name.includes('\\') || name === '.' || name === '..' || !SERVED.test(name)) return undefined;
+    const parts = name.split('/');
+    if (!SERVED.test(name) || parts.length > MAX_DEPTH + 1 || parts.some((p) => !p || p.startsWith('.') || p.includes('\\'))) return undefined;
     const file = path.join(this.dir, name);
     let stat: fs.Stats;
     try {
@@ -75,7 +95,7 @@ export class DataDir {
     let entry = this.entries.get(name);
     if (!entry || entry.stamp !== stamp) {
       if (entry) void entry.store.then((s) => s.store.close()).catch(() => {});
-      entry = { stamp, store: this.index(file), views: {} };
+      entry = { stamp, store: this.index(file, name), views: {} };
       this.entries.set(name, entry);
       // a failed indexing is not kept: the file may be fixed without changing its size and time
       const failed = entry;
@@ -86,7 +106,7 @@ export class DataDir {
     return entry.views[mode];
   }
 
-  private async index(file: string): Promise<Indexed> {
+  private async index(file: string, name: string): Promise<Indexed> {
     const source = openNodeSource(file);
     // a zipped store written by `zip -r` deflates its chunks: the engine inflates them per request
     const inflated = new Map<string, ZipEntry>();
@@ -95,12 +115,12 @@ export class DataDir {
       refs = await makeReferences(source, { url: file, inflated });
     } catch (e) {
       // named by its file name: the server's folders are no business of its clients
-      throw new UnservableFile((e as Error).message.split(file).join(path.basename(file)));
+      throw new UnservableFile((e as Error).message.split(file).join(name));
     } finally {
       await (source as { close?: () => Promise<void> }).close?.();
     }
     const store = await openReferences(refs, { openSource: (u, o) => openNodeSource(u, o) });
-    const named = { name: path.basename(file) } as ByteSource; // what member errors name
+    const named = { name } as ByteSource; // what member errors name
     const member = inflated.size ? (key: string, raw: Uint8Array) => (inflated.has(key) ? decodeEntry(named, inflated.get(key)!, raw) : raw) : undefined;
     return { store, member };
   }

@@ -7,7 +7,7 @@
  */
 import type http from 'node:http';
 import { parseRange, type Handler } from '../server/static-server.js';
-import { type DataDir, UnservableFile } from './data-dir.js';
+import { type DataDir, splitImagePath, UnservableFile } from './data-dir.js';
 import type { ZarrMode } from './zarr-view.js';
 
 const PREFIXES: [string, ZarrMode][] = [
@@ -50,15 +50,17 @@ export function zarrHandler(data: DataDir): Handler {
       sendBytes(req, res, new TextEncoder().encode(JSON.stringify({ files }, null, 2)), 'application/json');
       return true;
     }
-    const slash = rest.indexOf('/');
-    let name: string;
+    let split: ReturnType<typeof splitImagePath>;
     try {
-      name = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
+      split = splitImagePath(decodeURIComponent(rest));
     } catch {
-      text(res, 404, 'not found');
+      split = undefined; // a malformed %-escape names no file
+    }
+    if (!split) {
+      text(res, 404, `${rest}: no such image in the served folder`);
       return true;
     }
-    const key = slash < 0 ? '' : rest.slice(slash + 1);
+    const { name, key } = split;
     try {
       const view = await data.view(name, mode);
       if (!view) {

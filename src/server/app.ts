@@ -7,6 +7,8 @@ import { services as defaultServices, type RunningService, type Service } from '
 import { RpcServer, type RpcConnectionInfo } from './hypha/server.js';
 import { DataDir } from '../engine/data-dir.js';
 import { zarrHandler } from '../engine/zarr-http.js';
+import { zarrService } from '../engine/zarr-service.js';
+import { startWorker, type RunningWorker } from '../engine/worker.js';
 
 export interface AppOptions {
   /** Repository root (where dist/, slides/ and manifest.imjoy.json are). */
@@ -99,6 +101,16 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     throw e;
   }
   await rpc?.attach(main.server, main.url);
+  // the engine's services join the embedded server as a client, as workers join a Hypha cluster
+  let engine: RunningWorker | undefined;
+  if (rpc) {
+    try {
+      engine = await startWorker({ ...rpc.info, client_id: 'imjoy-share-engine' }, [zarrService(data)]);
+    } catch (e) {
+      await Promise.all([rpc.close(), main.close(), frame.close(), data.close()]);
+      throw e;
+    }
+  }
   config.frame_origin = frame.url;
   config.base_url = main.url;
   const running: RunningService[] = [];
@@ -109,6 +121,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       config[s.name] = r.config;
     }
   } catch (e) {
+    await engine?.close();
     await Promise.all([...running.map((r) => r.stop()), rpc?.close(), main.close(), frame.close(), data.close()]);
     throw e;
   }
@@ -120,6 +133,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     dataDir: data.dir,
     close: async () => {
       await Promise.all(running.map((r) => r.stop()));
+      await engine?.close();
       await rpc?.close();
       await Promise.all([main.close(), frame.close(), data.close()]);
     },

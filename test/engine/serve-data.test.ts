@@ -33,6 +33,10 @@ beforeAll(async () => {
   for (const f of ZIPS) fs.symlinkSync(path.join(data, 'zip', f), path.join(dir, f));
   fs.writeFileSync(path.join(dir, 'notes.tif'), 'not an image\n');
   fs.writeFileSync(path.join(dir, 'readme.txt'), 'not served\n');
+  for (const sub of ['plate/well-A1', '.hidden']) {
+    fs.mkdirSync(path.join(dir, sub), { recursive: true });
+    fs.symlinkSync(path.join(data, 'tiff', TIFFS[0]!), path.join(dir, sub, 'img.tif'));
+  }
   served = await serve(process.execPath, ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', dir], {
     cwd: repoRoot,
     env: { IMJOY_SHARE_CACHE: tmpDir('serve-data-cache-') },
@@ -49,8 +53,12 @@ describe('serve --data DIR', () => {
   it('lists the TIFFs and zips of DIR at /zarr/ and prints where', async () => {
     expect(served.stdout()).toContain(`/zarr/<file>/`);
     const { files } = (await (await get('/zarr/')).json()) as { files: { name: string; url: string }[] };
-    expect(files.map((f) => f.name).sort()).toEqual([...TIFFS, ...ZIPS, 'notes.tif'].sort());
+    expect(files.map((f) => f.name).sort()).toEqual([...TIFFS, ...ZIPS, 'notes.tif', 'plate/well-A1/img.tif'].sort());
     expect(files.find((f) => f.name === TIFFS[0])!.url).toBe(`/zarr/${TIFFS[0]}/`);
+    // an image in a sub-folder is rooted at /zarr/<folder>/<file>/
+    const sub = await get('/zarr/plate/well-A1/img.tif/.zattrs');
+    expect(sub.status).toBe(200);
+    expect(await sub.text()).toBe(await (await get(`/zarr/${TIFFS[0]}/.zattrs`)).text());
   });
 
   it('Python zarr + fsspec read every level of every file pixel-exact, decoded and (stock codecs) as stored', async () => {
@@ -86,7 +94,7 @@ describe('serve --data DIR', () => {
 
   it('answers a missing file or key with 404, never 500; an unreadable file with 422 naming the problem', async () => {
     const f = 'pyramid-2ch-u16-deflate-pred.ome.tif';
-    for (const p of [`/zarr/absent.tif/.zattrs`, `/zarr-decoded/absent.tif/0/.zarray`, `/zarr/${f}/0/99.99.99`, `/zarr/${f}/7/.zarray`, `/zarr/${f}/nothing`, `/zarr/readme.txt/.zattrs`]) {
+    for (const p of [`/zarr/absent.tif/.zattrs`, `/zarr-decoded/absent.tif/0/.zarray`, `/zarr/${f}/0/99.99.99`, `/zarr/${f}/7/.zarray`, `/zarr/${f}/nothing`, `/zarr/readme.txt/.zattrs`, '/zarr/.hidden/img.tif/.zattrs', '/zarr/plate/%2E%2E/.hidden/img.tif/.zattrs']) {
       const r = await get(p);
       expect(r.status, p).toBe(404);
     }

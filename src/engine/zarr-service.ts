@@ -1,0 +1,90 @@
+/**
+ * The engine's zarr stores as a Hypha service (`imjoy-share-zarr`): the same stores as HTTP
+ * `/zarr/<file>/` and `/zarr-decoded/<file>/`, key by key over RPC. `store(image)` hands out a
+ * Vizarr-style store object (`getItem`/`containsItem`, `_rintf`) that a caller passes on as the
+ * Reference Viewer's `source`: the viewer then reads the chunks it shows from the engine.
+ */
+import type { ZarrMode, ZarrView } from './zarr-view.js';
+
+export interface ImageCatalog {
+  list(): { name: string; size: number }[];
+  view(name: string, mode: ZarrMode): Promise<ZarrView | undefined>;
+}
+
+export const ZARR_SERVICE_ID = 'imjoy-share-zarr';
+
+/** A missing image or key: the message says KeyError, as zarr stores over RPC signal it. */
+class KeyMissing extends Error {
+  constructor(what: string) {
+    super(`KeyError: ${what}`);
+  }
+}
+
+/**
+ * Arguments by position or by name: a Python caller's keywords arrive as one trailing object
+ * (hypha-rpc JS 0.21.19 keeps them as an argument). Our arguments are strings and booleans, so a
+ * trailing plain object whose keys are all parameter names can only be keywords.
+ */
+function args<T extends Record<string, unknown>>(given: unknown[], names: (keyof T & string)[]): Partial<T> {
+  const out: Record<string, unknown> = {};
+  const last = given[given.length - 1];
+  const kwargs =
+    last && typeof last === 'object' && Object.getPrototypeOf(last) === Object.prototype && Object.keys(last).every((k) => names.includes(k) || k === '_rkwargs');
+  const positional = kwargs ? given.slice(0, -1) : given;
+  names.forEach((n, i) => {
+    if (i < positional.length) out[n] = positional[i];
+  });
+  if (kwargs) for (const [k, v] of Object.entries(last as object)) if (k !== '_rkwargs') out[k] = v;
+  return out as Partial<T>;
+}
+
+function text(v: unknown, what: string): string {
+  if (typeof v !== 'string' || !v) throw new Error(`${what} must be a non-empty string`);
+  return v;
+}
+
+type ItemArgs = { image: string; key: string; decoded: boolean };
+
+export function zarrService(images: ImageCatalog) {
+  const view = async (image: string, decoded: unknown) => {
+    const v = await images.view(image, decoded ? 'decoded' : 'stored');
+    if (!v) throw new KeyMissing(`no image ${image}; list_images() names the served ones`);
+    return v;
+  };
+  const getItem = async (image: string, key: string, decoded: unknown) => {
+    const bytes = await (await view(image, decoded)).get(key);
+    if (bytes === undefined) throw new KeyMissing(`${image} has no key ${key}`);
+    return bytes;
+  };
+  const containsItem = async (image: string, key: string, decoded: unknown) => {
+    const v = await images.view(image, decoded ? 'decoded' : 'stored');
+    return !!v && v.has(key);
+  };
+  return {
+    id: ZARR_SERVICE_ID,
+    name: 'imjoy-share zarr stores',
+    description: 'TIFF/OME-TIFF/BigTIFF and zipped Zarr files served as zarr v2 stores (NGFF 0.4), key by key',
+    config: { visibility: 'protected' },
+    list_images: () => images.list(),
+    get_item: async (...a: unknown[]) => {
+      const { image, key, decoded } = args<ItemArgs>(a, ['image', 'key', 'decoded']);
+      return getItem(text(image, 'image'), text(key, 'key'), decoded);
+    },
+    contains_item: async (...a: unknown[]) => {
+      const { image, key, decoded } = args<ItemArgs>(a, ['image', 'key', 'decoded']);
+      return containsItem(text(image, 'image'), text(key, 'key'), decoded);
+    },
+    /** A store object for one image: pass it as the Reference Viewer's `source`. */
+    store: async (...a: unknown[]) => {
+      const { image, decoded } = args<Omit<ItemArgs, 'key'>>(a, ['image', 'decoded']);
+      const name = text(image, 'image');
+      await view(name, decoded); // a missing image fails here, not at the viewer's first read
+      return {
+        _rintf: true,
+        name,
+        getItem: (key: string) => getItem(name, key, decoded),
+        containsItem: (key: string) => containsItem(name, key, decoded),
+      };
+    },
+  };
+}
