@@ -43,7 +43,6 @@ export async function startWorker(cfg: WorkerConfig, services: Record<string, un
 
 async function connectAndRegister(cfg: WorkerConfig, services: Record<string, unknown>[]): Promise<RunningWorker> {
   // hypha-rpc's typings describe only part of the client it returns
-  // biome-ignore lint/suspicious/noExplicitAny: see above
   const server: any = await hyphaWebsocketClient.connectToServer({
     server_url: cfg.server_url,
     workspace: cfg.workspace || undefined,
