@@ -3,6 +3,7 @@
 // creates as a service of its own, so Python (hypha_rpc) drives the plugins through the same
 // imjoy-rpc proxies a slide uses.
 import { hyphaWebsocketClient } from 'hypha-rpc';
+import { isZarrServiceSource, type ZarrServiceSource } from '../src/engine/zarr-service.js';
 import { toCaller, toPlugin } from '../src/rpc/ndarray-wire.js';
 
 interface PluginEntry {
@@ -52,6 +53,24 @@ export function windowClosed(windowId: string): void {
   for (const reject of ow.running) reject(err);
   // The service goes with the window: a later get_service or call fails at once, naming it.
   void server?.unregisterService(ow.service_id).catch((e: unknown) => console.warn(`imjoy-share: unregistering ${ow.service_id}:`, e));
+}
+
+/** An engine image (`store(image)` of a zarr service) → a store object reading through this page's connection. */
+function serviceStore(src: ZarrServiceSource) {
+  let svc: Promise<any> | undefined;
+  const service = () => (svc ??= server.getService(src.zarr_service));
+  return {
+    _rintf: true,
+    getItem: async (key: string) => (await service()).get_item(src.image, key, src.decoded),
+    containsItem: async (key: string) => (await service()).contains_item(src.image, key, src.decoded),
+  };
+}
+
+/** Engine images anywhere in a call's arguments (`add_image({source})`) become store objects. */
+function withServiceStores(arg: unknown, depth = 0): unknown {
+  if (isZarrServiceSource(arg)) return serviceStore(arg);
+  if (depth > 2 || !arg || typeof arg !== 'object' || Object.getPrototypeOf(arg) !== Object.prototype) return arg;
+  return Object.fromEntries(Object.entries(arg).map(([k, v]) => [k, withServiceStores(v, depth + 1)]));
 }
 
 async function connectionConfig(params: URLSearchParams): Promise<Record<string, string> | undefined> {
@@ -123,7 +142,7 @@ export async function startRpcBridge(opts: BridgeOptions): Promise<BridgeInfo | 
           if (ow.closed) return reject(new Error(`window ${ow.name} (${window_id}) was closed`));
           ow.running.add(reject);
           Promise.resolve()
-            .then(() => proxy[k](...args.map(toPlugin)))
+            .then(() => proxy[k](...args.map((a) => toPlugin(withServiceStores(a)))))
             .then((r) => resolve(toCaller(r)), reject)
             .finally(() => ow.running.delete(reject));
         });

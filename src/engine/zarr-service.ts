@@ -13,6 +13,18 @@ export interface ImageCatalog {
 
 export const ZARR_SERVICE_ID = 'imjoy-share-zarr';
 
+/** What `store(image)` returns: an image of a zarr service, to pass as a viewer `source`. */
+export interface ZarrServiceSource {
+  zarr_service: string;
+  image: string;
+  decoded: boolean;
+}
+
+export function isZarrServiceSource(x: unknown): x is ZarrServiceSource {
+  const o = x as ZarrServiceSource;
+  return !!o && typeof o === 'object' && typeof o.zarr_service === 'string' && typeof o.image === 'string';
+}
+
 /** A missing image or key: the message says KeyError, as zarr stores over RPC signal it. */
 class KeyMissing extends Error {
   constructor(what: string) {
@@ -74,17 +86,16 @@ export function zarrService(images: ImageCatalog) {
       const { image, key, decoded } = args<ItemArgs>(a, ['image', 'key', 'decoded']);
       return containsItem(text(image, 'image'), text(key, 'key'), decoded);
     },
-    /** A store object for one image: pass it as the Reference Viewer's `source`. */
+    /**
+     * One image as the Reference Viewer's `source`: a description (service id + image) that the
+     * host page turns into a store reading through its own connection. Store functions themselves
+     * cannot be handed on: hypha-rpc lets only the client that asked call them back.
+     */
     store: async (...a: unknown[]) => {
       const { image, decoded } = args<Omit<ItemArgs, 'key'>>(a, ['image', 'decoded']);
       const name = text(image, 'image');
       await view(name, decoded); // a missing image fails here, not at the viewer's first read
-      return {
-        _rintf: true,
-        name,
-        getItem: (key: string) => getItem(name, key, decoded),
-        containsItem: (key: string) => containsItem(name, key, decoded),
-      };
+      return { zarr_service: ZARR_SERVICE_ID, image: name, decoded: !!decoded } satisfies ZarrServiceSource;
     },
   };
 }

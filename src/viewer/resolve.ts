@@ -46,7 +46,10 @@ export interface ResolvedSource {
 /** Classifies a URL by its path (the query string of a pre-signed URL is ignored). */
 export function classifyUrl(input: string): { kind: Exclude<SourceKind, 'store'>; url: string } {
   if (input.startsWith('ref://')) return { kind: 'references', url: input.slice('ref://'.length) };
-  const path = input.split(/[?#]/)[0].toLowerCase().replace(/\/+$/, '');
+  const raw = input.split(/[?#]/)[0];
+  // a folder is a store, whatever its name: the engine serves x.tif as a zarr store at /zarr/x.tif/
+  if (raw.endsWith('/')) return { kind: 'ome-zarr', url: input };
+  const path = raw.toLowerCase();
   if (path.endsWith('.json')) return { kind: 'references', url: input };
   if (/\.(zip|ozx)$/.test(path)) return { kind: 'zip', url: input };
   if (/\.(tiff?|btf|tf8|svs)$/.test(path)) return { kind: 'tiff', url: input };

@@ -66,10 +66,8 @@ describe('imjoy-share-zarr service', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
-  it('hands out a Vizarr-style store object for one image', async () => {
-    const store = await zarrSvc.store(IMAGE);
-    expect(store.name).toBe(IMAGE);
-    expect(await store.containsItem('0/.zarray')).toBe(true);
-    expect(new Uint8Array(await store.getItem('0/0.0.0.0.0'))).toEqual(await http(`/zarr/${IMAGE}/0/0.0.0.0.0`));
+  it('describes one image as a viewer source (service id + image)', async () => {
+    expect(await zarrSvc.store(IMAGE)).toEqual({ zarr_service: 'imjoy-share-zarr', image: IMAGE, decoded: false });
+    expect(await zarrSvc.store({ image: IMAGE, decoded: true, _rkwargs: true })).toMatchObject({ decoded: true });
   });
 });

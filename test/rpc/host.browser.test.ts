@@ -101,6 +101,37 @@ describe('plugins called over RPC through the host page', () => {
     expect(await rdf.validate({ source: `${host.app.url}/demo/rdf/model/invalid.bioimageio.yaml` })).toMatchObject({ valid: false });
   });
 
+  it("shows an engine image in the Reference Viewer: by service id (store(image)) and by its /zarr/ URL, drawn as the TIFF is", async () => {
+    const { svc: viewer } = await open('Reference Viewer');
+    const zarrSvc = await py.getService('imjoy-share-zarr');
+    const image = 'viewer/demo.ome.tif';
+    expect((await zarrSvc.list_images()).map((f: { name: string }) => f.name)).toContain(image);
+    const shots: Record<string, PNG> = {};
+    const sources: [string, unknown][] = [
+      // the TIFF itself, indexed in the browser (the reference maker's path, checked against tifffile elsewhere)
+      ['tiff', `${host.app.url}/demo/${image}`],
+      ['url', `${host.app.url}/zarr/${image}/`],
+      ['store', await zarrSvc.store(kwargs({ image }))],
+    ];
+    let shape: number[] | undefined;
+    for (const [name, source] of sources) {
+      const info = await viewer.add_image(kwargs({ source, name }));
+      shape ??= info.shape;
+      expect(info.shape, name).toEqual(shape);
+      shots[name] = PNG.sync.read(Buffer.from(await viewer.screenshot(), 'base64'));
+      await viewer.remove_image(name);
+    }
+    const diff = (a: PNG, b: PNG) => {
+      let sum = 0;
+      for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
+      return sum / a.data.length;
+    };
+    const mean = (a: PNG) => a.data.reduce((s, v, i) => (i % 4 === 3 ? s : s + v), 0) / ((a.data.length * 3) / 4);
+    expect(mean(shots.tiff!)).toBeGreaterThan(10); // something is drawn
+    expect(diff(shots.url!, shots.tiff!)).toBeLessThan(0.5);
+    expect(diff(shots.store!, shots.tiff!)).toBeLessThan(0.5);
+  });
+
   it('unregisters a closed window: calls to it fail at once, also one running when it closes', async () => {
     const { w, svc: viewer } = await open('Reference Viewer');
     expect((await imjoyHost.list_windows()).map((x: { window_id: string }) => x.window_id)).toContain(w.window_id);

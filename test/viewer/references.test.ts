@@ -33,6 +33,9 @@ describe('source resolution', () => {
     expect(classifyUrl('ref://https://s3/b/refs?sig=1')).toEqual({ kind: 'references', url: 'https://s3/b/refs?sig=1' });
     expect(classifyUrl('https://h/a.ozx').kind).toBe('zip');
     expect(classifyUrl('https://h/a.ome.tif?x=1').kind).toBe('tiff');
+    // a URL ending in "/" is a store (the engine's /zarr/<file>/), whatever the folder is called
+    expect(classifyUrl('http://h/zarr/a.ome.tif/').kind).toBe('ome-zarr');
+    expect(classifyUrl('http://h/data/b.zarr/').kind).toBe('ome-zarr');
     expect(classifyUrl('https://h/a.zarr/').kind).toBe('ome-zarr');
   });
 });
