@@ -7,7 +7,8 @@ import { services as defaultServices, type RunningService, type Service } from '
 import { RpcServer, type RpcConnectionInfo } from './hypha/server.js';
 import { DataDir } from '../engine/data-dir.js';
 import { zarrHandler } from '../engine/zarr-http.js';
-import { zarrService } from '../engine/zarr-service.js';
+import { createMetrics } from '../engine/metrics.js';
+import { engineServices } from '../engine/services.js';
 import { startWorker, type RunningWorker } from '../engine/worker.js';
 
 export interface AppOptions {
@@ -73,11 +74,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
   const data = new DataDir(path.resolve(opts.dataDir ?? demoDir));
   const rpc = opts.rpc === false ? undefined : new RpcServer({ log, anyHost: exposed });
+  const metrics = createMetrics();
   const main = await startStaticServer({
     host,
     port: opts.port ?? 8080,
-    onRequest: opts.onRequest,
-    handlers: [hostConfig, ...(rpc ? [rpc.tokenHandler] : []), zarrHandler(data), ...(opts.handlers ?? [])],
+    onRequest: (req, res) => {
+      metrics.observe(req, res);
+      opts.onRequest?.(req);
+    },
+    handlers: [hostConfig, metrics.handler, ...(rpc ? [rpc.tokenHandler] : []), zarrHandler(data), ...(opts.handlers ?? [])],
     aliases: { '/': path.join(dist, 'host', 'index.html'), '/manifest.imjoy.json': path.join(root, 'manifest.imjoy.json') },
     mounts: {
       '/host/': path.join(dist, 'host'),
@@ -105,7 +110,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let engine: RunningWorker | undefined;
   if (rpc) {
     try {
-      engine = await startWorker({ ...rpc.info, client_id: 'imjoy-share-engine' }, [zarrService(data)]);
+      engine = await startWorker({ ...rpc.info, client_id: 'imjoy-share-engine' }, engineServices({ data }));
     } catch (e) {
       await Promise.all([rpc.close(), main.close(), frame.close(), data.close()]);
       throw e;

@@ -55,7 +55,7 @@ export interface StaticServerOptions {
   host?: string;
   port?: number;
   /** Called for each request (tests count and inspect them). */
-  onRequest?: (req: http.IncomingMessage) => void;
+  onRequest?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   /**
    * Most ranges one request may ask for (like nginx `max_ranges`, Apache `MaxRanges`; default
    * 200); a request asking for more gets the whole file with 200. `1` answers multi-range
@@ -235,7 +235,7 @@ export function startStaticServer(opts: StaticServerOptions): Promise<RunningSer
     .map(([p, d]) => [p.endsWith('/') ? p : p + '/', path.resolve(d)] as [string, string])
     .sort((a, b) => b[0].length - a[0].length);
   const server = http.createServer(async (req, res) => {
-    opts.onRequest?.(req);
+    opts.onRequest?.(req, res);
     cors(res);
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {

@@ -14,5 +14,6 @@ export const commands: { name: string; load: () => Promise<Register> }[] = [
   { name: 'smlm', load: async () => (await import('./smlm.js')).registerSmlm },
   { name: 'ref', load: async () => (await import('./ref.js')).registerRef },
   { name: 'share', load: async () => (await import('./share.js')).registerShare },
+  { name: 'engine', load: async () => (await import('./engine.js')).registerEngine },
   { name: 'potree', load: async () => (await import('./potree.js')).registerPotree },
 ];

@@ -87,13 +87,29 @@ export async function startManager(server: RpcServer): Promise<{ manager: Manage
     method_timeout: 30,
   });
 
-  const find = (query: string, ws: string): ServiceInfo | undefined => {
+  /**
+   * A service by id. Several clients may provide the same service id (engine workers): as Hypha,
+   * `mode` picks one — 'random', 'first', 'last', or 'exact' (the default outside the public
+   * workspace: more than one is an error naming them).
+   */
+  const find = (query: string, ws: string, mode?: string): ServiceInfo | undefined => {
     const q = parseId(query, ws);
     if (q.ws !== ws) throw new Error(`Permission denied: service ${query} is in another workspace (${q.ws})`);
-    if (q.client) return registry.get(`${q.ws}/${q.client}:${q.service}`);
-    // by service id alone: the most recently registered one in the workspace
+    if (q.client && q.client !== '*') return registry.get(`${q.ws}/${q.client}:${q.service}`);
     const all = [...registry.values()].filter((s) => s.id.startsWith(`${ws}/`) && s.id.endsWith(`:${q.service}`));
-    return all[all.length - 1];
+    if (all.length <= 1) return all[0];
+    switch (mode ?? 'exact') {
+      case 'random':
+        return all[Math.floor(Math.random() * all.length)];
+      case 'first':
+        return all[0];
+      case 'last':
+        return all[all.length - 1];
+      case 'exact':
+        throw new Error(`Multiple services found for ${query}, e.g. ${all.slice(0, 5).map((s) => s.id).join(', ')}. Pass the mode as 'random', 'first' or 'last'`);
+      default:
+        throw new Error(`Invalid mode: ${mode}. Mode must be 'random', 'first', 'last' or 'exact'`);
+    }
   };
 
   const api = {
@@ -136,16 +152,16 @@ export async function startManager(server: RpcServer): Promise<{ manager: Manage
     },
     get_service_info: (...args: unknown[]) => {
       const { ctx, a } = named(args, ['service_id', 'config']);
-      const info = find(String(a.service_id), ctx.ws);
+      const info = find(String(a.service_id), ctx.ws, (a.config as { mode?: string } | undefined)?.mode);
       if (!info) throw new Error(`Service not found: ${a.service_id}`);
       return info;
     },
     get_service: async (...args: unknown[]) => {
       const { ctx, a } = named(args, ['service_id', 'config']);
       const query = typeof a.service_id === 'object' && a.service_id ? String((a.service_id as { id: string }).id) : String(a.service_id);
-      const info = find(query, ctx.ws);
+      const cfg = (a.config ?? {}) as { timeout?: number; mode?: string };
+      const info = find(query, ctx.ws, cfg.mode);
       if (!info) throw new Error(`Service not found: ${query}`);
-      const cfg = (a.config ?? {}) as { timeout?: number };
       // The provider's own encoding (its methods target the provider, so calls go peer to peer).
       return await rpc.get_remote_service(info.id.split('@')[0], { timeout: cfg.timeout ?? 10 });
     },

@@ -1,0 +1,56 @@
+/**
+ * `/health` and Prometheus `/metrics` for `imjoy-share serve`: requests and their latency per
+ * route (the first path segment, from a fixed list so labels stay few), plus whatever gauges
+ * and counters the services add (queue depth, cache hits) through `registry`.
+ */
+import type http from 'node:http';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Handler } from '../server/static-server.js';
+
+const ROUTES = new Set(['zarr', 'zarr-decoded', 'models', 'resources', 'ipfs', 'demo', 'host', 'dist', 'slides', 'slides-runtime', 'health', 'metrics']);
+
+export interface Metrics {
+  registry: Registry;
+  /** Call at the start of every request (the static server's onRequest). */
+  observe(req: http.IncomingMessage, res: http.ServerResponse): void;
+  handler: Handler;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'imjoy_share_' });
+  const requests = new Counter({ name: 'imjoy_share_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] });
+  const latency = new Histogram({
+    name: 'imjoy_share_http_request_duration_seconds',
+    help: 'HTTP request duration by route (until the response is sent)',
+    labelNames: ['route'],
+    buckets: [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10],
+    registers: [registry],
+  });
+  const started = Date.now();
+  return {
+    registry,
+    observe(req, res) {
+      const seg = (req.url ?? '/').split(/[/?#]/)[1] ?? '';
+      const route = seg === '' ? 'root' : ROUTES.has(seg) ? seg : 'other';
+      const end = latency.startTimer({ route });
+      res.once('finish', () => {
+        end();
+        requests.inc({ route, status: String(res.statusCode) });
+      });
+    },
+    handler: async (req, res, url) => {
+      if (url.pathname === '/health') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        res.end(JSON.stringify({ status: 'ok', uptime_s: Math.round((Date.now() - started) / 1000) }));
+        return true;
+      }
+      if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+        res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
+        res.end(await registry.metrics());
+        return true;
+      }
+      return false;
+    },
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * The engine's RPC services, in one list: what `serve` registers on its embedded server and what
+ * `imjoy-share engine` registers on an external Hypha server, so both offer the same.
+ */
+import type { DataDir } from './data-dir.js';
+import { zarrService } from './zarr-service.js';
+
+export interface EngineContext {
+  data: DataDir;
+}
+
+export function engineServices(ctx: EngineContext): Record<string, unknown>[] {
+  return [zarrService(ctx.data)];
+}
