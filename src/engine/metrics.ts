@@ -4,7 +4,7 @@
  * and counters the services add (queue depth, cache hits) through `registry`.
  */
 import type http from 'node:http';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Handler } from '../server/static-server.js';
 
 const ROUTES = new Set(['zarr', 'zarr-decoded', 'models', 'resources', 'ipfs', 'demo', 'host', 'dist', 'slides', 'slides-runtime', 'health', 'metrics']);
@@ -14,6 +14,8 @@ export interface Metrics {
   /** Call at the start of every request (the static server's onRequest). */
   observe(req: http.IncomingMessage, res: http.ServerResponse): void;
   handler: Handler;
+  /** A value read at scrape time (counters kept elsewhere, sizes, queue depths). */
+  gauge(name: string, help: string, read: () => number): void;
 }
 
 export function createMetrics(): Metrics {
@@ -30,6 +32,16 @@ export function createMetrics(): Metrics {
   const started = Date.now();
   return {
     registry,
+    gauge(name, help, read) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
+    },
     observe(req, res) {
       const seg = (req.url ?? '/').split(/[/?#]/)[1] ?? '';
       const route = seg === '' ? 'root' : ROUTES.has(seg) ? seg : 'other';

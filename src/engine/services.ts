@@ -3,12 +3,15 @@
  * `imjoy-share engine` registers on an external Hypha server, so both offer the same.
  */
 import type { DataDir } from './data-dir.js';
+import type { ResourceCollection } from './resources.js';
+import { resourcesService } from './resources-service.js';
 import { zarrService } from './zarr-service.js';
 
 export interface EngineContext {
   data: DataDir;
+  collection?: ResourceCollection;
 }
 
 export function engineServices(ctx: EngineContext): Record<string, unknown>[] {
-  return [zarrService(ctx.data)];
+  return [zarrService(ctx.data), ...(ctx.collection ? [resourcesService(ctx.collection)] : [])];
 }

@@ -11,7 +11,7 @@ export interface ImageCatalog {
   view(name: string, mode: ZarrMode): Promise<ZarrView | undefined>;
 }
 
-export const ZARR_SERVICE_ID = 'imjoy-share-zarr';
+const ZARR_SERVICE_ID = 'imjoy-share-zarr';
 
 /** What `store(image)` returns: an image of a zarr service, to pass as a viewer `source`. */
 export interface ZarrServiceSource {

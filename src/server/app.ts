@@ -5,10 +5,8 @@ import { startStaticServer, type Handler, type RunningServer } from './static-se
 import { ensureDemoData } from './demo.js';
 import { services as defaultServices, type RunningService, type Service } from './services.js';
 import { RpcServer, type RpcConnectionInfo } from './hypha/server.js';
-import { DataDir } from '../engine/data-dir.js';
-import { zarrHandler } from '../engine/zarr-http.js';
+import { createEngine } from '../engine/engine.js';
 import { createMetrics } from '../engine/metrics.js';
-import { engineServices } from '../engine/services.js';
 import { startWorker, type RunningWorker } from '../engine/worker.js';
 
 export interface AppOptions {
@@ -22,6 +20,10 @@ export interface AppOptions {
   host?: string;
   /** Images served as zarr stores at /zarr/<file>/ and /zarr-decoded/<file>/ (default: the demo data). */
   dataDir?: string;
+  /** RDF collection served at /resources (folder, collection JSON or URL; default: the demo collection). */
+  collection?: string;
+  /** Origins the engine may fetch from beyond Zenodo, GitHub and $AWS_ENDPOINT_URL. */
+  allowOrigins?: string[];
   /** Port of the second origin that hosts plugin frames (default: port + 1, or any free port when port is 0). */
   framePort?: number;
   cacheDir?: string;
@@ -45,6 +47,8 @@ export interface RunningApp {
   rpc?: RpcConnectionInfo;
   /** The folder served at /zarr/ and /zarr-decoded/. */
   dataDir: string;
+  /** The collection served at /resources, if any. */
+  collection?: string;
   close(): Promise<void>;
 }
 
@@ -72,9 +76,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(out));
     return true;
   };
-  const data = new DataDir(path.resolve(opts.dataDir ?? demoDir));
-  const rpc = opts.rpc === false ? undefined : new RpcServer({ log, anyHost: exposed });
   const metrics = createMetrics();
+  const engineParts = createEngine({
+    dataDir: opts.dataDir ?? demoDir,
+    collection: opts.collection ?? (opts.demo !== false ? path.join(demoDir, 'rdf') : undefined),
+    cacheDir: path.join(cacheDir, 'engine'),
+    allowOrigins: opts.allowOrigins,
+  });
+  const data = engineParts.data;
+  metrics.gauge('imjoy_share_cache_hits_total', 'Remote files served from the disk cache', () => engineParts.cache.hits);
+  metrics.gauge('imjoy_share_cache_misses_total', 'Remote files fetched into the disk cache', () => engineParts.cache.misses);
+  metrics.gauge('imjoy_share_cache_bytes', 'Bytes in the disk cache', () => engineParts.cache.totalBytes);
+  const rpc = opts.rpc === false ? undefined : new RpcServer({ log, anyHost: exposed });
   const main = await startStaticServer({
     host,
     port: opts.port ?? 8080,
@@ -82,7 +95,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       metrics.observe(req, res);
       opts.onRequest?.(req);
     },
-    handlers: [hostConfig, metrics.handler, ...(rpc ? [rpc.tokenHandler] : []), zarrHandler(data), ...(opts.handlers ?? [])],
+    handlers: [hostConfig, metrics.handler, ...(rpc ? [rpc.tokenHandler] : []), ...engineParts.handlers, ...(opts.handlers ?? [])],
     aliases: { '/': path.join(dist, 'host', 'index.html'), '/manifest.imjoy.json': path.join(root, 'manifest.imjoy.json') },
     mounts: {
       '/host/': path.join(dist, 'host'),
@@ -110,7 +123,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let engine: RunningWorker | undefined;
   if (rpc) {
     try {
-      engine = await startWorker({ ...rpc.info, client_id: 'imjoy-share-engine' }, engineServices({ data }));
+      engine = await startWorker({ ...rpc.info, client_id: 'imjoy-share-engine' }, engineParts.services());
     } catch (e) {
       await Promise.all([rpc.close(), main.close(), frame.close(), data.close()]);
       throw e;
@@ -136,6 +149,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     config,
     rpc: rpc?.info,
     dataDir: data.dir,
+    collection: engineParts.collection?.opts.source,
     close: async () => {
       await Promise.all(running.map((r) => r.stop()));
       await engine?.close();

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DataDir } from '../../engine/data-dir.js';
-import { engineServices } from '../../engine/services.js';
+import os from 'node:os';
+import { createEngine } from '../../engine/engine.js';
 import { startWorker } from '../../engine/worker.js';
 
 interface EngineOptions {
@@ -11,6 +11,9 @@ interface EngineOptions {
   token?: string;
   clientId?: string;
   data: string;
+  collection?: string;
+  allowOrigin?: string[];
+  cache: string;
 }
 
 export function registerEngine(program: Command) {
@@ -22,14 +25,18 @@ export function registerEngine(program: Command) {
     .option('--token <token>', 'token for that workspace (default $HYPHA_TOKEN)', process.env.HYPHA_TOKEN)
     .option('--client-id <id>', 'client id of this worker (default: random; unique per worker)')
     .option('--data <dir>', 'folder of TIFF/OME-TIFF/BigTIFF and zipped Zarr files to serve', '.')
+    .option('--collection <folder|json|url>', 'BioImage.IO resources to serve: a folder of RDFs, a collection.json, or its URL')
+    .option('--allow-origin <origin...>', 'origins to fetch from besides Zenodo, GitHub and $AWS_ENDPOINT_URL')
+    .option('--cache <dir>', 'where remote files are cached', process.env.IMJOY_SHARE_CACHE ? path.join(process.env.IMJOY_SHARE_CACHE, 'engine') : path.join(os.tmpdir(), 'imjoy-share-engine'))
     .action(async (opts: EngineOptions) => {
       if (!opts.serverUrl) throw new Error('engine: --server-url (or $HYPHA_SERVER_URL) is required, e.g. http://127.0.0.1:9527');
       if (!fs.statSync(opts.data, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--data ${opts.data}: no such folder`);
-      const data = new DataDir(path.resolve(opts.data));
+      const engine = createEngine({ dataDir: opts.data, collection: opts.collection, allowOrigins: opts.allowOrigin, cacheDir: opts.cache });
+      const data = engine.data;
       const clientId = opts.clientId ?? `imjoy-share-engine-${Math.random().toString(36).slice(2, 10)}`;
       let worker: Awaited<ReturnType<typeof startWorker>>;
       try {
-        worker = await startWorker({ server_url: opts.serverUrl, workspace: opts.workspace, token: opts.token, client_id: clientId }, engineServices({ data }));
+        worker = await startWorker({ server_url: opts.serverUrl, workspace: opts.workspace, token: opts.token, client_id: clientId }, engine.services());
       } catch (e) {
         throw new Error(`engine: cannot join ${opts.serverUrl}: ${(e as Error).message.split('\n')[0]}`);
       }
@@ -38,7 +45,7 @@ export function registerEngine(program: Command) {
       console.log('Press Ctrl+C to stop.');
       const stop = async () => {
         await worker.close().catch(() => {});
-        await data.close();
+        await engine.close();
         process.exit(0);
       };
       process.once('SIGINT', stop);

@@ -37,18 +37,31 @@ export function registerServe(program: Command) {
     .option('-p, --port <port>', 'port of the host page (plugin frames use port + 1)', (v) => Number(v), Number(process.env.PORT ?? 8080))
     .option('--host <address>', 'address to listen on; 0.0.0.0 lets other machines in (the RPC workspace stays behind its token)', '127.0.0.1')
     .option('--data <dir>', 'serve every TIFF/BigTIFF/OME-TIFF and zipped Zarr in this folder as zarr v2 at /zarr/<file>/ and, decoded, /zarr-decoded/<file>/ (default: the demo data)')
+    .option('--collection <folder|json|url>', 'BioImage.IO resources served at /resources and /ipfs/<cid>: a folder of RDFs, a collection.json, or its URL (default: the demo collection)')
+    .option('--allow-origin <origin...>', 'origins the engine may fetch from besides Zenodo, GitHub and $AWS_ENDPOINT_URL (host name, *.domain, or http(s)://host:port)')
     .option('--no-demo', 'do not generate the demo data')
-    .action(async (opts: { port: number; host: string; data?: string; demo: boolean }) => {
+    .action(async (opts: { port: number; host: string; data?: string; collection?: string; allowOrigin?: string[]; demo: boolean }) => {
       const root = packageRoot();
       // Serving a tree that was never built answers 404 to everything; say what is missing instead.
       const hostPage = path.join(root, 'dist', 'host', 'index.html');
       if (!fs.existsSync(hostPage)) throw new Error(`${hostPage} is missing: run \`npm run build\` (or \`npm start\`, which builds) first`);
       if (opts.data && !fs.statSync(opts.data, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--data ${opts.data}: no such folder`);
-      const app = await startApp({ root, cacheDir: cacheDir(root), port: opts.port, host: opts.host, dataDir: opts.data, demo: opts.demo, log: (m) => console.error(m) });
+      const app = await startApp({
+        root,
+        cacheDir: cacheDir(root),
+        port: opts.port,
+        host: opts.host,
+        dataDir: opts.data,
+        collection: opts.collection,
+        allowOrigins: opts.allowOrigin,
+        demo: opts.demo,
+        log: (m) => console.error(m),
+      });
       console.log(`imjoy-share host: ${app.url}/`);
       console.log(`slides:           ${app.url}/?slides=scalable-data-sharing`);
       console.log(`plugin frames:    ${app.frameUrl} (second origin)`);
       console.log(`zarr:             ${app.url}/zarr/<file>/ and ${app.url}/zarr-decoded/<file>/ for the images in ${app.dataDir} (list: ${app.url}/zarr/)`);
+      if (app.collection) console.log(`resources:        ${app.url}/resources (${app.collection}); files by content id at ${app.url}/ipfs/<cid>`);
       if (app.rpc) printRpc(app.rpc, cacheDir(root));
       console.log('Press Ctrl+C to stop.');
       const stop = async () => {

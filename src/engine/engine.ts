@@ -1,0 +1,52 @@
+/**
+ * The engine's parts assembled once from its options: the image folder (zarr stores), the
+ * resource collection with its disk cache and origin allowlist — and what `serve` mounts
+ * (HTTP handlers) and registers (RPC services) from them. `imjoy-share engine` registers the same
+ * services on an external Hypha server.
+ */
+import path from 'node:path';
+import type { Handler } from '../server/static-server.js';
+import { DataDir } from './data-dir.js';
+import { DiskCache } from './disk-cache.js';
+import { OriginPolicy } from './origins.js';
+import { ResourceCollection } from './resources.js';
+import { resourcesHandler } from './resources-http.js';
+import { engineServices } from './services.js';
+import { zarrHandler } from './zarr-http.js';
+
+export interface EngineOptions {
+  /** Images served as zarr stores. */
+  dataDir: string;
+  /** A collection folder, collection JSON file or URL (none: no resources service). */
+  collection?: string;
+  /** Where remote files are cached. */
+  cacheDir: string;
+  /** Most bytes the cache keeps (default 1 GiB). */
+  cacheMaxBytes?: number;
+  /** Origins allowed beyond the defaults (Zenodo, GitHub, $AWS_ENDPOINT_URL). */
+  allowOrigins?: string[];
+}
+
+export interface Engine {
+  data: DataDir;
+  collection?: ResourceCollection;
+  cache: DiskCache;
+  handlers: Handler[];
+  services(): Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export function createEngine(opts: EngineOptions): Engine {
+  const data = new DataDir(path.resolve(opts.dataDir));
+  const cache = new DiskCache(path.resolve(opts.cacheDir), opts.cacheMaxBytes ?? 2 ** 30);
+  const policy = OriginPolicy.fromEnv(process.env, opts.allowOrigins);
+  const collection = opts.collection ? new ResourceCollection({ source: opts.collection, policy, cache }) : undefined;
+  return {
+    data,
+    collection,
+    cache,
+    handlers: [zarrHandler(data), ...(collection ? [resourcesHandler(collection)] : [])],
+    services: () => engineServices({ data, collection }),
+    close: () => data.close(),
+  };
+}
