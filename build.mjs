@@ -194,7 +194,8 @@ async function buildPages() {
 async function buildCli() {
   const r = await esbuild.build({
     write: false,
-    entryPoints: [path.join(root, 'src/cli/main.ts')],
+    // the CLI, and the engine's model worker thread (its own file: a Worker loads a file)
+    entryPoints: { cli: path.join(root, 'src/cli/main.ts'), 'model-worker': path.join(root, 'src/engine/model-worker.ts') },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -203,7 +204,7 @@ async function buildCli() {
     // chunks per subcommand, loaded on demand (src/cli/commands/index.ts): start-up stays small
     splitting: true,
     outdir: dist,
-    entryNames: 'cli',
+    entryNames: '[name]',
     outExtension: { '.js': '.mjs' },
     chunkNames: 'cli-chunks/[name]-[hash]',
     logLevel: 'warning',

@@ -11,6 +11,8 @@ import { DiskCache } from './disk-cache.js';
 import { OriginPolicy } from './origins.js';
 import { ResourceCollection } from './resources.js';
 import { resourcesHandler } from './resources-http.js';
+import { ModelPool } from './models.js';
+import { modelsHandler } from './models-http.js';
 import { engineServices } from './services.js';
 import { zarrHandler } from './zarr-http.js';
 
@@ -25,11 +27,14 @@ export interface EngineOptions {
   cacheMaxBytes?: number;
   /** Origins allowed beyond the defaults (Zenodo, GitHub, $AWS_ENDPOINT_URL). */
   allowOrigins?: string[];
+  /** Model calls: at once, waiting behind them, time limit (see ModelPool). */
+  models?: { concurrency?: number; queueLimit?: number; timeoutMs?: number };
 }
 
 export interface Engine {
   data: DataDir;
   collection?: ResourceCollection;
+  models?: ModelPool;
   cache: DiskCache;
   handlers: Handler[];
   services(): Record<string, unknown>[];
@@ -41,12 +46,17 @@ export function createEngine(opts: EngineOptions): Engine {
   const cache = new DiskCache(path.resolve(opts.cacheDir), opts.cacheMaxBytes ?? 2 ** 30);
   const policy = OriginPolicy.fromEnv(process.env, opts.allowOrigins);
   const collection = opts.collection ? new ResourceCollection({ source: opts.collection, policy, cache }) : undefined;
+  const models = collection ? new ModelPool(collection, opts.models) : undefined;
   return {
     data,
     collection,
+    models,
     cache,
-    handlers: [zarrHandler(data), ...(collection ? [resourcesHandler(collection)] : [])],
-    services: () => engineServices({ data, collection }),
-    close: () => data.close(),
+    handlers: [zarrHandler(data), ...(collection ? [resourcesHandler(collection)] : []), ...(models ? [modelsHandler(models)] : [])],
+    services: () => engineServices({ data, collection, models }),
+    close: async () => {
+      await models?.close();
+      await data.close();
+    },
   };
 }

@@ -11,7 +11,7 @@ export class OriginPolicy {
   private suffixes: string[] = [];
   private origins = new Set<string>();
 
-  constructor(patterns: string[]) {
+  constructor(readonly patterns: string[]) {
     for (const raw of patterns) {
       const p = raw.trim().toLowerCase();
       if (!p) continue;

@@ -16,6 +16,7 @@ import { nodeFileAccess, nodeReadFile } from '../rdf/node.js';
 import type { RdfIssue } from '../rdf/types.js';
 import { cidOfSha256 } from './cid.js';
 import type { DiskCache } from './disk-cache.js';
+import type { ModelRef } from './model-worker.js';
 import { guardedFetch, type OriginPolicy } from './origins.js';
 
 interface ResourceFile {
@@ -228,6 +229,17 @@ export class ResourceCollection {
     const hash = crypto.createHash('sha256');
     for await (const chunk of fs.createReadStream(l.location, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
     return { file: l.location, sha256: hash.digest('hex'), size: st.size };
+  }
+
+  /**
+   * How the model runner opens resource `id`: its RDF (local path or URL, checked as any file of
+   * the collection) and the rules for the files it references.
+   */
+  async modelRef(id: string): Promise<ModelRef> {
+    const entry = (await this.entries()).find((e) => e.id === id);
+    if (!entry?.rdf_source || entry.type !== 'model') throw new UnknownResource(`no model ${id} in the collection; list_models() names them`);
+    const { location } = this.locate(entry.rdf_source, '');
+    return { key: id, location, root: this.root, origins: this.opts.policy.patterns };
   }
 
   /** The local file behind `ref` of resource `id` (only references the RDF makes are served). */

@@ -3,6 +3,8 @@
  * `imjoy-share engine` registers on an external Hypha server, so both offer the same.
  */
 import type { DataDir } from './data-dir.js';
+import type { ModelPool } from './models.js';
+import { modelsService } from './models-service.js';
 import type { ResourceCollection } from './resources.js';
 import { resourcesService } from './resources-service.js';
 import { zarrService } from './zarr-service.js';
@@ -10,8 +12,9 @@ import { zarrService } from './zarr-service.js';
 export interface EngineContext {
   data: DataDir;
   collection?: ResourceCollection;
+  models?: ModelPool;
 }
 
 export function engineServices(ctx: EngineContext): Record<string, unknown>[] {
-  return [zarrService(ctx.data), ...(ctx.collection ? [resourcesService(ctx.collection)] : [])];
+  return [zarrService(ctx.data), ...(ctx.collection ? [resourcesService(ctx.collection)] : []), ...(ctx.models ? [modelsService(ctx.models)] : [])];
 }

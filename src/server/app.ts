@@ -5,7 +5,7 @@ import { startStaticServer, type Handler, type RunningServer } from './static-se
 import { ensureDemoData } from './demo.js';
 import { services as defaultServices, type RunningService, type Service } from './services.js';
 import { RpcServer, type RpcConnectionInfo } from './hypha/server.js';
-import { createEngine } from '../engine/engine.js';
+import { createEngine, type EngineOptions } from '../engine/engine.js';
 import { createMetrics } from '../engine/metrics.js';
 import { startWorker, type RunningWorker } from '../engine/worker.js';
 
@@ -24,6 +24,8 @@ export interface AppOptions {
   collection?: string;
   /** Origins the engine may fetch from beyond Zenodo, GitHub and $AWS_ENDPOINT_URL. */
   allowOrigins?: string[];
+  /** Model calls: at once, waiting, time limit. */
+  models?: EngineOptions['models'];
   /** Port of the second origin that hosts plugin frames (default: port + 1, or any free port when port is 0). */
   framePort?: number;
   cacheDir?: string;
@@ -82,11 +84,14 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     collection: opts.collection ?? (opts.demo !== false ? path.join(demoDir, 'rdf') : undefined),
     cacheDir: path.join(cacheDir, 'engine'),
     allowOrigins: opts.allowOrigins,
+    models: opts.models,
   });
   const data = engineParts.data;
   metrics.gauge('imjoy_share_cache_hits_total', 'Remote files served from the disk cache', () => engineParts.cache.hits);
   metrics.gauge('imjoy_share_cache_misses_total', 'Remote files fetched into the disk cache', () => engineParts.cache.misses);
   metrics.gauge('imjoy_share_cache_bytes', 'Bytes in the disk cache', () => engineParts.cache.totalBytes);
+  metrics.gauge('imjoy_share_model_queue_depth', 'Model calls running or waiting', () => engineParts.models?.depth ?? 0);
+  metrics.gauge('imjoy_share_model_refused_total', 'Model calls refused because the queue was full', () => engineParts.models?.refused ?? 0);
   const rpc = opts.rpc === false ? undefined : new RpcServer({ log, anyHost: exposed });
   const main = await startStaticServer({
     host,
@@ -125,7 +130,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     try {
       engine = await startWorker({ ...rpc.info, client_id: 'imjoy-share-engine' }, engineParts.services());
     } catch (e) {
-      await Promise.all([rpc.close(), main.close(), frame.close(), data.close()]);
+      await Promise.all([rpc.close(), main.close(), frame.close(), engineParts.close()]);
       throw e;
     }
   }
@@ -140,7 +145,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     }
   } catch (e) {
     await engine?.close();
-    await Promise.all([...running.map((r) => r.stop()), rpc?.close(), main.close(), frame.close(), data.close()]);
+    await Promise.all([...running.map((r) => r.stop()), rpc?.close(), main.close(), frame.close(), engineParts.close()]);
     throw e;
   }
   return {
@@ -154,7 +159,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await Promise.all(running.map((r) => r.stop()));
       await engine?.close();
       await rpc?.close();
-      await Promise.all([main.close(), frame.close(), data.close()]);
+      await Promise.all([main.close(), frame.close(), engineParts.close()]);
     },
   };
 }

@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import os from 'node:os';
 import { createEngine } from '../../engine/engine.js';
 import { startWorker } from '../../engine/worker.js';
+import { type ModelFlags, modelOptions } from './model-flags.js';
 
-interface EngineOptions {
+interface EngineOptions extends ModelFlags {
   serverUrl?: string;
   workspace?: string;
   token?: string;
@@ -26,12 +27,15 @@ export function registerEngine(program: Command) {
     .option('--client-id <id>', 'client id of this worker (default: random; unique per worker)')
     .option('--data <dir>', 'folder of TIFF/OME-TIFF/BigTIFF and zipped Zarr files to serve', '.')
     .option('--collection <folder|json|url>', 'BioImage.IO resources to serve: a folder of RDFs, a collection.json, or its URL')
+    .option('--model-concurrency <n>', 'model calls run at once (default 1)', (v) => Number(v))
+    .option('--model-queue <n>', 'model calls waiting behind them before more are refused with 429 (default 8)', (v) => Number(v))
+    .option('--model-timeout <seconds>', 'time limit of one model call, waiting included (default 120)', (v) => Number(v))
     .option('--allow-origin <origin...>', 'origins to fetch from besides Zenodo, GitHub and $AWS_ENDPOINT_URL')
     .option('--cache <dir>', 'where remote files are cached', process.env.IMJOY_SHARE_CACHE ? path.join(process.env.IMJOY_SHARE_CACHE, 'engine') : path.join(os.tmpdir(), 'imjoy-share-engine'))
     .action(async (opts: EngineOptions) => {
       if (!opts.serverUrl) throw new Error('engine: --server-url (or $HYPHA_SERVER_URL) is required, e.g. http://127.0.0.1:9527');
       if (!fs.statSync(opts.data, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--data ${opts.data}: no such folder`);
-      const engine = createEngine({ dataDir: opts.data, collection: opts.collection, allowOrigins: opts.allowOrigin, cacheDir: opts.cache });
+      const engine = createEngine({ dataDir: opts.data, collection: opts.collection, allowOrigins: opts.allowOrigin, cacheDir: opts.cache, models: modelOptions(opts) });
       const data = engine.data;
       const clientId = opts.clientId ?? `imjoy-share-engine-${Math.random().toString(36).slice(2, 10)}`;
       let worker: Awaited<ReturnType<typeof startWorker>>;

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { startApp } from '../../server/app.js';
 import type { RpcConnectionInfo } from '../../server/hypha/server.js';
 import { packageRoot } from '../package-root.js';
+import { type ModelFlags, modelOptions } from './model-flags.js';
 
 /**
  * Where the demo data goes: `.cache/` of a source checkout (gitignored), but the user's cache
@@ -38,9 +39,12 @@ export function registerServe(program: Command) {
     .option('--host <address>', 'address to listen on; 0.0.0.0 lets other machines in (the RPC workspace stays behind its token)', '127.0.0.1')
     .option('--data <dir>', 'serve every TIFF/BigTIFF/OME-TIFF and zipped Zarr in this folder as zarr v2 at /zarr/<file>/ and, decoded, /zarr-decoded/<file>/ (default: the demo data)')
     .option('--collection <folder|json|url>', 'BioImage.IO resources served at /resources and /ipfs/<cid>: a folder of RDFs, a collection.json, or its URL (default: the demo collection)')
+    .option('--model-concurrency <n>', 'model calls run at once (default 1)', (v) => Number(v))
+    .option('--model-queue <n>', 'model calls waiting behind them before more are refused with 429 (default 8)', (v) => Number(v))
+    .option('--model-timeout <seconds>', 'time limit of one model call, waiting included (default 120)', (v) => Number(v))
     .option('--allow-origin <origin...>', 'origins the engine may fetch from besides Zenodo, GitHub and $AWS_ENDPOINT_URL (host name, *.domain, or http(s)://host:port)')
     .option('--no-demo', 'do not generate the demo data')
-    .action(async (opts: { port: number; host: string; data?: string; collection?: string; allowOrigin?: string[]; demo: boolean }) => {
+    .action(async (opts: { port: number; host: string; data?: string; collection?: string; allowOrigin?: string[]; demo: boolean } & ModelFlags) => {
       const root = packageRoot();
       // Serving a tree that was never built answers 404 to everything; say what is missing instead.
       const hostPage = path.join(root, 'dist', 'host', 'index.html');
@@ -54,6 +58,7 @@ export function registerServe(program: Command) {
         dataDir: opts.data,
         collection: opts.collection,
         allowOrigins: opts.allowOrigin,
+        models: modelOptions(opts),
         demo: opts.demo,
         log: (m) => console.error(m),
       });
