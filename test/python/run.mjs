@@ -74,6 +74,24 @@ const external = process.env.HYPHA_SERVER;
 const rpc = external ? { server_url: external, workspace: process.env.HYPHA_WORKSPACE ?? '', token: process.env.HYPHA_TOKEN ?? '' } : serve.rpc;
 console.log(`host: ${serve.url}; rpc: ${rpc.server_url} workspace ${rpc.workspace}${external ? ' (external Hypha server)' : ''}`);
 
+/** On an external server the engine's services come from a worker, as users scale out. */
+function startEngine() {
+  const demo = path.join(root, '.cache', 'demo');
+  const args = ['engine', '--server-url', rpc.server_url, '--workspace', rpc.workspace, '--token', rpc.token, '--data', demo, '--collection', path.join(demo, 'rdf')];
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'imjoy-share.mjs'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr.on('data', (d) => (out += d));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (/Press Ctrl\+C/.test(out)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`imjoy-share engine exited with ${code}\n${out}`)));
+  });
+}
+const engine = external ? await startEngine() : undefined;
+if (engine) console.log('engine worker registered on the external server');
+
 let browser;
 const results = [];
 try {
@@ -106,6 +124,7 @@ try {
   }
 } finally {
   await browser?.close();
+  engine?.kill('SIGTERM');
   process.kill(-serve.child.pid, 'SIGTERM');
   if (previous) fs.writeFileSync(rpcFile, previous, { mode: 0o600 });
 }
