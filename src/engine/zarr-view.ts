@@ -9,6 +9,7 @@
  */
 import { decodeZarrChunk } from '../codecs/decode.js';
 import type { CodecConfig } from '../codecs/tiff-map.js';
+import type { ByteLru } from '../io/byte-lru.js';
 import type { ReferenceStore } from '../reference/open.js';
 
 export type ZarrMode = 'stored' | 'decoded';
@@ -36,6 +37,12 @@ export class ZarrView {
     readonly store: ReferenceStore,
     readonly mode: ZarrMode,
     private member: (key: string, bytes: Uint8Array) => Uint8Array = (_, b) => b,
+    /**
+     * Recently served keys (shared by the views of a folder, keyed by the caller's prefix): a
+     * server answers the chunks in view again and again, and a read or a decode costs far more
+     * than a map lookup (nginx has the page cache and sendfile for that).
+     */
+    private cache?: { lru: ByteLru; prefix: string },
   ) {}
 
   /** Whether the store has `key` (without reading a chunk). */
@@ -48,6 +55,18 @@ export class ZarrView {
   /** The bytes of `key`, or undefined when the store has no such key. */
   async get(key: string): Promise<Uint8Array | undefined> {
     const k = normalize(key);
+    if (!this.cache) return this.fetch(k);
+    const ck = `${this.cache.prefix}${this.mode}\n${k}`;
+    const hit = this.cache.lru.get(ck);
+    if (hit) return hit;
+    let b = await this.fetch(k);
+    // a view into a larger read (coalesced neighbours) would keep all of it alive: own bytes only
+    if (b && b.byteLength !== b.buffer.byteLength) b = b.slice();
+    if (b) this.cache.lru.set(ck, b);
+    return b;
+  }
+
+  private async fetch(k: string): Promise<Uint8Array | undefined> {
     if (k === '.zmetadata' && !this.store.has(k)) return encode(await this.consolidated());
     if (!this.store.has(k)) return undefined;
     if (this.mode === 'stored') return this.read(k);

@@ -6,7 +6,7 @@
  */
 import * as zarr from 'zarrita';
 import type { AbsolutePath, AsyncReadable, RangeQuery } from '@zarrita/storage';
-import { ByteLru } from './lru.js';
+import { ByteLru } from '../io/byte-lru.js';
 import { Limiter } from './limiter.js';
 
 export interface FetchingOptions {

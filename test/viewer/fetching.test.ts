@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { AbsolutePath } from '@zarrita/storage';
-import { ByteLru } from '../../src/viewer/lru.js';
+import { ByteLru } from '../../src/io/byte-lru.js';
 import { Limiter } from '../../src/viewer/limiter.js';
 import { withFetching } from '../../src/viewer/fetching.js';
 
