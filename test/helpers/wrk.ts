@@ -18,7 +18,7 @@ export interface WrkResult {
   p99_ms: number;
 }
 
-export const WRK = '/usr/bin/wrk';
+const WRK = '/usr/bin/wrk';
 
 export function wrk(urls: string[], opts: { connections: number; seconds: number; timeoutS?: number }): WrkResult {
   const origin = new URL(urls[0]!).origin;
