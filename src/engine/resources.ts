@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { openNodeSource } from '../io/open-node.js';
 import { type CollectionEntry, readCollection } from '../rdf/collection.js';
 import { listFileRefs } from '../rdf/files.js';
@@ -57,6 +58,18 @@ export interface CollectionOptions {
 }
 
 const RDF_NAMES = /^(rdf|bioimageio)\.yaml$|\.bioimageio\.yaml$/;
+
+/** type, name and description of an RDF file for a listing (the full check comes with `get`). */
+function summaryOf(file: string, id: string): { type: string; name: string; description: string } {
+  try {
+    if (fs.statSync(file).size > 2 ** 20) throw new Error('too large for a listing');
+    const d = parseYaml(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const str = (v: unknown, dflt: string) => (typeof v === 'string' ? v : dflt);
+    return { type: str(d?.type, 'unknown'), name: str(d?.name, id), description: str(d?.description, '') };
+  } catch {
+    return { type: 'unknown', name: id, description: '' }; // `get` says what is wrong with it
+  }
+}
 
 /** Where a file of a resource is: a local path inside the collection, or an allowed URL. */
 interface Located {
@@ -120,9 +133,12 @@ export class ResourceCollection {
         const st = fs.statSync(p, { throwIfNoEntry: false });
         if (st?.isDirectory() && depth < 4) walk(p, depth + 1);
         else if (st?.isFile() && RDF_NAMES.test(n)) {
+          // named by its folder; a second RDF of a folder (x.bioimageio.yaml) by folder/x
           const rel = path.relative(abs, p).split(path.sep);
-          const id = rel.length > 1 ? rel.slice(0, -1).join('/') : n.replace(/\.yaml$/, '');
-          out.push({ id, type: 'unknown', name: id, description: '', tags: [], authors: [], rdf_source: p });
+          const folder = rel.slice(0, -1).join('/');
+          const own = /^(rdf|bioimageio)\.yaml$/.test(n) ? '' : n.replace(/\.(bioimageio\.)?yaml$/, '');
+          const id = [folder, own].filter(Boolean).join('/') || n.replace(/\.yaml$/, '');
+          out.push({ id, ...summaryOf(p, id), tags: [], authors: [], rdf_source: p });
         }
       }
     };
