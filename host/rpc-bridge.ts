@@ -58,7 +58,8 @@ export function windowClosed(windowId: string): void {
 /** An engine image (`store(image)` of a zarr service) → a store object reading through this page's connection. */
 function serviceStore(src: ZarrServiceSource) {
   let svc: Promise<any> | undefined;
-  const service = () => (svc ??= server.getService(src.zarr_service));
+  // several engine workers may provide it: any one will do
+  const service = () => (svc ??= server.getService(src.zarr_service, { mode: 'random' }));
   return {
     _rintf: true,
     getItem: async (key: string) => (await service()).get_item(src.image, key, src.decoded),

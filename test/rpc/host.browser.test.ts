@@ -6,6 +6,8 @@ import { PNG } from 'pngjs';
 import { openHost, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { repoRoot } from '../helpers/paths.js';
 import { connect, type Api } from './helpers.js';
+import { createEngine } from '../../src/engine/engine.js';
+import { startWorker, type RunningWorker } from '../../src/engine/worker.js';
 import { readNpy, writeNpy } from '../../src/model/npy.js';
 
 /** A numpy array as the Python client encodes it (C-order bytes, numpy dtype string). */
@@ -20,20 +22,30 @@ const kwargs = (o: Record<string, unknown>) => ({ ...o, _rkwargs: true });
 
 // Python's view of the plugins, played by the npm hypha-rpc client: the host page in chromium
 // connects to the embedded server and registers imjoy-host; every call below is what
-// examples/python/*.py do with the official Python client.
+// examples/python/*.py do with the official Python client. With HYPHA_SERVER (+ HYPHA_WORKSPACE,
+// HYPHA_TOKEN) the page, the caller and an engine worker use that Hypha server instead (a real
+// one: amun-ai/hypha), unchanged otherwise.
+const external = process.env.HYPHA_SERVER
+  ? { server_url: process.env.HYPHA_SERVER, workspace: process.env.HYPHA_WORKSPACE ?? '', token: process.env.HYPHA_TOKEN ?? '' }
+  : undefined;
+
 describe('plugins called over RPC through the host page', () => {
   let host: Host;
   let py: Api;
   let imjoyHost: Api;
+  let worker: RunningWorker | undefined;
   beforeAll(async () => {
-    host = await openHost({ demo: true, services: [] });
+    host = await openHost({ demo: true, services: [], query: external ? `?${new URLSearchParams(external)}` : '' });
+    const conn = external ?? host.app.rpc!;
     const bridge = await host.page.evaluate(() => window.rpcReady);
-    expect(bridge?.workspace).toBe(host.app.rpc!.workspace);
-    py = await connect({ ...host.app.rpc!, method_timeout: 60 });
+    expect(bridge?.workspace).toBe(conn.workspace);
+    if (external) worker = await startWorker(external, createEngine({ dataDir: path.join(repoRoot, '.cache', 'demo'), cacheDir: tmpDir('engine-cache-') }).services());
+    py = await connect({ ...conn, method_timeout: 60 });
     imjoyHost = await py.getService('imjoy-host');
   }, 240_000);
   afterAll(async () => {
     await py?.disconnect();
+    await worker?.close();
     await host?.close();
   });
 
@@ -103,7 +115,7 @@ describe('plugins called over RPC through the host page', () => {
 
   it("shows an engine image in the Reference Viewer: by service id (store(image)) and by its /zarr/ URL, drawn as the TIFF is", async () => {
     const { svc: viewer } = await open('Reference Viewer');
-    const zarrSvc = await py.getService('imjoy-share-zarr');
+    const zarrSvc = await py.getService('imjoy-share-zarr', { mode: 'random' });
     const image = 'viewer/demo.ome.tif';
     expect((await zarrSvc.list_images()).map((f: { name: string }) => f.name)).toContain(image);
     const shots: Record<string, PNG> = {};
