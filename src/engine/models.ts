@@ -37,6 +37,20 @@ export interface Prediction {
   ms: number;
 }
 
+/** Planes above this many pixels are predicted in tiles (with the model's halo) unless a block is given. */
+const AUTO_TILE_PIXELS = 2048 * 2048;
+
+/**
+ * A server takes inputs of any size: a big plane in one ONNX run needs many times its size in
+ * memory, so above AUTO_TILE_PIXELS it runs in 1024² blocks (the runner adds the halo and keeps
+ * the sizes the model allows).
+ */
+function autoBlock(image: InputImage): Record<string, number> | undefined {
+  const shape = image.array.shape;
+  const plane = shape.length >= 2 ? shape[shape.length - 1]! * shape[shape.length - 2]! : 0;
+  return plane > AUTO_TILE_PIXELS ? { y: 1024, x: 1024 } : undefined;
+}
+
 type WithoutN<T> = T extends unknown ? Omit<T, 'n'> : never;
 
 interface Slot {
@@ -153,7 +167,8 @@ export class ModelPool {
   async predict(id: string, image: InputImage, opts: { block?: Record<string, number>; name?: string } = {}): Promise<Prediction> {
     const model: ModelRef = await this.collection.modelRef(id);
     const t = Date.now();
-    const value = (await this.call(`predict ${id}`, { op: 'predict', model, image, block: opts.block, name: opts.name ?? 'input' })) as Omit<Prediction, 'ms'>;
+    const block = opts.block ?? autoBlock(image);
+    const value = (await this.call(`predict ${id}`, { op: 'predict', model, image, block, name: opts.name ?? 'input' })) as Omit<Prediction, 'ms'>;
     return { ...value, ms: Date.now() - t };
   }
 

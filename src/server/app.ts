@@ -49,6 +49,8 @@ export interface RunningApp {
   rpc?: RpcConnectionInfo;
   /** The folder served at /zarr/ and /zarr-decoded/. */
   dataDir: string;
+  /** The address it listens on. */
+  host: string;
   /** The collection served at /resources, if any. */
   collection?: string;
   close(): Promise<void>;
@@ -123,7 +125,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     await main.close();
     throw e;
   }
-  await rpc?.attach(main.server, main.url);
+  // Bound to every interface: this machine names itself 127.0.0.1 (pages elsewhere get their own name).
+  const local = (u: string) => u.replace(/^http:\/\/(0\.0\.0\.0|\[::\]|::)(?=:)/, 'http://127.0.0.1');
+  const mainUrl = local(main.url);
+  const frameUrl = local(frame.url);
+  await rpc?.attach(main.server, mainUrl);
   // the engine's services join the embedded server as a client, as workers join a Hypha cluster
   let engine: RunningWorker | undefined;
   if (rpc) {
@@ -134,12 +140,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       throw e;
     }
   }
-  config.frame_origin = frame.url;
-  config.base_url = main.url;
+  config.frame_origin = frameUrl;
+  config.base_url = mainUrl;
   const running: RunningService[] = [];
   try {
     for (const s of opts.services ?? defaultServices) {
-      const r = await s.start({ baseUrl: main.url, cacheDir, demoDir, log });
+      const r = await s.start({ baseUrl: mainUrl, cacheDir, demoDir, log });
       running.push(r);
       config[s.name] = r.config;
     }
@@ -149,8 +155,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     throw e;
   }
   return {
-    url: main.url,
-    frameUrl: frame.url,
+    url: mainUrl,
+    frameUrl,
+    host,
     config,
     rpc: rpc?.info,
     dataDir: data.dir,

@@ -108,6 +108,25 @@ print(r.headers['X-Output-Id'], got.shape, got.dtype, bool(got.shape == want.sha
     expect((await fetch(url(`/models/${ID}/predict`), { method: 'POST', body: fs.readFileSync(input) })).status).toBe(200);
   });
 
+  it('tiles a big input (with the halo) as `model predict --block 1024,1024` does, and close to one run', async () => {
+    const bigIn = path.join(dir, 'big.npy');
+    await run(python, ['-c', `import numpy as np; rng=np.random.default_rng(3); np.save(${JSON.stringify(bigIn)}, (rng.random((1,1,2100,2100))*100).astype('float32'))`]);
+    const rdf = path.join(dir, 'collection', 'model', 'bioimageio.yaml');
+    const tiled = path.join(dir, 'big-tiled.npy');
+    const whole = path.join(dir, 'big-whole.npy');
+    await run(process.execPath, ['bin/imjoy-share.mjs', 'model', 'predict', rdf, bigIn, '-o', tiled, '--block', '1024,1024'], { cwd: repoRoot });
+    await run(process.execPath, ['bin/imjoy-share.mjs', 'model', 'predict', rdf, bigIn, '-o', whole], { cwd: repoRoot });
+    const res = await fetch(url(`/models/${ID}/predict`), { method: 'POST', body: new Blob([fs.readFileSync(bigIn)]) });
+    expect(res.status).toBe(200);
+    const got = new Uint8Array(await res.arrayBuffer());
+    expect(Buffer.compare(got, fs.readFileSync(tiled))).toBe(0);
+    const a = readNpy(got).data as Float32Array;
+    const b = readNpy(fs.readFileSync(whole)).data as Float32Array;
+    let maxDiff = 0;
+    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+    expect(maxDiff).toBeLessThan(1e-3);
+  });
+
   it('says what is wrong with a bad request', async () => {
     const post = (p: string, body: BodyInit) => fetch(url(p), { method: 'POST', body });
     const notImage = await post(`/models/${ID}/predict`, 'hello');

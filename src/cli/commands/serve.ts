@@ -63,6 +63,11 @@ export function registerServe(program: Command) {
         log: (m) => console.error(m),
       });
       console.log(`imjoy-share host: ${app.url}/`);
+      if (app.host !== '127.0.0.1' && app.host !== 'localhost') {
+        const port = new URL(app.url).port;
+        const others = Object.values(os.networkInterfaces()).flat().filter((a) => a && !a.internal && a.family === 'IPv4').map((a) => `http://${a!.address}:${port}/`);
+        console.log(`other machines:   ${others.join(' ') || `http://<this machine>:${port}/`} (listening on ${app.host})`);
+      }
       console.log(`slides:           ${app.url}/?slides=scalable-data-sharing`);
       console.log(`plugin frames:    ${app.frameUrl} (second origin)`);
       console.log(`zarr:             ${app.url}/zarr/<file>/ and ${app.url}/zarr-decoded/<file>/ for the images in ${app.dataDir} (list: ${app.url}/zarr/)`);
