@@ -18,7 +18,11 @@ export interface Metrics {
   gauge(name: string, help: string, read: () => number): void;
 }
 
-export function createMetrics(): Metrics {
+/**
+ * @param log one JSON line per request (`{"t", "method", "path", "status", "ms", "bytes"}`) for log
+ * collectors, when given (`serve --log-format json`)
+ */
+export function createMetrics(log?: (line: string) => void): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'imjoy_share_' });
   const requests = new Counter({ name: 'imjoy_share_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] });
@@ -47,8 +51,13 @@ export function createMetrics(): Metrics {
       const route = seg === '' ? 'root' : ROUTES.has(seg) ? seg : 'other';
       const end = latency.startTimer({ route });
       res.once('finish', () => {
-        end();
+        const s = end();
         requests.inc({ route, status: String(res.statusCode) });
+        if (log) {
+          const path = (req.url ?? '/').split('?')[0]; // a query may hold a pre-signed URL's secrets
+          const bytes = Number(res.getHeader('content-length') ?? 0);
+          log(JSON.stringify({ t: new Date().toISOString(), method: req.method, path, status: res.statusCode, ms: Math.round(s * 1e4) / 10, bytes }));
+        }
       });
     },
     handler: async (req, res, url) => {

@@ -24,6 +24,8 @@ export interface AppOptions {
   collection?: string;
   /** Origins the engine may fetch from beyond Zenodo, GitHub and $AWS_ENDPOINT_URL. */
   allowOrigins?: string[];
+  /** Receives one JSON line per request (structured access log). */
+  accessLog?: (line: string) => void;
   /** Model calls: at once, waiting, time limit. */
   models?: EngineOptions['models'];
   /** Port of the second origin that hosts plugin frames (default: port + 1, or any free port when port is 0). */
@@ -80,7 +82,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(out));
     return true;
   };
-  const metrics = createMetrics();
+  const metrics = createMetrics(opts.accessLog);
   const engineParts = createEngine({
     dataDir: opts.dataDir ?? demoDir,
     collection: opts.collection ?? (opts.demo !== false ? path.join(demoDir, 'rdf') : undefined),

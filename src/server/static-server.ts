@@ -129,7 +129,8 @@ function cors(res: http.ServerResponse) {
   // Plugins run in another origin (the frame port) and read demo data with Range requests.
   res.setHeader('Access-Control-Allow-Origin', '*');
   res.setHeader('Access-Control-Allow-Headers', 'Range, Content-Type');
-  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
+  // POST: the engine's /models/<id>/predict, called from pages of other origins too
+  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, OPTIONS');
   res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges, ETag');
 }
 

@@ -43,8 +43,12 @@ export function registerServe(program: Command) {
     .option('--model-queue <n>', 'model calls waiting behind them before more are refused with 429 (default 8)', (v) => Number(v))
     .option('--model-timeout <seconds>', 'time limit of one model call, waiting included (default 120)', (v) => Number(v))
     .option('--allow-origin <origin...>', 'origins the engine may fetch from besides Zenodo, GitHub and $AWS_ENDPOINT_URL (host name, *.domain, or http(s)://host:port)')
+    .option('--log-format <format>', 'text (default), or json: one JSON line per request and per message on stderr, for log collectors', 'text')
     .option('--no-demo', 'do not generate the demo data')
-    .action(async (opts: { port: number; host: string; data?: string; collection?: string; allowOrigin?: string[]; demo: boolean } & ModelFlags) => {
+    .action(async (opts: { port: number; host: string; data?: string; collection?: string; allowOrigin?: string[]; logFormat: string; demo: boolean } & ModelFlags) => {
+      if (opts.logFormat !== 'text' && opts.logFormat !== 'json') throw new Error(`--log-format ${opts.logFormat}: expected text or json`);
+      const json = opts.logFormat === 'json';
+      const log = (m: string) => console.error(json ? JSON.stringify({ t: new Date().toISOString(), msg: m }) : m);
       const root = packageRoot();
       // Serving a tree that was never built answers 404 to everything; say what is missing instead.
       const hostPage = path.join(root, 'dist', 'host', 'index.html');
@@ -60,7 +64,8 @@ export function registerServe(program: Command) {
         allowOrigins: opts.allowOrigin,
         models: modelOptions(opts),
         demo: opts.demo,
-        log: (m) => console.error(m),
+        log,
+        accessLog: json ? (line) => console.error(line) : undefined,
       });
       console.log(`imjoy-share host: ${app.url}/`);
       if (app.host !== '127.0.0.1' && app.host !== 'localhost') {
