@@ -59,6 +59,27 @@ export interface CollectionOptions {
 
 const RDF_NAMES = /^(rdf|bioimageio)\.yaml$|\.bioimageio\.yaml$/;
 
+/**
+ * A collection document: JSON as `readCollection` takes it, or a list of RDF URLs (a JSON array of
+ * strings, or a text file with one per line; `#` starts a comment), each named by its URL.
+ */
+function collectionOf(text: string, base: string): CollectionEntry[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = text.split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
+  }
+  if (Array.isArray(data) && data.length && data.every((x) => typeof x === 'string')) {
+    return (data as string[]).map((u) => {
+      const loc = resolveRef(base, u);
+      const id = loc.replace(/^https?:\/\//, '').split('?')[0]!.replace(/\/[^/]*$/, '') || loc;
+      return { id, type: 'unknown', name: id, description: '', tags: [], authors: [], rdf_source: loc };
+    });
+  }
+  return readCollection(data, base);
+}
+
 /** type, name and description of an RDF file for a listing (the full check comes with `get`). */
 function summaryOf(file: string, id: string): { type: string; name: string; description: string } {
   try {
@@ -119,11 +140,11 @@ export class ResourceCollection {
     if (isHttpUrl(src)) {
       const res = await this.fetch(src);
       if (!res.ok) throw new Error(`${src.split('?')[0]}: HTTP ${res.status}`);
-      return readCollection(await res.json(), src);
+      return collectionOf(await res.text(), src);
     }
     const abs = path.resolve(src);
     const json = fs.statSync(abs).isDirectory() ? path.join(abs, 'collection.json') : abs;
-    if (fs.existsSync(json)) return readCollection(JSON.parse(fs.readFileSync(json, 'utf8')), path.dirname(json) + '/');
+    if (fs.existsSync(json)) return collectionOf(fs.readFileSync(json, 'utf8'), path.dirname(json) + '/');
     // a folder without collection.json: every RDF below it, named by its folder
     const out: CollectionEntry[] = [];
     const walk = (dir: string, depth: number) => {
@@ -151,7 +172,11 @@ export class ResourceCollection {
     if (!entry) throw new UnknownResource(`no resource ${id} in the collection; list_resources() names them`);
     let r = this.resources.get(id);
     if (!r) {
-      r = this.describe(entry);
+      // an entry known by its URL only learns its type (and name) from the RDF
+      r = this.describe(entry).then((res) => {
+        if (entry.type === 'unknown') Object.assign(entry, { type: res.type, name: res.name, description: res.description });
+        return res;
+      });
       this.resources.set(id, r);
       r.catch(() => this.resources.delete(id));
     }
@@ -252,7 +277,9 @@ export class ResourceCollection {
    * the collection) and the rules for the files it references.
    */
   async modelRef(id: string): Promise<ModelRef> {
-    const entry = (await this.entries()).find((e) => e.id === id);
+    let entry = (await this.entries()).find((e) => e.id === id);
+    if (entry?.type === 'unknown') await this.get(id).catch(() => undefined);
+    entry = (await this.entries()).find((e) => e.id === id);
     if (!entry?.rdf_source || entry.type !== 'model') throw new UnknownResource(`no model ${id} in the collection; list_models() names them`);
     const { location } = this.locate(entry.rdf_source, '');
     return { key: id, location, root: this.root, origins: this.opts.policy.patterns };

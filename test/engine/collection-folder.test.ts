@@ -25,6 +25,28 @@ describe('ResourceCollection of a folder', () => {
     expect((await c.get('model/invalid')).verdict.valid).toBe(false);
   });
 
+  it('takes a list of RDF URLs (a text file on a host) and learns each type from its RDF', async () => {
+    const dir = tmpDir('coll-urls-');
+    await generateDemoRdfs(dir);
+    const host = await startStaticServer({ port: 0, mounts: { '/': dir } });
+    try {
+      fs.writeFileSync(path.join(dir, 'list.txt'), `# two RDFs\n${host.url}/model/bioimageio.yaml\nhostile/rdf.yaml\n`);
+      const c = new ResourceCollection({ source: `${host.url}/list.txt`, policy: new OriginPolicy([host.url]), cache: new DiskCache(tmpDir('coll-cache-'), 2 ** 24) });
+      const origin = host.url.replace(/^http:\/\//, '');
+      const entries = await c.publicEntries();
+      expect(entries.map((e) => [e.id, e.type])).toEqual([
+        [`${origin}/model`, 'unknown'],
+        [`${origin}/hostile`, 'unknown'],
+      ]);
+      const m = await c.get(`${origin}/model`);
+      expect(m).toMatchObject({ type: 'model', verdict: { valid: true, files_ok: true } });
+      expect((await c.publicEntries())[0]).toMatchObject({ type: 'model', name: m.name });
+      expect(m.files.every((f) => f.cid?.startsWith('bafkrei'))).toBe(true);
+    } finally {
+      await host.close();
+    }
+  });
+
   it('follows a redirect only to an allowed origin', async () => {
     const target = await startStaticServer({ port: 0, mounts: {} , handlers: [(_q, res) => (res.writeHead(200).end('ok'), true)] });
     const hop = await startStaticServer({ port: 0, mounts: {}, handlers: [(req, res) => (res.writeHead(302, { Location: `${target.url}${req.url}` }).end(), true)] });
