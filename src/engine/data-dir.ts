@@ -8,6 +8,8 @@ import path from 'node:path';
 import { ByteLru } from '../io/byte-lru.js';
 import { openNodeSource } from '../io/open-node.js';
 import { makeReferences } from '../reference/make.js';
+import type { References } from '../reference/types.js';
+import { retemplate } from '../s3/retemplate.js';
 import { openReferences, type ReferenceStore } from '../reference/open.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { decodeEntry, type ZipEntry } from '../zip/zip.js';
@@ -41,6 +43,9 @@ export class UnservableFile extends Error {}
 
 interface Indexed {
   store: ReferenceStore;
+  refs: References;
+  /** Members the engine inflates: references others could not read. */
+  inflates: boolean;
   member?: (key: string, bytes: Uint8Array) => Uint8Array;
 }
 
@@ -130,7 +135,7 @@ export class DataDir {
     const source = openNodeSource(file);
     // a zipped store written by `zip -r` deflates its chunks: the engine inflates them per request
     const inflated = new Map<string, ZipEntry>();
-    let refs;
+    let refs: References;
     try {
       refs = await makeReferences(source, { url: file, inflated });
     } catch (e) {
@@ -142,7 +147,23 @@ export class DataDir {
     const store = await openReferences(refs, { openSource: (u, o) => openNodeSource(u, o) });
     const named = { name } as ByteSource; // what member errors name
     const member = inflated.size ? (key: string, raw: Uint8Array) => (inflated.has(key) ? decodeEntry(named, inflated.get(key)!, raw) : raw) : undefined;
-    return { store, member };
+    return { store, refs, inflates: inflated.size > 0, member };
+  }
+
+  /** The local file of `name` when DIR serves it (after `view` checked the name). */
+  async file(name: string): Promise<string | undefined> {
+    return (await this.view(name, 'stored')) ? path.join(this.dir, name) : undefined;
+  }
+
+  /**
+   * The kerchunk references of `name` as JSON, reading the data from `url` (the engine's own
+   * /raw/<name>): for fsspec's ReferenceFileSystem, the Reference Viewer, or to pin by content id.
+   */
+  async references(name: string, url: string): Promise<Uint8Array | undefined> {
+    if (!(await this.view(name, 'stored'))) return undefined;
+    const { refs, inflates } = await this.entries.get(name)!.store;
+    if (inflates) throw new UnservableFile(`${name}: its chunks are DEFLATE-compressed ZIP members, which references cannot point into; read it at /zarr/${name}/`);
+    return new TextEncoder().encode(JSON.stringify(retemplate(refs, url)));
   }
 
   async close(): Promise<void> {

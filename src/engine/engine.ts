@@ -7,7 +7,9 @@
 import path from 'node:path';
 import type { Handler } from '../server/static-server.js';
 import { DataDir } from './data-dir.js';
+import { ContentIndex } from './content.js';
 import { DiskCache } from './disk-cache.js';
+import { ipfsHandler } from './ipfs-http.js';
 import { OriginPolicy } from './origins.js';
 import { ResourceCollection } from './resources.js';
 import { resourcesHandler } from './resources-http.js';
@@ -45,14 +47,15 @@ export function createEngine(opts: EngineOptions): Engine {
   const data = new DataDir(path.resolve(opts.dataDir));
   const cache = new DiskCache(path.resolve(opts.cacheDir), opts.cacheMaxBytes ?? 2 ** 30);
   const policy = OriginPolicy.fromEnv(process.env, opts.allowOrigins);
-  const collection = opts.collection ? new ResourceCollection({ source: opts.collection, policy, cache }) : undefined;
+  const content = new ContentIndex();
+  const collection = opts.collection ? new ResourceCollection({ source: opts.collection, policy, cache, content }) : undefined;
   const models = collection ? new ModelPool(collection, opts.models) : undefined;
   return {
     data,
     collection,
     models,
     cache,
-    handlers: [zarrHandler(data), ...(collection ? [resourcesHandler(collection)] : []), ...(models ? [modelsHandler(models)] : [])],
+    handlers: [zarrHandler(data, content), ipfsHandler(content), ...(collection ? [resourcesHandler(collection)] : []), ...(models ? [modelsHandler(models)] : [])],
     services: () => engineServices({ data, collection, models }),
     close: async () => {
       await models?.close();

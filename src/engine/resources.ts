@@ -16,6 +16,7 @@ import { isHttpUrl, loadRdf, type LoadedRdf, resolveRef } from '../rdf/load.js';
 import { nodeFileAccess, nodeReadFile } from '../rdf/node.js';
 import type { RdfIssue } from '../rdf/types.js';
 import { cidOfSha256 } from './cid.js';
+import { ContentIndex } from './content.js';
 import type { DiskCache } from './disk-cache.js';
 import type { ModelRef } from './model-worker.js';
 import { guardedFetch, type OriginPolicy } from './origins.js';
@@ -53,6 +54,8 @@ export interface CollectionOptions {
   source: string;
   policy: OriginPolicy;
   cache: DiskCache;
+  /** Where described files are registered by content id (shared with other parts of the engine). */
+  content?: ContentIndex;
   /** Largest local file hashed for a content id (bigger ones are described without one). */
   maxHashBytes?: number;
 }
@@ -101,8 +104,8 @@ interface Located {
 export class ResourceCollection {
   private entriesP?: Promise<CollectionEntry[]>;
   private resources = new Map<string, Promise<Resource>>();
-  /** cid → where its bytes are (local files, cached copies: the same bytes may be in several). */
-  private byCid = new Map<string, Set<string>>();
+  /** Where the bytes of each content id are (local files, cached copies). */
+  readonly content: ContentIndex;
   /** `id\nref` → the file on this disk with the bytes of that reference. */
   private located = new Map<string, string>();
   private readonly fetch: typeof fetch;
@@ -111,6 +114,7 @@ export class ResourceCollection {
 
   constructor(readonly opts: CollectionOptions) {
     this.fetch = guardedFetch(opts.policy);
+    this.content = opts.content ?? new ContentIndex();
     if (!isHttpUrl(opts.source)) {
       const abs = path.resolve(opts.source);
       this.root = fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory() ? abs : path.dirname(abs);
@@ -229,8 +233,7 @@ export class ResourceCollection {
       try {
         const { file, sha256, size } = await this.materialize(f.ref, loaded.baseUrl);
         const cid = cidOfSha256(Buffer.from(sha256, 'hex'));
-        if (!this.byCid.has(cid)) this.byCid.set(cid, new Set());
-        this.byCid.get(cid)!.add(file);
+        this.content.addFile(cid, file);
         this.located.set(`${entry.id}\n${f.ref}`, file);
         Object.assign(f, { size, cid });
       } catch (e) {
@@ -291,10 +294,5 @@ export class ResourceCollection {
     const f = r.files.find((x) => x.ref === ref && !x.error);
     if (!f?.cid) return undefined;
     return this.located.get(`${id}\n${ref}`);
-  }
-
-  /** Where the bytes of a content id may be, for the files of resources described so far. */
-  filesByCid(cid: string): string[] {
-    return [...(this.byCid.get(cid) ?? [])];
   }
 }

@@ -6,7 +6,8 @@
  * read as an image a 422 naming the problem.
  */
 import type http from 'node:http';
-import { parseRange, type Handler } from '../server/static-server.js';
+import { parseRange, sendFile, type Handler } from '../server/static-server.js';
+import type { ContentIndex } from './content.js';
 import { type DataDir, splitImagePath, UnservableFile } from './data-dir.js';
 import type { ZarrMode } from './zarr-view.js';
 
@@ -33,9 +34,46 @@ function sendBytes(req: http.IncomingMessage, res: http.ServerResponse, bytes: U
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** The request handler for `/zarr/` and `/zarr-decoded/` over the files of `data`. */
-export function zarrHandler(data: DataDir): Handler {
+/**
+ * `GET /raw/<file>`: the file itself (Range), and `GET /refs/<file>`: its kerchunk references
+ * reading from there, registered by content id (`X-Content-CID`, `GET /ipfs/<cid>`).
+ */
+async function rawOrRefs(data: DataDir, content: ContentIndex | undefined, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
+  const m = /^\/(raw|refs)\/(.+)$/.exec(url.pathname);
+  if (!m) return false;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return res.writeHead(405, { Allow: 'GET, HEAD, OPTIONS' }).end(), true;
+  let name: string;
+  try {
+    name = decodeURIComponent(m[2]!);
+  } catch {
+    return text(res, 404, 'not found'), true;
+  }
+  try {
+    if (m[1] === 'raw') {
+      const file = await data.file(name);
+      if (!file) return text(res, 404, `${name}: no such image in the served folder`), true;
+      sendFile(req, res, file);
+      return true;
+    }
+    // the origin the client used: the references must point where it can reach
+    const origin = `http://${req.headers.host ?? '127.0.0.1'}`;
+    const json = await data.references(name, `${origin}/raw/${name.split('/').map(encodeURIComponent).join('/')}`);
+    if (!json) return text(res, 404, `${name}: no such image in the served folder`), true;
+    const cid = content?.addBytes(json);
+    if (cid) res.setHeader('X-Content-CID', cid);
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges, ETag, X-Content-CID');
+    sendBytes(req, res, json, 'application/json');
+  } catch (e) {
+    if (e instanceof UnservableFile) text(res, 422, e.message.startsWith(`${name}:`) ? e.message : `${name}: ${e.message}`);
+    else text(res, 500, `${name}: ${(e as Error).message}`);
+  }
+  return true;
+}
+
+/** The request handler for `/zarr/`, `/zarr-decoded/`, `/raw/` and `/refs/` over the files of `data`. */
+export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
   return async (req, res, url) => {
+    if (await rawOrRefs(data, content, req, res, url)) return true;
     const match = PREFIXES.find(([p]) => url.pathname === p.slice(0, -1) || url.pathname.startsWith(p));
     if (!match) return false;
     const [prefix, mode] = match;
@@ -46,7 +84,8 @@ export function zarrHandler(data: DataDir): Handler {
     const rest = url.pathname.slice(prefix.length);
     if (!rest) {
       const base = `${prefix}`;
-      const files = data.list().map((f) => ({ ...f, url: base + encodeURIComponent(f.name) + '/' }));
+      const enc = (n: string) => n.split('/').map(encodeURIComponent).join('/');
+      const files = data.list().map((f) => ({ ...f, url: `${base}${enc(f.name)}/`, refs: `/refs/${enc(f.name)}`, raw: `/raw/${enc(f.name)}` }));
       sendBytes(req, res, new TextEncoder().encode(JSON.stringify({ files }, null, 2)), 'application/json');
       return true;
     }

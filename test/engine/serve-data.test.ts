@@ -110,6 +110,44 @@ describe('serve --data DIR', () => {
     expect((await get(`/zarr/${f}/.zattrs`, { method: 'POST' })).status).toBe(405);
   });
 
+  it('serves each image\'s references (reading from /raw/<file>) with a content id, for fsspec', async () => {
+    const f = 'bigendian-bigtiff-u16.ome.tif';
+    const res = await get(`/refs/${f}`);
+    expect(res.status).toBe(200);
+    const cid = res.headers.get('x-content-cid')!;
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const refs = JSON.parse(new TextDecoder().decode(bytes)) as { templates: { u: string } };
+    expect(refs.templates.u).toBe(`${served.url}/raw/${f}`);
+    // the id names these bytes (Python's hashlib and the CID byte layout), and /ipfs/ serves them
+    const code = `import hashlib,base64,sys
+print('b'+base64.b32encode(bytes([1,0x55,0x12,0x20])+hashlib.sha256(sys.stdin.buffer.read()).digest()).decode().lower().rstrip('='))`;
+    const py = await new Promise<string>((resolve, reject) => {
+      const child = execFile(python, ['-c', code], (e, out) => (e ? reject(e) : resolve(out.trim())));
+      child.stdin!.end(Buffer.from(bytes));
+    });
+    expect(cid).toBe(py);
+    expect(Buffer.compare(new Uint8Array(await (await get(`/ipfs/${cid}`)).arrayBuffer()), bytes)).toBe(0);
+    // fsspec's ReferenceFileSystem + zarr read the image through them, from the engine's /raw/
+    const refsFile = path.join(dir, 'served-refs.json');
+    fs.writeFileSync(refsFile, bytes);
+    const read = `import fsspec, zarr, numpy as np, tifffile, sys
+m = fsspec.get_mapper('reference://', fo=sys.argv[1], remote_protocol='http')
+got = zarr.open(m, mode='r')['0'][:]
+want = tifffile.imread(sys.argv[2])
+print(got.shape, bool(np.array_equal(got, want)))`;
+    const { stdout } = await run(python, ['-c', read, refsFile, path.join(data, 'tiff', f)]);
+    expect(stdout.trim()).toBe('(700, 900) True');
+    const part = await get(`/raw/${f}`, { headers: { Range: 'bytes=0-3' } });
+    expect(part.status).toBe(206);
+    expect([...new Uint8Array(await part.arrayBuffer())]).toEqual([0x4d, 0x4d, 0, 0x2b]); // big-endian BigTIFF
+    // a zip whose chunks are deflated members has no references others can read
+    const z = await get('/refs/omezarr-v04-deflated-members.zip');
+    expect(z.status).toBe(422);
+    expect(await z.text()).toMatch(/DEFLATE-compressed/);
+    expect((await get('/refs/absent.tif')).status).toBe(404);
+    expect((await get('/raw/readme.txt')).status).toBe(404);
+  });
+
   it('serves the decoded store without codecs, a chunk of its full size, and byte ranges of a key', async () => {
     const f = 'tczyx-u8-lzw.ome.tif';
     const stored = (await (await get(`/zarr/${f}/0/.zarray`)).json()) as { compressor: { id: string }; chunks: number[]; dtype: string };
