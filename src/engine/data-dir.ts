@@ -12,7 +12,10 @@ import type { References } from '../reference/types.js';
 import { retemplate } from '../s3/retemplate.js';
 import { openReferences, type ReferenceStore } from '../reference/open.js';
 import type { ByteSource } from '../io/byte-source.js';
-import { decodeEntry, type ZipEntry } from '../zip/zip.js';
+import { decodeEntry, listZip, ZIP_STORED, type ZipEntry } from '../zip/zip.js';
+import { HttpSource } from '../io/http-source.js';
+import { SliceSource } from '../io/byte-source.js';
+import { OriginRefused } from './origins.js';
 import { ZarrView, type ZarrMode } from './zarr-view.js';
 
 /** The files served: what the reference maker reads. */
@@ -26,7 +29,7 @@ const STAT_MS = 1000;
  * A request path below `/zarr/` → the image (up to the first segment named like a served file)
  * and the key within its store.
  */
-export function splitImagePath(rest: string): { name: string; key: string } | undefined {
+function splitImagePath(rest: string): { name: string; key: string } | undefined {
   const parts = rest.split('/');
   const i = parts.findIndex((p) => SERVED.test(p));
   if (i < 0) return undefined;
@@ -57,16 +60,34 @@ interface Entry {
   views: Partial<Record<ZarrMode, ZarrView>>;
 }
 
+/**
+ * An image elsewhere, served under `name`: an http(s) URL (S3 pre-signed ones too) of a TIFF or a
+ * zipped Zarr, or `<zip URL>#<member>` for a TIFF stored (uncompressed) inside a ZIP on a file host.
+ * Its chunks are fetched by Range from there.
+ */
+export interface RemoteImage {
+  name: string;
+  url: string;
+}
+
 export class DataDir {
   private entries = new Map<string, Entry>();
+  private remote = new Map<string, string>();
   /** Recently served keys of every file (see ZarrView). */
   readonly lru: ByteLru;
 
   constructor(
     readonly dir: string,
     cacheBytes = 256 * 2 ** 20,
+    /** Remote images, fetched with `fetch` (the engine passes its origin-allowlist fetch). */
+    private readonly remoteOpts: { images?: RemoteImage[]; fetch?: typeof fetch } = {},
   ) {
     this.lru = new ByteLru(cacheBytes);
+    for (const r of remoteOpts.images ?? []) {
+      if (!r.name || r.name.includes('/') || r.name.startsWith('.')) throw new Error(`image name "${r.name}": a plain file name is needed (no "/")`);
+      if (!/^https?:\/\//i.test(r.url)) throw new Error(`image ${r.name}: ${r.url} is not an http(s) URL`);
+      this.remote.set(r.name, r.url);
+    }
   }
 
   /** The servable files, sorted by name (a file in a sub-folder is named `folder/file.tif`). */
@@ -89,6 +110,8 @@ export class DataDir {
       }
     };
     walk('', 0);
+    // remote images have no size until first opened; -1 says unknown
+    for (const name of this.remote.keys()) if (!files.some((f) => f.name === name)) files.push({ name, size: -1 });
     return files.sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -97,6 +120,17 @@ export class DataDir {
    * such servable file. Hidden files and any `.`/`..` segment are no files of DIR.
    */
   async view(name: string, mode: ZarrMode): Promise<ZarrView | undefined> {
+    const url = this.remote.get(name);
+    if (url) {
+      let entry = this.entries.get(name);
+      if (!entry) {
+        entry = { stamp: 'remote', checked: Infinity, store: this.indexRemote(name, url), views: {} };
+        this.entries.set(name, entry);
+        const failed = entry;
+        entry.store.catch(() => this.entries.get(name) === failed && this.entries.delete(name));
+      }
+      return this.viewOf(entry, name, mode);
+    }
     const parts = name.split('/');
     if (!SERVED.test(name) || parts.length > MAX_DEPTH + 1 || parts.some((p) => !p || p.startsWith('.') || p.includes('\\'))) return undefined;
     const file = path.join(this.dir, name);
@@ -150,9 +184,52 @@ export class DataDir {
     return { store, refs, inflates: inflated.size > 0, member };
   }
 
-  /** The local file of `name` when DIR serves it (after `view` checked the name). */
+  /** The local file of `name` when DIR serves it (after `view` checked the name); not for remote images. */
   async file(name: string): Promise<string | undefined> {
+    if (this.remote.has(name)) return undefined;
     return (await this.view(name, 'stored')) ? path.join(this.dir, name) : undefined;
+  }
+
+  /** A request path below /zarr/ → image and key: a remote image by its name, else a file by its extension. */
+  split(rest: string): { name: string; key: string } | undefined {
+    for (const name of this.remote.keys()) {
+      if (rest === name || rest.startsWith(`${name}/`)) return { name, key: rest.slice(name.length + 1) };
+    }
+    return splitImagePath(rest);
+  }
+
+  /** Where a remote image's references point (its URL), for `references`. */
+  remoteUrl(name: string): string | undefined {
+    const u = this.remote.get(name);
+    return u && !u.includes('#') ? u : undefined;
+  }
+
+  private async indexRemote(name: string, url: string): Promise<Indexed> {
+    const [fileUrl, member] = url.split('#') as [string, string | undefined];
+    const http = new HttpSource(fileUrl, { fetch: this.remoteOpts.fetch });
+    let source: ByteSource = http;
+    const shown = `${name} (${fileUrl.split('?')[0]}${member ? `#${member}` : ''})`;
+    try {
+      if (member) {
+        const { entries } = await listZip(http);
+        const e = entries.find((x) => x.name === decodeURIComponent(member));
+        if (!e) throw new Error(`no member ${member} in the ZIP`);
+        if (e.method !== ZIP_STORED) throw new Error(`member ${member} is compressed; only a stored (uncompressed) member can be read in place`);
+        source = new SliceSource(http, e.dataOffset, e.compressedSize, shown);
+      }
+      const inflated = new Map<string, ZipEntry>();
+      const key = member ? `${fileUrl}#${member}` : fileUrl;
+      const refs = await makeReferences(source, { url: key, inflated });
+      const store = await openReferences(refs, { openSource: (u) => (u === key ? source : openNodeSource(u, { fetch: this.remoteOpts.fetch })) });
+      const named = { name } as ByteSource;
+      const memberOf = inflated.size ? (k: string, raw: Uint8Array) => (inflated.has(k) ? decodeEntry(named, inflated.get(k)!, raw) : raw) : undefined;
+      return { store, refs, inflates: inflated.size > 0 || !!member, member: memberOf };
+    } catch (e) {
+      const msg = (e as Error).message;
+      // the allowlist's refusal arrives wrapped by the byte source: keep it a refusal (HTTP 403)
+      if (e instanceof OriginRefused || /origin not allowed/.test(msg)) throw new OriginRefused(fileUrl);
+      throw new UnservableFile(msg.startsWith(name) ? msg : `${shown}: ${msg}`);
+    }
   }
 
   /**
@@ -162,8 +239,9 @@ export class DataDir {
   async references(name: string, url: string): Promise<Uint8Array | undefined> {
     if (!(await this.view(name, 'stored'))) return undefined;
     const { refs, inflates } = await this.entries.get(name)!.store;
-    if (inflates) throw new UnservableFile(`${name}: its chunks are DEFLATE-compressed ZIP members, which references cannot point into; read it at /zarr/${name}/`);
-    return new TextEncoder().encode(JSON.stringify(retemplate(refs, url)));
+    if (inflates) throw new UnservableFile(`${name}: its chunks are DEFLATE-compressed ZIP members (or in a ZIP member), which references cannot point into; read it at /zarr/${name}/`);
+    // a remote image's references read from its origin (no detour through the engine)
+    return new TextEncoder().encode(JSON.stringify(retemplate(refs, this.remoteUrl(name) ?? url)));
   }
 
   async close(): Promise<void> {

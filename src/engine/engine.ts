@@ -6,11 +6,11 @@
  */
 import path from 'node:path';
 import type { Handler } from '../server/static-server.js';
-import { DataDir } from './data-dir.js';
+import { DataDir, type RemoteImage } from './data-dir.js';
 import { ContentIndex } from './content.js';
 import { DiskCache } from './disk-cache.js';
 import { ipfsHandler } from './ipfs-http.js';
-import { OriginPolicy } from './origins.js';
+import { guardedFetch, OriginPolicy } from './origins.js';
 import { ResourceCollection } from './resources.js';
 import { resourcesHandler } from './resources-http.js';
 import { ModelPool } from './models.js';
@@ -21,6 +21,8 @@ import { zarrHandler } from './zarr-http.js';
 export interface EngineOptions {
   /** Images served as zarr stores. */
   dataDir: string;
+  /** Images elsewhere (URLs, pre-signed URLs, `<zip URL>#<member>`), served under a name. */
+  images?: RemoteImage[];
   /** A collection folder, collection JSON file or URL (none: no resources service). */
   collection?: string;
   /** Where remote files are cached. */
@@ -44,9 +46,9 @@ export interface Engine {
 }
 
 export function createEngine(opts: EngineOptions): Engine {
-  const data = new DataDir(path.resolve(opts.dataDir));
-  const cache = new DiskCache(path.resolve(opts.cacheDir), opts.cacheMaxBytes ?? 2 ** 30);
   const policy = OriginPolicy.fromEnv(process.env, opts.allowOrigins);
+  const data = new DataDir(path.resolve(opts.dataDir), undefined, { images: opts.images, fetch: guardedFetch(policy) });
+  const cache = new DiskCache(path.resolve(opts.cacheDir), opts.cacheMaxBytes ?? 2 ** 30);
   const content = new ContentIndex();
   const collection = opts.collection ? new ResourceCollection({ source: opts.collection, policy, cache, content }) : undefined;
   const models = collection ? new ModelPool(collection, opts.models) : undefined;

@@ -8,7 +8,8 @@
 import type http from 'node:http';
 import { parseRange, sendFile, type Handler } from '../server/static-server.js';
 import type { ContentIndex } from './content.js';
-import { type DataDir, splitImagePath, UnservableFile } from './data-dir.js';
+import { type DataDir, UnservableFile } from './data-dir.js';
+import { OriginRefused } from './origins.js';
 import type { ZarrMode } from './zarr-view.js';
 
 const PREFIXES: [string, ZarrMode][] = [
@@ -64,7 +65,7 @@ async function rawOrRefs(data: DataDir, content: ContentIndex | undefined, req: 
     res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges, ETag, X-Content-CID');
     sendBytes(req, res, json, 'application/json');
   } catch (e) {
-    if (e instanceof UnservableFile) text(res, 422, e.message.startsWith(`${name}:`) ? e.message : `${name}: ${e.message}`);
+    if (e instanceof UnservableFile) text(res, 422, e.message.startsWith(name) ? e.message : `${name}: ${e.message}`);
     else text(res, 500, `${name}: ${(e as Error).message}`);
   }
   return true;
@@ -89,9 +90,9 @@ export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
       sendBytes(req, res, new TextEncoder().encode(JSON.stringify({ files }, null, 2)), 'application/json');
       return true;
     }
-    let split: ReturnType<typeof splitImagePath>;
+    let split: ReturnType<DataDir["split"]>;
     try {
-      split = splitImagePath(decodeURIComponent(rest));
+      split = data.split(decodeURIComponent(rest));
     } catch {
       split = undefined; // a malformed %-escape names no file
     }
@@ -119,8 +120,9 @@ export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
       }
       sendBytes(req, res, bytes, /(^|\/)\.z(group|attrs|array|metadata)$/.test(key) ? 'application/json' : 'application/octet-stream');
     } catch (e) {
-      if (e instanceof UnservableFile) text(res, 422, e.message.startsWith(`${name}:`) ? e.message : `${name}: ${e.message}`);
-      else text(res, 500, `${name}: cannot read ${key || 'the store'}: ${(e as Error).message}`);
+      if (e instanceof UnservableFile) text(res, 422, e.message.startsWith(name) ? e.message : `${name}: ${e.message}`);
+      else if (e instanceof OriginRefused) text(res, 403, `${name}: ${e.message}`);
+      else text(res, 502, `${name}: cannot read ${key || 'the store'}: ${(e as Error).message}`);
     }
     return true;
   };

@@ -91,6 +91,40 @@ export class BytesSource implements ByteSource {
   }
 }
 
+/**
+ * A window of another source: one member of a ZIP read in place (a TIFF stored in an archive on a
+ * file host), offsets relative to the window's start.
+ */
+export class SliceSource implements ByteSource {
+  /** The inner source's many-range read (one multi-range request over HTTP), when it has one. */
+  readonly readMany?: (ranges: readonly ByteRange[], opts?: ReadManyOptions) => Promise<Uint8Array[]>;
+
+  constructor(
+    readonly inner: ByteSource,
+    readonly offset: number,
+    readonly length: number,
+    readonly name = inner.name,
+  ) {
+    if (inner.readMany) {
+      this.readMany = (ranges, opts) => {
+        const within = ranges.map((r) => {
+          if (!opts?.clip) checkRange(this.name, this.length, r.offset, r.length);
+          const length = opts?.clip ? Math.max(0, Math.min(r.length, this.length - r.offset)) : r.length;
+          return { offset: this.offset + r.offset, length };
+        });
+        return inner.readMany!(within, { ...opts, clip: false });
+      };
+    }
+  }
+  async size(): Promise<number> {
+    return this.length;
+  }
+  read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    checkRange(this.name, this.length, offset, length);
+    return this.inner.read(this.offset + offset, length, signal);
+  }
+}
+
 /** A browser File or Blob (also works in Node 20, which has Blob). */
 export class BlobSource implements ByteSource {
   readonly name: string;

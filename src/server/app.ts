@@ -24,6 +24,8 @@ export interface AppOptions {
   collection?: string;
   /** Origins the engine may fetch from beyond Zenodo, GitHub and $AWS_ENDPOINT_URL. */
   allowOrigins?: string[];
+  /** Images elsewhere served under a name (see RemoteImage). */
+  images?: EngineOptions['images'];
   /** Receives one JSON line per request (structured access log). */
   accessLog?: (line: string) => void;
   /** Model calls: at once, waiting, time limit. */
@@ -88,6 +90,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     collection: opts.collection ?? (opts.demo !== false ? path.join(demoDir, 'rdf') : undefined),
     cacheDir: path.join(cacheDir, 'engine'),
     allowOrigins: opts.allowOrigins,
+    images: opts.images,
     models: opts.models,
   });
   const data = engineParts.data;

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import os from 'node:os';
+import type { RemoteImage } from '../../engine/data-dir.js';
 import { createEngine } from '../../engine/engine.js';
 import { startWorker } from '../../engine/worker.js';
-import { type ModelFlags, modelOptions } from './model-flags.js';
+import { collectImages, type ModelFlags, modelOptions } from './model-flags.js';
 
 interface EngineOptions extends ModelFlags {
   serverUrl?: string;
@@ -14,6 +15,7 @@ interface EngineOptions extends ModelFlags {
   data: string;
   collection?: string;
   allowOrigin?: string[];
+  image: RemoteImage[];
   cache: string;
 }
 
@@ -26,6 +28,7 @@ export function registerEngine(program: Command) {
     .option('--token <token>', 'token for that workspace (default $HYPHA_TOKEN)', process.env.HYPHA_TOKEN)
     .option('--client-id <id>', 'client id of this worker (default: random; unique per worker)')
     .option('--data <dir>', 'folder of TIFF/OME-TIFF/BigTIFF and zipped Zarr files to serve', '.')
+    .option('--image <name=url...>', 'also serve an image from elsewhere under name: a TIFF or zipped Zarr URL (S3 pre-signed too) or <zip URL>#<member.tif>; its origin must be allowed', collectImages, [])
     .option('--collection <folder|json|url>', 'BioImage.IO resources to serve: a folder of RDFs, a collection.json, or its URL')
     .option('--model-concurrency <n>', 'model calls run at once (default 1)', (v) => Number(v))
     .option('--model-queue <n>', 'model calls waiting behind them before more are refused with 429 (default 8)', (v) => Number(v))
@@ -35,7 +38,7 @@ export function registerEngine(program: Command) {
     .action(async (opts: EngineOptions) => {
       if (!opts.serverUrl) throw new Error('engine: --server-url (or $HYPHA_SERVER_URL) is required, e.g. http://127.0.0.1:9527');
       if (!fs.statSync(opts.data, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--data ${opts.data}: no such folder`);
-      const engine = createEngine({ dataDir: opts.data, collection: opts.collection, allowOrigins: opts.allowOrigin, cacheDir: opts.cache, models: modelOptions(opts) });
+      const engine = createEngine({ dataDir: opts.data, images: opts.image, collection: opts.collection, allowOrigins: opts.allowOrigin, cacheDir: opts.cache, models: modelOptions(opts) });
       const data = engine.data;
       const clientId = opts.clientId ?? `imjoy-share-engine-${Math.random().toString(36).slice(2, 10)}`;
       let worker: Awaited<ReturnType<typeof startWorker>>;

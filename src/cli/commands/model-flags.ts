@@ -1,4 +1,4 @@
-/** The model pool's flags, shared by `serve` and `engine`. */
+/** Flags shared by `serve` and `engine`: the model pool's, and remote images. */
 export interface ModelFlags {
   modelConcurrency?: number;
   modelQueue?: number;
@@ -16,4 +16,11 @@ export function modelOptions(f: ModelFlags): { concurrency?: number; queueLimit?
     queueLimit: check('model-queue', f.modelQueue, 0),
     timeoutMs: timeout === undefined ? undefined : timeout * 1000,
   };
+}
+
+/** `--image name=url` (repeatable) → the engine's remote images. */
+export function collectImages(value: string, previous: { name: string; url: string }[]): { name: string; url: string }[] {
+  const i = value.indexOf('=');
+  if (i <= 0 || !/^https?:\/\//i.test(value.slice(i + 1))) throw new Error(`--image ${value}: expected name=https://…`);
+  return [...previous, { name: value.slice(0, i), url: value.slice(i + 1) }];
 }

@@ -4,8 +4,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { startApp } from '../../server/app.js';
 import type { RpcConnectionInfo } from '../../server/hypha/server.js';
+import type { RemoteImage } from '../../engine/data-dir.js';
 import { packageRoot } from '../package-root.js';
-import { type ModelFlags, modelOptions } from './model-flags.js';
+import { collectImages, type ModelFlags, modelOptions } from './model-flags.js';
 
 /**
  * Where the demo data goes: `.cache/` of a source checkout (gitignored), but the user's cache
@@ -38,6 +39,7 @@ export function registerServe(program: Command) {
     .option('-p, --port <port>', 'port of the host page (plugin frames use port + 1)', (v) => Number(v), Number(process.env.PORT ?? 8080))
     .option('--host <address>', 'address to listen on; 0.0.0.0 lets other machines in (the RPC workspace stays behind its token)', '127.0.0.1')
     .option('--data <dir>', 'serve every TIFF/BigTIFF/OME-TIFF and zipped Zarr in this folder as zarr v2 at /zarr/<file>/ and, decoded, /zarr-decoded/<file>/ (default: the demo data)')
+    .option('--image <name=url...>', 'also serve an image from elsewhere under name: a TIFF or zipped Zarr URL (S3 pre-signed too) or <zip URL>#<member.tif>; its origin must be allowed', collectImages, [])
     .option('--collection <folder|json|url>', 'BioImage.IO resources served at /resources and /ipfs/<cid>: a folder of RDFs, a collection.json, or its URL (default: the demo collection)')
     .option('--model-concurrency <n>', 'model calls run at once (default 1)', (v) => Number(v))
     .option('--model-queue <n>', 'model calls waiting behind them before more are refused with 429 (default 8)', (v) => Number(v))
@@ -45,7 +47,7 @@ export function registerServe(program: Command) {
     .option('--allow-origin <origin...>', 'origins the engine may fetch from besides Zenodo, GitHub and $AWS_ENDPOINT_URL (host name, *.domain, or http(s)://host:port)')
     .option('--log-format <format>', 'text (default), or json: one JSON line per request and per message on stderr, for log collectors', 'text')
     .option('--no-demo', 'do not generate the demo data')
-    .action(async (opts: { port: number; host: string; data?: string; collection?: string; allowOrigin?: string[]; logFormat: string; demo: boolean } & ModelFlags) => {
+    .action(async (opts: { port: number; host: string; data?: string; collection?: string; allowOrigin?: string[]; image: RemoteImage[]; logFormat: string; demo: boolean } & ModelFlags) => {
       if (opts.logFormat !== 'text' && opts.logFormat !== 'json') throw new Error(`--log-format ${opts.logFormat}: expected text or json`);
       const json = opts.logFormat === 'json';
       const log = (m: string) => console.error(json ? JSON.stringify({ t: new Date().toISOString(), msg: m }) : m);
@@ -62,6 +64,7 @@ export function registerServe(program: Command) {
         dataDir: opts.data,
         collection: opts.collection,
         allowOrigins: opts.allowOrigin,
+        images: opts.image,
         models: modelOptions(opts),
         demo: opts.demo,
         log,
