@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadOrtNode, openModelPackageNode } from '../src/model/node.js';
-import { readNpy } from '../src/model/npy.js';
+import { readNpy } from '../src/ndarray/npy.js';
 import { createOnnxSession, type ModelSession, type OrtModule } from '../src/model/onnx.js';
 import { ModelRunner } from '../src/model/runner.js';
 import type { NdArray } from '../src/ndarray/ndarray.js';

@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { FileSource } from '../src/io/file-source.js';
 import { forgetMultiRange, HttpSource } from '../src/io/http-source.js';
 import { tiffReferenceBuilder, tiffReferences } from '../src/reference/from-tiff.js';
-import { startStaticServer } from '../src/server/static-server.js';
+import { startStaticServer } from '../src/http/static-server.js';
 
 const root = process.env.IMJOY_SHARE_ROOT ?? process.cwd();
 const python = '/usr/bin/python3';

@@ -80,7 +80,7 @@ import { FileSource } from '../src/io/file-source.js';
 import { zipReferences } from '../src/reference/from-zip.js';
 import { openReferences } from '../src/reference/open.js';
 import { readRegion } from '../src/reference/read-region.js';
-import { startStaticServer } from '../src/server/static-server.js';
+import { startStaticServer } from '../src/http/static-server.js';
 
 const root = process.env.IMJOY_SHARE_ROOT ?? process.cwd();
 const dir = path.join(root, '.cache', 'bench', 'refs-read');

@@ -5,7 +5,7 @@
  * services on an external Hypha server.
  */
 import path from 'node:path';
-import type { Handler } from '../server/static-server.js';
+import type { Handler } from '../http/static-server.js';
 import { DataDir, type RemoteImage } from './data-dir.js';
 import { ContentIndex } from './content.js';
 import { DiskCache } from './disk-cache.js';

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
-import { type Handler, sendFile } from '../server/static-server.js';
+import { type Handler, sendFile } from '../http/static-server.js';
 import { sha256OfCid } from './cid.js';
 import type { ContentIndex } from './content.js';
 

@@ -5,7 +5,7 @@
  */
 import type http from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Handler } from '../server/static-server.js';
+import type { Handler } from '../http/static-server.js';
 
 const ROUTES = new Set(['zarr', 'zarr-decoded', 'raw', 'refs', 'models', 'resources', 'ipfs', 'demo', 'host', 'dist', 'slides', 'slides-runtime', 'health', 'metrics']);
 

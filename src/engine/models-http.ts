@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeImage } from '../model/image-io.js';
 import { readInputImageNode } from '../model/node.js';
-import type { Handler } from '../server/static-server.js';
+import type { Handler } from '../http/static-server.js';
 import { ModelError, type ModelPool, QueueFull, TimedOut } from './models.js';
 import { UnknownResource } from './resources.js';
 

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { type ChildProcess, fork } from 'node:child_process';
-import { packageRoot } from '../cli/package-root.js';
+import { packageRoot } from '../package-root.js';
 import type { InputImage } from '../model/fit-axes.js';
 import type { TestReport } from '../model/runner.js';
 import type { NdArray } from '../ndarray/ndarray.js';

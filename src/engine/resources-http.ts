@@ -4,7 +4,7 @@
  * files are also served by content id (ipfs-http.ts).
  */
 import type http from 'node:http';
-import { type Handler, sendFile } from '../server/static-server.js';
+import { type Handler, sendFile } from '../http/static-server.js';
 import { OriginRefused } from './origins.js';
 import { type ResourceCollection, UnknownResource } from './resources.js';
 

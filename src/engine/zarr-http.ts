@@ -6,7 +6,7 @@
  * read as an image a 422 naming the problem.
  */
 import type http from 'node:http';
-import { parseRange, sendFile, type Handler } from '../server/static-server.js';
+import { parseRange, sendFile, type Handler } from '../http/static-server.js';
 import type { ContentIndex } from './content.js';
 import { type DataDir, UnservableFile } from './data-dir.js';
 import { OriginRefused } from './origins.js';

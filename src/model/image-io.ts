@@ -10,7 +10,7 @@ import { BytesSource, type ByteSource } from '../io/byte-source.js';
 import { sizeOf, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
 import { tiffReferences } from '../reference/from-tiff.js';
 import { ReferenceStore } from '../reference/open.js';
-import { readNpy, writeNpy } from './npy.js';
+import { readNpy, writeNpy } from '../ndarray/npy.js';
 import { ModelError } from './errors.js';
 import type { InputImage } from './fit-axes.js';
 import { bytesText, checkInputSize, readZarrRegion } from './region.js';

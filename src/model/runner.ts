@@ -7,7 +7,7 @@ import type { ProgressCallback } from '../progress.js';
 import { compareOutput, toleranceFor, type OutputComparison } from './compare.js';
 import { CancelledError, ModelError } from './errors.js';
 import { conformRank, conformTestTensor, expectedOutputShape, inputHalo, outputAxisMap, planInput, sizeText } from './shapes.js';
-import { readNpy } from './npy.js';
+import { readNpy } from '../ndarray/npy.js';
 import { createOnnxSession, type ModelSession, type OrtModule } from './onnx.js';
 import type { ModelPackage } from './package.js';
 import { applyProcessing, type Tensor } from './processing.js';

@@ -5,7 +5,7 @@
  * description allows. I/O goes through the ByteSource seam, opened by an injected function.
  */
 import type { ByteSource } from '../io/byte-source.js';
-import { parseNpyHeader } from '../model/npy.js';
+import { parseNpyHeader } from '../ndarray/npy.js';
 import { isObj } from './check.js';
 import { resolveRef } from './load.js';
 import type { Path, RdfIssue } from './types.js';

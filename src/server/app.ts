@@ -1,9 +1,10 @@
 import '../node.js';
 import path from 'node:path';
 import type http from 'node:http';
-import { startStaticServer, type Handler, type RunningServer } from './static-server.js';
-import { ensureDemoData } from './demo.js';
-import { services as defaultServices, type RunningService, type Service } from './services.js';
+import { startStaticServer, type Handler, type RunningServer } from '../http/static-server.js';
+import { ensureDemoData } from '../demo/index.js';
+import type { RunningService, Service } from '../service.js';
+import { services as defaultServices } from './services.js';
 import { RpcServer, type RpcConnectionInfo } from './hypha/server.js';
 import { createEngine, type EngineOptions } from '../engine/engine.js';
 import { createMetrics } from '../engine/metrics.js';

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import S3rver from 's3rver';
-import type { Service } from './services.js';
+import type { Service } from '../service.js';
 
 const S3_BUCKET = 'imjoy-share';
 

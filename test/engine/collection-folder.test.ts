@@ -4,9 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiskCache } from '../../src/engine/disk-cache.js';
 import { guardedFetch, OriginPolicy } from '../../src/engine/origins.js';
-import { startStaticServer } from '../../src/server/static-server.js';
+import { startStaticServer } from '../../src/http/static-server.js';
 import { ResourceCollection } from '../../src/engine/resources.js';
-import { generateDemoRdfs } from '../../src/rdf/demo-generate.js';
+import { generateDemoRdfs } from '../../src/demo/rdfs.js';
 import { tmpDir } from '../helpers/host.js';
 
 describe('ResourceCollection of a folder', () => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoRdfs } from '../../src/rdf/demo-generate.js';
+import { generateDemoRdfs } from '../../src/demo/rdfs.js';
 import { testData } from '../helpers/fixtures.js';
 import { serve, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';

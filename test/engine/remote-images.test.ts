@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { testData } from '../helpers/fixtures.js';
 import { serve, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';

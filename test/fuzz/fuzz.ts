@@ -14,8 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as esbuild from 'esbuild';
-import { generateDemoModel } from '../../src/model/demo-generate.js';
-import { generateDemoRdfs } from '../../src/rdf/demo-generate.js';
+import { generateDemoModel } from '../../src/demo/model.js';
+import { generateDemoRdfs } from '../../src/demo/rdfs.js';
 import { mutate, type Kind } from './mutate.js';
 import type { CallResult, Job } from './worker.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, type RunningApp } from '../../src/server/app.js';
-import type { Service } from '../../src/server/services.js';
+import type { Service } from '../../src/service.js';
 import { repoRoot } from './paths.js';
 
 const CHROMIUM_FLAGS = [

@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { runTest } from '../../src/cli/commands/model.js';
 import { smlmConvert, smlmInfo } from '../../src/cli/commands/smlm.js';
-import { generateDemoModel } from '../../src/model/demo-generate.js';
+import { generateDemoModel } from '../../src/demo/model.js';
 import { FileSource } from '../../src/io/file-source.js';
 import { withNodeSource } from '../../src/io/open-node.js';
 import { dataSummary, testData } from '../helpers/fixtures.js';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlockCacheSource } from '../../src/io/block-cache.js';
 import { readRanges } from '../../src/io/coalesce.js';
 import { HttpSource } from '../../src/io/http-source.js';
-import { sendFile, startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { sendFile, startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { tmpDir } from '../helpers/host.js';
 
 const SIZE = 32 << 20;

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketTransport } from '../../src/io/http-socket-transport.js';
 import type { Reply } from '../../src/io/http-transport.js';
 import { ByterangesParser, multipartBoundary } from '../../src/io/multipart.js';
-import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const T = socketTransport()!;

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BytesSource, type ByteRange, type ByteSource } from '../../src/io/byte-source.js';
 import { readRanges, streamRanges } from '../../src/io/coalesce.js';
 import { forgetMultiRange, HttpSource } from '../../src/io/http-source.js';
-import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { tmpDir } from '../helpers/host.js';
 
 const SIZE = 12 << 20;

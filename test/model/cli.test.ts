@@ -5,9 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoModel } from '../../src/model/demo-generate.js';
+import { generateDemoModel } from '../../src/demo/model.js';
 import { decodeImage } from '../../src/model/image-io.js';
-import { readNpy } from '../../src/model/npy.js';
+import { readNpy } from '../../src/ndarray/npy.js';
 import { testData } from '../helpers/fixtures.js';
 import { python } from '../helpers/paths.js';
 

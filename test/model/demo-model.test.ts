@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoModel } from '../../src/model/demo-generate.js';
-import { demoImage } from '../../src/model/demo-model.js';
+import { generateDemoModel } from '../../src/demo/model.js';
+import { demoImage } from '../../src/demo/model-files.js';
 import { loadOrtNode, openModelPackageNode } from '../../src/model/node.js';
-import { readNpy, writeNpy } from '../../src/model/npy.js';
+import { readNpy, writeNpy } from '../../src/ndarray/npy.js';
 import type { OrtModule } from '../../src/model/onnx.js';
 import { ModelRunner } from '../../src/model/runner.js';
 import type { NdArray } from '../../src/ndarray/ndarray.js';
@@ -63,9 +63,9 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-describe('self-built demo model (ONNX written by src/model/onnx-writer)', { timeout: 240_000 }, () => {
+describe('self-built demo model (ONNX written by src/demo/onnx-writer)', { timeout: 240_000 }, () => {
   it('is registered as the "model" demo generator (npm start writes it to .cache/demo/model)', async () => {
-    const { demoGenerators } = await import('../../src/server/demo.js');
+    const { demoGenerators } = await import('../../src/demo/index.js');
     const g = demoGenerators.find((x) => x.name === 'model');
     expect(g).toBeDefined();
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-gen-'));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { corpusData as sharedData, repoRoot } from '../helpers/paths.js';
-import { generateDemoModel } from '../../src/model/demo-generate.js';
+import { generateDemoModel } from '../../src/demo/model.js';
 
 let host: Host;
 let dir: string;

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { testData } from '../helpers/fixtures.js';
 import { repoRoot } from '../helpers/paths.js';
-import { generateDemoModel } from '../../src/model/demo-generate.js';
-import { demoImage, demoReference } from '../../src/model/demo-model.js';
+import { generateDemoModel } from '../../src/demo/model.js';
+import { demoImage, demoReference } from '../../src/demo/model-files.js';
 
 let host: Host;
 let dir: string;
@@ -245,7 +245,7 @@ json.dump({'version': 1, 'templates': {'u': sys.argv[2]}, 'refs': refs}, open(os
   afterAll(async () => ref?.release());
 
   async function expectedFor(level: number, c: number, y: [number, number], x: [number, number]) {
-    const { readNpy } = await import('../../src/model/npy.js');
+    const { readNpy } = await import('../../src/ndarray/npy.js');
     const a = readNpy(fs.readFileSync(path.join(dir, `level${level}.npy`)));
     const [, Y, X] = a.shape;
     const h = y[1] - y[0];

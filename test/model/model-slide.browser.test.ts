@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { repoRoot } from '../helpers/paths.js';
-import { generateDemoModel } from '../../src/model/demo-generate.js';
+import { generateDemoModel } from '../../src/demo/model.js';
 
 // The deck's model slide, with the demo model generated as `npm start` does (served at /demo/model/).
 let host: Host;

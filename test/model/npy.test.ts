@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNpy, writeNpy } from '../../src/model/npy.js';
+import { readNpy, writeNpy } from '../../src/ndarray/npy.js';
 import type { DType, NdArray } from '../../src/ndarray/ndarray.js';
 import { testData } from '../helpers/fixtures.js';
 

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoModel } from '../../src/model/demo-generate.js';
+import { generateDemoModel } from '../../src/demo/model.js';
 import { openZarrStoreNode } from '../../src/model/node.js';
-import { readNpy } from '../../src/model/npy.js';
+import { readNpy } from '../../src/ndarray/npy.js';
 import { parseSelection, readZarrRegion } from '../../src/model/region.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

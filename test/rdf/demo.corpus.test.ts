@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDemoRdfs } from '../../src/rdf/demo-generate.js';
+import { generateDemoRdfs } from '../../src/demo/rdfs.js';
 import { loadRdfNode } from '../../src/rdf/node.js';
 import { tmpDir } from '../helpers/host.js';
 import { schemaVerdict } from './schema-oracle.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCollection } from '../../src/rdf/collection.js';
-import { generateDemoRdfs } from '../../src/rdf/demo-generate.js';
+import { generateDemoRdfs } from '../../src/demo/rdfs.js';
 import { validateLoaded } from '../../src/rdf/full.js';
 import { loadRdfNode, nodeFileAccess } from '../../src/rdf/node.js';
 import { tmpDir } from '../helpers/host.js';

@@ -4,7 +4,7 @@ import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { repoRoot } from '../helpers/paths.js';
-import { generateDemoRdfs } from '../../src/rdf/demo-generate.js';
+import { generateDemoRdfs } from '../../src/demo/rdfs.js';
 
 // The deck's RDF slide, with the demo RDFs generated as `npm start` does (served at /demo/rdf/).
 let host: Host;

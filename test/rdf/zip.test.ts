@@ -4,7 +4,7 @@ import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BytesSource } from '../../src/io/byte-source.js';
-import { generateDemoModel } from '../../src/model/demo-generate.js';
+import { generateDemoModel } from '../../src/demo/model.js';
 import { validateLoaded } from '../../src/rdf/full.js';
 import { inspectRdf } from '../../src/rdf/inspect.js';
 import { nodeFileAccess } from '../../src/rdf/node.js';

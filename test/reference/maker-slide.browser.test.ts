@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemoData, demoGenerators } from '../../src/server/demo.js';
+import { ensureDemoData, demoGenerators } from '../../src/demo/index.js';
 import { openHost, type Host } from '../helpers/host.js';
 import { repoRoot } from '../helpers/paths.js';
 

@@ -18,7 +18,7 @@ import * as zarr from 'zarrita';
 import { registerCodecs } from '../../src/codecs/index.js';
 import { BytesSource } from '../../src/io/byte-source.js';
 import { planReads } from '../../src/io/coalesce.js';
-import { startStaticServer } from '../../src/server/static-server.js';
+import { startStaticServer } from '../../src/http/static-server.js';
 import { toCOrder, type TypedArray } from '../../src/ndarray/ndarray.js';
 import { ReferenceStore } from '../../src/reference/open.js';
 import { planFor, readRegion } from '../../src/reference/read-region.js';

@@ -11,7 +11,7 @@ import { HttpSource } from '../../src/io/http-source.js';
 import { zipReferences } from '../../src/reference/from-zip.js';
 import { openReferences, type ReferenceStore } from '../../src/reference/open.js';
 import type { References } from '../../src/reference/types.js';
-import { sendFile, startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { sendFile, startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { python } from '../helpers/paths.js';
 import { testData } from '../helpers/fixtures.js';
 

@@ -9,7 +9,7 @@ import { SourceError } from '../../src/io/byte-source.js';
 import { withNodeSource } from '../../src/io/open-node.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
-import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { testData } from '../helpers/fixtures.js';
 
 const data = testData();

@@ -9,7 +9,7 @@ import { registerCodecs } from '../../src/codecs/index.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { openReferences } from '../../src/reference/open.js';
-import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { testData } from '../helpers/fixtures.js';
 
 const data = testData();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCodecs } from '../../src/codecs/index.js';
 import { openReferences } from '../../src/reference/open.js';
 import { startLocalS3, type LocalS3 } from '../../src/server/s3-service.js';
-import { startStaticServer } from '../../src/server/static-server.js';
+import { startStaticServer } from '../../src/http/static-server.js';
 import { python, repoRoot } from '../helpers/paths.js';
 import { testData } from '../helpers/fixtures.js';
 

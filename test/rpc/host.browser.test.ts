@@ -8,7 +8,7 @@ import { repoRoot } from '../helpers/paths.js';
 import { connect, type Api } from './helpers.js';
 import { createEngine } from '../../src/engine/engine.js';
 import { startWorker, type RunningWorker } from '../../src/engine/worker.js';
-import { readNpy, writeNpy } from '../../src/model/npy.js';
+import { readNpy, writeNpy } from '../../src/ndarray/npy.js';
 
 /** A numpy array as the Python client encodes it (C-order bytes, numpy dtype string). */
 const pyArray = (data: ArrayBufferView, shape: number[], dtype: string) => ({

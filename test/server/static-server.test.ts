@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRange, parseRanges, startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { parseRange, parseRanges, startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { startApp } from '../../src/server/app.js';
-import { ensureDemoData } from '../../src/server/demo.js';
+import { ensureDemoData } from '../../src/demo/index.js';
 import { repoRoot } from '../helpers/paths.js';
 import { tmpDir } from '../helpers/host.js';
 

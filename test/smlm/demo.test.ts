@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateSmlmDemo } from '../../src/smlm/demo.js';
+import { generateSmlmDemo } from '../../src/demo/smlm.js';
 import { tmpDir } from '../helpers/host.js';
 import { pyReadSmlm } from './pyreader.js';
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSmlmDemo } from '../../src/smlm/demo.js';
+import { generateSmlmDemo } from '../../src/demo/smlm.js';
 import { openHost, pngBytes, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { repoRoot } from '../helpers/paths.js';
 import { PNG } from 'pngjs';

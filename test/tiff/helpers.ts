@@ -10,7 +10,7 @@ import * as zarr from 'zarrita';
 import { FileSource } from '../../src/io/file-source.js';
 import type { References } from '../../src/reference/types.js';
 import { registerCodecs } from '../../src/codecs/index.js';
-import { readNpy } from '../../src/model/npy.js';
+import { readNpy } from '../../src/ndarray/npy.js';
 import { python, repoRoot } from '../helpers/paths.js';
 
 export const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { openViewerImage } from '../../src/viewer/open.js';
 import { SIGNAL_ABORTED } from '../../src/viewer/image.js';
 import { tmpDir } from '../helpers/host.js';

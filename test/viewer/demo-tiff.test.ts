@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { demoCells, downsample, writePyramidOmeTiff } from '../../src/viewer/demo-tiff.js';
+import { demoCells, downsample, writePyramidOmeTiff } from '../../src/demo/ome-tiff.js';
 import { BytesSource } from '../../src/io/byte-source.js';
 import { tiffReferences } from '../../src/reference/from-tiff.js';
 import { ReferenceStore } from '../../src/reference/open.js';

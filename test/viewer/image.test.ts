@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
-import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { openImage, layerProps } from '../../src/viewer/image.js';
 import { urlStore, rpcStore } from '../../src/viewer/stores.js';
 import { withFetching } from '../../src/viewer/fetching.js';

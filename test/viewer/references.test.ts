@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { startStaticServer, type RunningServer } from '../../src/server/static-server.js';
+import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { openViewerImage, countingFetch, type FetchStats } from '../../src/viewer/open.js';
 import { defaultMakers } from '../../src/viewer/makers.js';
 import { classifyUrl } from '../../src/viewer/resolve.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, withTimeout, type Host } from '../helpers/host.js';
 import { repoRoot } from '../helpers/paths.js';
-import { ensureDemoData, demoGenerators } from '../../src/server/demo.js';
+import { ensureDemoData, demoGenerators } from '../../src/demo/index.js';
 import { decodePng } from './browser-helpers.js';
 
 // The deck's viewer slide as `npm start` serves it: demo OME-TIFF generated into .cache/demo,

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { startApp } from '../../server/app.js';
 import type { RpcConnectionInfo } from '../../server/hypha/server.js';
 import type { RemoteImage } from '../../engine/data-dir.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../../package-root.js';
 import { collectImages, type ModelFlags, modelOptions } from './model-flags.js';
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { simulateFilaments } from '../smlm/demo.js';
+import { simulateFilaments } from './smlm.js';
 import type { SmlmTable } from '../smlm/types.js';
-import { columnsOf, writePotree } from './convert-node.js';
+import { columnsOf, writePotree } from '../potree/convert-node.js';
 
 /**
  * The deck's octree: 3D filaments with more localizations than the SMLM slide's (two channels,

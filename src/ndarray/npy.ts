@@ -6,12 +6,16 @@
  * and big-endian test tensors exist in the model zoo. The format is small and fully specified
  * (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
  */
-import { DTYPE_CTORS, fortranStridesOf, sizeOf, toCOrder, type DType, type NdArray, type TypedArray } from '../ndarray/ndarray.js';
-import { ModelError } from './errors.js';
-
-/** Thrown with the file or tensor it is about first, like every ModelError. */
-class NpyError extends ModelError {
-  override name = 'NpyError';
+import { DTYPE_CTORS, fortranStridesOf, sizeOf, toCOrder, type DType, type NdArray, type TypedArray } from './ndarray.js';
+/** Thrown with the file or tensor it is about first (as the model runner's errors are). */
+class NpyError extends Error {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super(`${where}: ${message}`);
+    this.name = 'NpyError';
+  }
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY

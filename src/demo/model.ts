@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
-import { buildDemoModel } from './demo-model.js';
+import { buildDemoModel } from './model-files.js';
 
 export async function generateDemoModel(dir: string, log: (msg: string) => void = () => {}): Promise<void> {
   const files = await buildDemoModel();

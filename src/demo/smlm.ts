@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeSmlm, type TableInput } from './write.js';
+import { writeSmlm, type TableInput } from '../smlm/write.js';
 
 /**
  * Simulated SMLM data for the slides: two channels of filaments (smooth random curves through a

@@ -1,13 +1,13 @@
 /**
  * Node edge: demo RDFs for the deck's RDF slide, generated at start-up (never copied from the
  * shared data): the demo model package (a complete, valid 0.5 model with ONNX weights and test
- * tensors, built by src/model/demo-model.ts), an invalid variant with one defect per rule family,
+ * tensors, built by src/demo/model-files.ts), an invalid variant with one defect per rule family,
  * a dataset 0.2 description with hostile Markdown, and a collection.json listing them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { buildDemoModel } from '../model/demo-model.js';
+import { buildDemoModel } from './model-files.js';
 
 export const INVALID_DEFECTS = [
   'outputs.0.id duplicates the input id "raw"',

@@ -13,12 +13,12 @@ export interface DemoGenerator {
 
 /** One line per generator; later features add theirs. */
 export const demoGenerators: DemoGenerator[] = [
-  { name: 'model', generate: async (dir, log) => (await import('../model/demo-generate.js')).generateDemoModel(dir, log) },
-  { name: 'rdf', generate: async (dir, log) => (await import('../rdf/demo-generate.js')).generateDemoRdfs(dir, log) },
-  { name: 'viewer', generate: async (dir, log) => (await import('../viewer/demo-node.js')).generateViewerDemo(dir, log) },
-  { name: 'reference-zip', generate: async (dir, log) => (await import('../reference/demo-zip.js')).generateReferenceZipDemo(dir, log) },
-  { name: 'smlm', generate: async (dir, log) => (await import('../smlm/demo.js')).generateSmlmDemo(dir, log) },
-  { name: 'potree', generate: async (dir, log) => (await import('../potree/demo.js')).generatePotreeDemo(dir, log) },
+  { name: 'model', generate: async (dir, log) => (await import('./model.js')).generateDemoModel(dir, log) },
+  { name: 'rdf', generate: async (dir, log) => (await import('./rdfs.js')).generateDemoRdfs(dir, log) },
+  { name: 'viewer', generate: async (dir, log) => (await import('./viewer.js')).generateViewerDemo(dir, log) },
+  { name: 'reference-zip', generate: async (dir, log) => (await import('./reference-zip.js')).generateReferenceZipDemo(dir, log) },
+  { name: 'smlm', generate: async (dir, log) => (await import('./smlm.js')).generateSmlmDemo(dir, log) },
+  { name: 'potree', generate: async (dir, log) => (await import('./potree.js')).generatePotreeDemo(dir, log) },
 ];
 
 export async function ensureDemoData(cacheDir: string, log: (msg: string) => void = () => {}, generators = demoGenerators) {

@@ -7,10 +7,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { demoOmeTiff } from './demo-tiff.js';
+import { demoOmeTiff } from './ome-tiff.js';
 import { BytesSource } from '../io/byte-source.js';
 import { makeReferences } from '../reference/make.js';
-import type { Service } from '../server/services.js';
+import type { Service } from '../service.js';
 
 export const DEMO_NAME = 'viewer';
 export const DEMO_FILE = 'demo.ome.tif';

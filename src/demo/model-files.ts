@@ -9,9 +9,9 @@
  */
 import { stringify } from 'yaml';
 import type { NdArray } from '../ndarray/ndarray.js';
-import { writeNpy } from './npy.js';
+import { writeNpy } from '../ndarray/npy.js';
 import { writeOnnxModel } from './onnx-writer.js';
-import { sha256Hex } from './runner.js';
+import { sha256Hex } from '../model/runner.js';
 
 const DEMO_RADIUS = 2;
 const DEMO_HALO = 4;
