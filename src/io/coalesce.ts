@@ -1,3 +1,4 @@
+import { mapLimit } from './map-limit.js';
 import type { ByteRange, ByteSource, OnBytes } from './byte-source.js';
 
 export type { ByteRange };
@@ -62,15 +63,7 @@ export async function readRanges(
     );
     return out;
   }
-  let next = 0;
-  const worker = async () => {
-    while (next < groups.length) {
-      const g = groups[next++];
-      deliver(g, await source.read(g.offset, g.end - g.offset, opts.signal));
-    }
-  };
-  const n = Math.max(1, Math.min(opts.concurrency ?? 6, groups.length));
-  await Promise.all(Array.from({ length: n }, worker));
+  await mapLimit(groups, opts.concurrency ?? 6, async (g) => deliver(g, await source.read(g.offset, g.end - g.offset, opts.signal)));
   return out;
 }
 
@@ -134,12 +127,5 @@ export async function streamRanges(source: ByteSource, ranges: ByteRange[], onBy
     return;
   }
   // no coalescing asked for: one request per range, not even a multi-range one
-  let next = 0;
-  const worker = async () => {
-    while (next < spans.length) {
-      const k = next++;
-      await stream([spans[k]], (_j, at, b) => deliver(k, at, b), { signal: opts.signal });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 6, spans.length)) }, worker));
+  await mapLimit(spans, opts.concurrency ?? 6, (span, k) => stream([span], (_j, at, b) => deliver(k, at, b), { signal: opts.signal }));
 }

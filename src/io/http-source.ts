@@ -19,6 +19,7 @@
  * expected size, or with `readStream` into the caller's destination. A custom `fetch` option
  * (tests, credentialed browser fetch) is always honoured. Browsers use fetch.
  */
+import { mapLimit } from './map-limit.js';
 import { checkRange, SourceError, type ByteRange, type ByteSource, type OnBytes, type ReadManyOptions } from './byte-source.js';
 import { handOver, mergeTouching } from './coalesce.js';
 import { defaultTransport, fetchTransport, type Reply, type Transport } from './http-transport.js';
@@ -271,21 +272,15 @@ export class HttpSource implements ByteSource {
       return false;
     });
     const batches = this.plan(wanted.map((k) => spans[k])).map((b) => b.map((j) => wanted[j]));
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++];
-        const probe = batch.length === 1 && this.shouldProbe(spans[batch[0]]);
-        const deliver = o.deliver && ((j: number, at: number, b: Uint8Array) => o.deliver!(batch[j], at, b));
-        const got = await this.requestSpans(batch.map((k) => spans[k]), probe, clip, o.signal, deliver);
-        batch.forEach((k, j) => {
-          out[k] = got[j];
-          o.onSpan?.(k, got[j]);
-        });
-      }
-    };
-    const n = Math.max(1, Math.min(o.concurrency ?? DEFAULT_CONCURRENCY, batches.length));
-    const all = Promise.all(Array.from({ length: n }, worker));
+    const all = mapLimit(batches, o.concurrency ?? DEFAULT_CONCURRENCY, async (batch) => {
+      const probe = batch.length === 1 && this.shouldProbe(spans[batch[0]]);
+      const deliver = o.deliver && ((j: number, at: number, b: Uint8Array) => o.deliver!(batch[j], at, b));
+      const got = await this.requestSpans(batch.map((k) => spans[k]), probe, clip, o.signal, deliver);
+      batch.forEach((k, j) => {
+        out[k] = got[j];
+        o.onSpan?.(k, got[j]);
+      });
+    });
     if (this.total === undefined && !this.pending) {
       const p = (this.pending = all.finally(() => {
         if (this.pending === p) this.pending = undefined;
@@ -464,14 +459,9 @@ export class HttpSource implements ByteSource {
     }
     // what the answer lacked: one single-range request per span
     const out = spans.map((_, k) => fill.result(k));
-    let next = 0;
-    const worker = async () => {
-      while (next < missing.length) {
-        const k = missing[next++];
-        out[k] = (await this.requestSpans([spans[k]], false, clip, signal, deliver && ((_j, at, b) => deliver(k, at, b))))[0];
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DEFAULT_CONCURRENCY, missing.length) }, worker));
+    await mapLimit(missing, DEFAULT_CONCURRENCY, async (k) => {
+      out[k] = (await this.requestSpans([spans[k]], false, clip, signal, deliver && ((_j, at, b) => deliver(k, at, b))))[0];
+    });
     return out;
   }
 

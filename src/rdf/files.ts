@@ -4,6 +4,7 @@
  * (streamed, never the whole file in memory in Node), and that test tensors have shapes the tensor
  * description allows. I/O goes through the ByteSource seam, opened by an injected function.
  */
+import { mapLimit } from '../io/map-limit.js';
 import type { ByteSource } from '../io/byte-source.js';
 import { parseNpyHeader } from '../ndarray/npy.js';
 import { isObj } from './check.js';
@@ -171,11 +172,7 @@ export async function checkFiles(data: unknown, baseUrl: string, access: FileAcc
       opts.onProgress?.(++done, refs.length, r.ref);
     }
   };
-  const queue = [...refs];
-  const workers = Array.from({ length: Math.min(opts.concurrency ?? 4, queue.length) }, async () => {
-    while (queue.length) await one(queue.shift()!);
-  });
-  await Promise.all(workers);
+  await mapLimit(refs, opts.concurrency ?? 4, one);
   issues.push(...checkTestShapes(shapes, testShapes));
   return issues;
 }

@@ -36,6 +36,7 @@
  * channel planes (would need a 6th axis). Only the first OME Image is referenced; planes that
  * OME-XML puts in other files get no keys (fill value). WebP decodes only in browsers.
  */
+import { mapLimit } from '../io/map-limit.js';
 import { BlockCacheSource } from '../io/block-cache.js';
 import { SourceError, type ByteSource } from '../io/byte-source.js';
 import type { ProgressCallback } from '../progress.js';
@@ -82,17 +83,6 @@ const BATCH_BUDGET = 24 << 20;
 const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) => !!a && a.length === b.length && a.every((v, i) => v === b[i]);
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  }));
-  return out;
-}
 
 /** What sizing a page's SubIFD windows needs. */
 interface PageGeometry {
