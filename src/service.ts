@@ -9,6 +9,8 @@ interface ServiceContext {
   baseUrl: string;
   cacheDir: string;
   demoDir: string;
+  /** The configs of the services started before this one, by name (the S3 endpoint for the demo). */
+  config: Readonly<Record<string, unknown>>;
   log: (msg: string) => void;
 }
 

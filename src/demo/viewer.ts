@@ -29,11 +29,11 @@ export const viewerDemoService: Service = {
     const file = path.join(ctx.demoDir, DEMO_NAME, DEMO_FILE);
     const stop = async () => {};
     if (!fs.existsSync(file)) return { config: {}, stop };
-    // The S3 service started before this one and published its endpoint in the host config.
-    const host = (await (await fetch(`${ctx.baseUrl}/host/config.json`)).json()) as { s3?: { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string } };
-    if (!host.s3) return { config: { plain: `/demo/${DEMO_NAME}/${DEMO_FILE}` }, stop };
+    // The S3 service started before this one (when s3rver is installed) and handed over its endpoint.
+    const host = ctx.config as { s3?: { endpoint?: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string } };
+    if (!host.s3?.endpoint) return { config: { plain: `/demo/${DEMO_NAME}/${DEMO_FILE}` }, stop };
     const { shareFile } = await import('../s3/share.js');
-    const shared = await shareFile(file, { config: { ...host.s3, forcePathStyle: true }, expires: '7d', key: `demo/${DEMO_FILE}` });
+    const shared = await shareFile(file, { config: { ...host.s3, endpoint: host.s3.endpoint, forcePathStyle: true }, expires: '7d', key: `demo/${DEMO_FILE}` });
     ctx.log(`viewer-demo: ${DEMO_FILE} shared through the local S3 server (pre-signed for 7 days)`);
     return { config: { tiff: shared.dataUrl, refs: shared.refsUrl, expires: shared.expiresAt.toISOString(), plain: `/demo/${DEMO_NAME}/${DEMO_FILE}` }, stop };
   },

@@ -151,7 +151,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const running: RunningService[] = [];
   try {
     for (const s of opts.services ?? defaultServices) {
-      const r = await s.start({ baseUrl: mainUrl, cacheDir, demoDir, log });
+      const r = await s.start({ baseUrl: mainUrl, cacheDir, demoDir, config: { ...config }, log });
       running.push(r);
       config[s.name] = r.config;
     }

@@ -47,7 +47,8 @@ describe('the packed tarball, installed with npm i -g', () => {
 
   it('installs runtime dependencies only (no esbuild, vitest or browser-bundled libraries)', () => {
     const modules = path.join(path.dirname(path.dirname(bin)), 'lib', 'node_modules', 'imjoy-share', 'node_modules');
-    for (const dev of ['esbuild', 'vitest', 'typescript', 'playwright-core', '@deck.gl/core', 'three']) {
+    // s3rver (koa, winston, lodash) serves only the sharing demo and the tests
+    for (const dev of ['esbuild', 'vitest', 'typescript', 'playwright-core', '@deck.gl/core', 'three', 's3rver', 'koa']) {
       expect(fs.existsSync(path.join(modules, dev)), dev).toBe(false);
     }
   });
@@ -94,6 +95,16 @@ print(json.dumps(bool(np.array_equal(a[:], tifffile.imread(${JSON.stringify(tif)
       expect((await fetch(`${s.url}/`)).status).toBe(200);
       expect((await fetch(`${s.url}/dist/plugins/SMLM-Viewer.imjoy.html`)).status).toBe(200);
       expect((await fetch(`${s.url}/?slides=scalable-data-sharing`)).status).toBe(200);
+      expect(s.stderr()).toMatch(/s3: no local S3 server/); // s3rver stays a development dependency
+      // the engine of the installed package: the demo image as Zarr, the demo model predicting in
+      // its worker process (dist/model-worker.mjs shipped)
+      const { files } = (await (await fetch(`${s.url}/zarr/`)).json()) as { files: { name: string }[] };
+      expect(files.map((f) => f.name)).toContain('viewer/demo.ome.tif');
+      expect((await fetch(`${s.url}/zarr-decoded/viewer/demo.ome.tif/0/.zarray`)).status).toBe(200);
+      const input = fs.readFileSync(path.join(work, 'cache', 'demo', 'model', 'test_input.npy'));
+      const pred = await fetch(`${s.url}/models/demo%2Fblob-detector/predict`, { method: 'POST', body: new Blob([input]) });
+      expect(pred.status, await pred.clone().text()).toBe(200);
+      expect(pred.headers.get('x-output-shape')).toBe('1,1,96,128');
     } finally {
       await s.stop();
     }
