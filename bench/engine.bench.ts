@@ -10,24 +10,15 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { wrk, type WrkResult } from '../test/helpers/wrk.js';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../test/helpers/ports.js';
 
 const root = process.env.IMJOY_SHARE_ROOT ?? process.cwd();
 const SECONDS = Number(process.env.ENGINE_BENCH_SECONDS ?? 8);
 const CONNECTIONS = 64;
 const IMAGE = 'pyramid-2ch-u16-deflate-pred.ome.tif';
 const print = (s: string) => process.stdout.write(`${s}\n`);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 function waitFor(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
   let out = '';

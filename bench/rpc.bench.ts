@@ -8,8 +8,8 @@
  * Without HYPHA_PYTHON the npm client is the caller too (arrays encoded as Python encodes them).
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../test/helpers/ports.js';
 import { WebSocket } from 'ws';
 import { hyphaWebsocketClient } from 'hypha-rpc';
 
@@ -34,15 +34,6 @@ interface Result {
   p99_ms: number;
   calls_s: number;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 async function startServe(): Promise<{ conn: Conn; stop: () => void }> {
   const port = await freePort();

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testData } from '../helpers/fixtures.js';
-import { serve, type Served } from '../helpers/fresh-copy.js';
+import { connectionOf, serveData, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';
 import { repoRoot } from '../helpers/paths.js';
 import { type Api, connect } from '../rpc/helpers.js';
@@ -45,14 +45,10 @@ function startEngine(clientId: string): Promise<ChildProcess> {
 beforeAll(async () => {
   dir = tmpDir('failover-');
   fs.symlinkSync(path.join(testData(), 'tiff', IMAGE), path.join(dir, IMAGE));
-  served = await serve(process.execPath, ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', dir], {
-    cwd: repoRoot,
-    env: { IMJOY_SHARE_CACHE: tmpDir('failover-cache-') },
-    timeoutMs: 60_000,
-  });
+  served = await serveData(dir);
   conn = process.env.HYPHA_SERVER
     ? { server_url: process.env.HYPHA_SERVER, workspace: process.env.HYPHA_WORKSPACE ?? '', token: process.env.HYPHA_TOKEN ?? '' }
-    : JSON.parse(/connect_to_server\((\{.*\})\)/.exec(served.stdout())![1]!);
+    : connectionOf(served);
   await Promise.all([startEngine('worker-a'), startEngine('worker-b')]);
 });
 afterAll(async () => {

@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testData } from '../helpers/fixtures.js';
-import { serve, type Served } from '../helpers/fresh-copy.js';
+import { serveData, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';
-import { repoRoot } from '../helpers/paths.js';
 import { wrk } from '../helpers/wrk.js';
 
 const IMAGE = 'pyramid-2ch-u16-deflate-pred.ome.tif';
@@ -18,11 +17,7 @@ let served: Served;
 beforeAll(async () => {
   const dir = tmpDir('load-');
   fs.symlinkSync(path.join(testData(), 'tiff', IMAGE), path.join(dir, IMAGE));
-  served = await serve(process.execPath, ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', dir], {
-    cwd: repoRoot,
-    env: { IMJOY_SHARE_CACHE: tmpDir('load-cache-') },
-    timeoutMs: 60_000,
-  });
+  served = await serveData(dir);
 });
 afterAll(async () => {
   await served?.stop();

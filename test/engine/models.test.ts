@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../../src/ndarray/npy.js';
 import { ndarray } from '../../src/ndarray/ndarray.js';
 import { generateDemoRdfs } from '../../src/demo/rdfs.js';
-import { serve, type Served } from '../helpers/fresh-copy.js';
+import { connectionOf, serveData, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';
 import { python, repoRoot } from '../helpers/paths.js';
 import { type Api, connect } from '../rpc/helpers.js';
@@ -36,11 +36,7 @@ beforeAll(async () => {
   await run(process.execPath, ['bin/imjoy-share.mjs', 'model', 'predict', path.join(coll, 'model', 'bioimageio.yaml'), input, '-o', cli], { cwd: repoRoot });
   cliOut = fs.readFileSync(cli);
   fs.mkdirSync(path.join(dir, 'images'));
-  served = await serve(
-    process.execPath,
-    ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', path.join(dir, 'images'), '--collection', coll, '--model-queue', '1'],
-    { cwd: repoRoot, env: { IMJOY_SHARE_CACHE: path.join(dir, 'cache') }, timeoutMs: 60_000 },
-  );
+  served = await serveData(path.join(dir, 'images'), ['--collection', coll, '--model-queue', '1']);
 }, 180_000);
 afterAll(async () => {
   await served?.stop();
@@ -65,7 +61,7 @@ print(r.headers['X-Output-Id'], got.shape, got.dtype, bool(got.shape == want.sha
   });
 
   it('predicts over RPC (a numpy-encoded array in, an ndarray out) what the CLI predicts', async () => {
-    const conn = JSON.parse(/connect_to_server\((\{.*\})\)/.exec(served.stdout())![1]!);
+    const conn = connectionOf(served);
     const client: Api = await connect({ ...conn, method_timeout: 60 });
     try {
       const svc = await client.getService('imjoy-share-models');

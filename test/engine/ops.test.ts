@@ -7,20 +7,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testData } from '../helpers/fixtures.js';
-import { serve, type Served } from '../helpers/fresh-copy.js';
+import { serveData, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';
-import { repoRoot } from '../helpers/paths.js';
 
 const IMAGE = 'bigendian-bigtiff-u16.ome.tif';
 let served: Served;
 beforeAll(async () => {
   const dir = tmpDir('ops-');
   fs.symlinkSync(path.join(testData(), 'tiff', IMAGE), path.join(dir, IMAGE));
-  served = await serve(process.execPath, ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', dir, '--log-format', 'json'], {
-    cwd: repoRoot,
-    env: { IMJOY_SHARE_CACHE: tmpDir('ops-cache-') },
-    timeoutMs: 60_000,
-  });
+  served = await serveData(dir, ['--log-format', 'json']);
 });
 afterAll(async () => {
   await served?.stop();

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
 import { testData } from '../helpers/fixtures.js';
-import { serve, type Served } from '../helpers/fresh-copy.js';
+import { serveData, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';
 import { python, repoRoot } from '../helpers/paths.js';
 
@@ -33,17 +33,11 @@ beforeAll(async () => {
   origin = await startStaticServer({ port: 0, mounts: { '/pub/': pub }, onRequest: (r) => seen.push({ url: r.url!, range: r.headers.range }) });
   other = await startStaticServer({ port: 0, mounts: { '/pub/': pub } });
   fs.mkdirSync(path.join(dir, 'empty'));
-  served = await serve(
-    process.execPath,
-    [
-      'bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', path.join(dir, 'empty'),
+  served = await serveData(path.join(dir, 'empty'), [
       '--image', `cells.tif=${origin.url}/pub/x.tif?X-Amz-Signature=abc123`,
       '--image', `inner.tif=${origin.url}/pub/archive.zip#sub/x.tif`,
       '--image', `refused.tif=${other.url}/pub/x.tif`,
-      '--allow-origin', origin.url,
-    ],
-    { cwd: repoRoot, env: { IMJOY_SHARE_CACHE: path.join(dir, 'cache') }, timeoutMs: 60_000 },
-  );
+      '--allow-origin', origin.url]);
 });
 afterAll(async () => {
   await served?.stop();
@@ -99,9 +93,5 @@ for url in sys.argv[2:]:
 });
 
 function spawnServe(extra: string[]): Promise<Served> {
-  return serve(process.execPath, ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', path.join(dir, 'empty'), ...extra], {
-    cwd: repoRoot,
-    env: { IMJOY_SHARE_CACHE: path.join(dir, 'cache2') },
-    timeoutMs: 60_000,
-  });
+  return serveData(path.join(dir, 'empty'), extra);
 }

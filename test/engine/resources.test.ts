@@ -10,9 +10,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoRdfs } from '../../src/demo/rdfs.js';
 import { startStaticServer, type RunningServer } from '../../src/http/static-server.js';
-import { serve, type Served } from '../helpers/fresh-copy.js';
+import { connectionOf, serveData, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';
-import { python, repoRoot } from '../helpers/paths.js';
+import { python, } from '../helpers/paths.js';
 import { type Api, connect } from '../rpc/helpers.js';
 
 let dir: string;
@@ -44,11 +44,7 @@ beforeAll(async () => {
   );
   const empty = path.join(dir, 'images');
   fs.mkdirSync(empty);
-  served = await serve(
-    process.execPath,
-    ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', empty, '--collection', coll, '--allow-origin', origin.url],
-    { cwd: repoRoot, env: { IMJOY_SHARE_CACHE: path.join(dir, 'cache') }, timeoutMs: 60_000 },
-  );
+  served = await serveData(empty, ['--collection', coll, '--allow-origin', origin.url]);
 });
 afterAll(async () => {
   await served?.stop();
@@ -125,7 +121,7 @@ describe('serve --collection', () => {
   });
 
   it('serves the same over RPC', async () => {
-    const conn = JSON.parse(/connect_to_server\((\{.*\})\)/.exec(served.stdout())![1]!);
+    const conn = connectionOf(served);
     const client: Api = await connect(conn);
     try {
       const svc = await client.getService('imjoy-share-resources');

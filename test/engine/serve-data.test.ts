@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openNodeSource } from '../../src/io/open-node.js';
 import { makeReferences } from '../../src/reference/make.js';
 import { testData } from '../helpers/fixtures.js';
-import { serve, type Served } from '../helpers/fresh-copy.js';
+import { serveData, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';
 import { python, repoRoot } from '../helpers/paths.js';
 import { runOracle } from '../tiff/helpers.js';
@@ -37,11 +37,7 @@ beforeAll(async () => {
     fs.mkdirSync(path.join(dir, sub), { recursive: true });
     fs.symlinkSync(path.join(data, 'tiff', TIFFS[0]!), path.join(dir, sub, 'img.tif'));
   }
-  served = await serve(process.execPath, ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', dir], {
-    cwd: repoRoot,
-    env: { IMJOY_SHARE_CACHE: tmpDir('serve-data-cache-') },
-    timeoutMs: 60_000,
-  });
+  served = await serveData(dir);
 });
 afterAll(async () => {
   await served?.stop();

@@ -8,9 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testData } from '../helpers/fixtures.js';
-import { serve, type Served } from '../helpers/fresh-copy.js';
+import { connectionOf, serveData, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';
-import { repoRoot } from '../helpers/paths.js';
 import { type Api, connect } from '../rpc/helpers.js';
 
 const data = testData();
@@ -23,12 +22,8 @@ beforeAll(async () => {
   const dir = tmpDir('zarr-rpc-');
   fs.symlinkSync(path.join(data, 'tiff', IMAGE), path.join(dir, IMAGE));
   fs.symlinkSync(path.join(data, 'zip', 'omezarr-v04-deflated-members.zip'), path.join(dir, 'cells.zip'));
-  served = await serve(process.execPath, ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', dir], {
-    cwd: repoRoot,
-    env: { IMJOY_SHARE_CACHE: tmpDir('zarr-rpc-cache-') },
-    timeoutMs: 60_000,
-  });
-  const conn = JSON.parse(/connect_to_server\((\{.*\})\)/.exec(served.stdout())![1]!);
+  served = await serveData(dir);
+  const conn = connectionOf(served);
   client = await connect(conn);
   zarrSvc = await client.getService('imjoy-share-zarr');
 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { repoRoot } from './paths.js';
+import { freePort } from './ports.js';
 import { tmpDir } from './host.js';
 
 /**
@@ -32,11 +33,8 @@ export const portFree = (port: number) =>
 /** A port p with p + 1 free too (the host serves plugin frames on the next port). */
 export async function freePortPair(): Promise<number> {
   for (;;) {
-    const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    const p = (s.address() as net.AddressInfo).port;
-    await new Promise((r) => s.close(r));
-    if (p < 65535 && (await portFree(p)) && (await portFree(p + 1))) return p;
+    const p = await freePort();
+    if (p < 65535 && (await portFree(p + 1))) return p;
   }
 }
 
@@ -83,4 +81,21 @@ export function serve(cmd: string, args: string[], opts: { cwd: string; env?: No
       reject(new Error(`${cmd} ${args.join(' ')} exited with ${code} before serving\n${out}\n${err}`));
     });
   });
+}
+
+/**
+ * `imjoy-share serve --port 0 --no-demo --data <dataDir> …extra` from this checkout, as the engine
+ * tests run it, its cache in a folder of its own; resolves when it printed its banner.
+ */
+export function serveData(dataDir: string, extra: string[] = []): Promise<Served> {
+  return serve(process.execPath, ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', dataDir, ...extra], {
+    cwd: repoRoot,
+    env: { IMJOY_SHARE_CACHE: tmpDir('serve-cache-') },
+    timeoutMs: 60_000,
+  });
+}
+
+/** The Hypha connection `serve` printed (`connect_to_server({...})`). */
+export function connectionOf(s: Served): { server_url: string; workspace: string; token: string } {
+  return JSON.parse(/connect_to_server\((\{.*\})\)/.exec(s.stdout())![1]!);
 }

@@ -5,11 +5,9 @@
  * 127.0.0.2 plays the other machine: Linux routes all of 127/8 to loopback.
  */
 import http from 'node:http';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serve, type Served } from '../helpers/fresh-copy.js';
+import { serveData, type Served } from '../helpers/fresh-copy.js';
 import { tmpDir } from '../helpers/host.js';
-import { repoRoot } from '../helpers/paths.js';
 import { type Api, connect } from './helpers.js';
 
 let served: Served | undefined;
@@ -19,11 +17,7 @@ afterEach(async () => {
 });
 
 const start = (extra: string[]) =>
-  serve(process.execPath, ['bin/imjoy-share.mjs', 'serve', '--port', '0', '--no-demo', '--data', tmpDir('host-opt-'), ...extra], {
-    cwd: repoRoot,
-    env: { IMJOY_SHARE_CACHE: path.join(tmpDir('host-opt-cache-')) },
-    timeoutMs: 60_000,
-  });
+  serveData(tmpDir('host-opt-'), [...extra]);
 const connLine = (s: Served) => JSON.parse(/connect_to_server\((\{.*\})\)/.exec(s.stdout())![1]!) as { server_url: string; workspace: string; token: string };
 
 describe('serve --host', () => {

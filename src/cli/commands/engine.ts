@@ -5,7 +5,7 @@ import os from 'node:os';
 import type { RemoteImage } from '../../engine/data-dir.js';
 import { createEngine } from '../../engine/engine.js';
 import { startWorker } from '../../engine/worker.js';
-import { collectImages, type ModelFlags, modelOptions } from './model-flags.js';
+import { engineFlags, type ModelFlags, modelOptions } from './model-flags.js';
 
 interface EngineOptions extends ModelFlags {
   serverUrl?: string;
@@ -20,20 +20,17 @@ interface EngineOptions extends ModelFlags {
 }
 
 export function registerEngine(program: Command) {
-  program
-    .command('engine')
+  engineFlags(
+    program
+      .command('engine')
     .description("run the engine's services (zarr stores of a folder's images) as a worker of a Hypha server; start several for more throughput")
     .option('--server-url <url>', 'the Hypha server (default $HYPHA_SERVER_URL)', process.env.HYPHA_SERVER_URL)
     .option('--workspace <name>', 'workspace to register in (default $HYPHA_WORKSPACE)', process.env.HYPHA_WORKSPACE)
     .option('--token <token>', 'token for that workspace (default $HYPHA_TOKEN)', process.env.HYPHA_TOKEN)
     .option('--client-id <id>', 'client id of this worker (default: random; unique per worker)')
     .option('--data <dir>', 'folder of TIFF/OME-TIFF/BigTIFF and zipped Zarr files to serve', '.')
-    .option('--image <name=url...>', 'also serve an image from elsewhere under name: a TIFF or zipped Zarr URL (S3 pre-signed too) or <zip URL>#<member.tif>; its origin must be allowed', collectImages, [])
-    .option('--collection <folder|json|url>', 'BioImage.IO resources to serve: a folder of RDFs, a collection.json, or its URL')
-    .option('--model-concurrency <n>', 'model calls run at once (default 1)', (v) => Number(v))
-    .option('--model-queue <n>', 'model calls waiting behind them before more are refused with 429 (default 8)', (v) => Number(v))
-    .option('--model-timeout <seconds>', 'time limit of one model call, waiting included (default 120)', (v) => Number(v))
-    .option('--allow-origin <origin...>', 'origins to fetch from besides Zenodo, GitHub and $AWS_ENDPOINT_URL')
+    .option('--collection <folder|json|url>', 'BioImage.IO resources to serve: a folder of RDFs, a collection.json, or its URL'),
+  )
     .option('--cache <dir>', 'where remote files are cached', process.env.IMJOY_SHARE_CACHE ? path.join(process.env.IMJOY_SHARE_CACHE, 'engine') : path.join(os.tmpdir(), 'imjoy-share-engine'))
     .action(async (opts: EngineOptions) => {
       if (!opts.serverUrl) throw new Error('engine: --server-url (or $HYPHA_SERVER_URL) is required, e.g. http://127.0.0.1:9527');

@@ -6,7 +6,7 @@ import { startApp } from '../../server/app.js';
 import type { RpcConnectionInfo } from '../../server/hypha/server.js';
 import type { RemoteImage } from '../../engine/data-dir.js';
 import { packageRoot } from '../../package-root.js';
-import { collectImages, type ModelFlags, modelOptions } from './model-flags.js';
+import { engineFlags, type ModelFlags, modelOptions } from './model-flags.js';
 
 /**
  * Where the demo data goes: `.cache/` of a source checkout (gitignored), but the user's cache
@@ -33,18 +33,15 @@ function printRpc(rpc: RpcConnectionInfo, cache: string) {
 }
 
 export function registerServe(program: Command) {
-  program
-    .command('serve')
+  engineFlags(
+    program
+      .command('serve')
     .description('serve the local ImJoy host with the plugins, slides and demo data on 127.0.0.1 (works offline)')
     .option('-p, --port <port>', 'port of the host page (plugin frames use port + 1)', (v) => Number(v), Number(process.env.PORT ?? 8080))
     .option('--host <address>', 'address to listen on; 0.0.0.0 lets other machines in (the RPC workspace stays behind its token)', '127.0.0.1')
     .option('--data <dir>', 'serve every TIFF/BigTIFF/OME-TIFF and zipped Zarr in this folder as zarr v2 at /zarr/<file>/ and, decoded, /zarr-decoded/<file>/ (default: the demo data)')
-    .option('--image <name=url...>', 'also serve an image from elsewhere under name: a TIFF or zipped Zarr URL (S3 pre-signed too) or <zip URL>#<member.tif>; its origin must be allowed', collectImages, [])
-    .option('--collection <folder|json|url>', 'BioImage.IO resources served at /resources and /ipfs/<cid>: a folder of RDFs, a collection.json, or its URL (default: the demo collection)')
-    .option('--model-concurrency <n>', 'model calls run at once (default 1)', (v) => Number(v))
-    .option('--model-queue <n>', 'model calls waiting behind them before more are refused with 429 (default 8)', (v) => Number(v))
-    .option('--model-timeout <seconds>', 'time limit of one model call, waiting included (default 120)', (v) => Number(v))
-    .option('--allow-origin <origin...>', 'origins the engine may fetch from besides Zenodo, GitHub and $AWS_ENDPOINT_URL (host name, *.domain, or http(s)://host:port)')
+    .option('--collection <folder|json|url>', 'BioImage.IO resources served at /resources and /ipfs/<cid>: a folder of RDFs, a collection.json, or its URL (default: the demo collection)'),
+  )
     .option('--log-format <format>', 'text (default), or json: one JSON line per request and per message on stderr, for log collectors', 'text')
     .option('--no-demo', 'do not generate the demo data')
     .action(async (opts: { port: number; host: string; data?: string; collection?: string; allowOrigin?: string[]; image: RemoteImage[]; logFormat: string; demo: boolean } & ModelFlags) => {
