@@ -9,10 +9,9 @@ import { toGreyRgba } from '../../src/model/render.js';
 import { resultToReferences } from '../../src/model/result-refs.js';
 import type { ModelInfo } from '../../src/model/service.js';
 import type { TestReport } from '../../src/model/runner.js';
+import { $, el, errorBox, imjoy, withErrors } from '../_shared/ui.js';
 
-declare const api: any;
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 // ---- worker RPC ---------------------------------------------------------------------------------
 
@@ -30,7 +29,7 @@ const pending = new Map<number, Pending>();
  *  origin, and workers must be same-origin, so it is started from a Blob of its text. */
 function getWorker(): Promise<Worker> {
   return (worker ??= (async () => {
-    const url = await assetUrl(api, 'model.worker.js');
+    const url = await assetUrl(imjoy(), 'model.worker.js');
     const res = await fetch(url);
     if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
     const w = new Worker(URL.createObjectURL(new Blob([await res.text()], { type: 'text/javascript' })));
@@ -46,7 +45,7 @@ function getWorker(): Promise<Worker> {
         p.reject(e);
       } else p.resolve(m.result);
     };
-    await callOn(w, 'init', { wasm: await assetUrl(api, 'ort-wasm-simd-threaded.wasm') }).promise;
+    await callOn(w, 'init', { wasm: await assetUrl(imjoy(), 'ort-wasm-simd-threaded.wasm') }).promise;
     return w;
   })().catch((e) => {
     worker = undefined;
@@ -90,53 +89,71 @@ async function call<T>(method: string, args: unknown = {}, transfer: Transferabl
 let info: ModelInfo | undefined;
 let lastResult: { id: string; array: NdArray; name: string } | undefined;
 
-function showError(e: unknown) {
-  const box = $('mr-error');
-  const msg = e === undefined ? '' : String((e as Error)?.message ?? e);
-  box.hidden = !msg;
-  box.textContent = msg;
-}
+const showError = errorBox('mr-error');
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Lines with <br> between them (a table cell of several facts). */
+const lines = (items: (Node | string)[][]) => items.flatMap((parts, i) => (i ? [el('br'), ...parts] : parts));
 
 function renderInfo(m: ModelInfo) {
   const tensorRows = (kind: string, ts: ModelInfo['inputs']) =>
-    ts
-      .map(
-        (t) =>
-          `<tr><td>${kind}</td><td><b>${esc(t.id)}</b><br>${esc(t.description ?? '')}</td><td>${t.axes
-            .map((a) => `${esc(a.id)}: ${esc(a.size)}${a.halo ? ` (halo ${a.halo})` : ''}`)
-            .join('<br>')}${t.graphShape ? `<br><i>graph: [${t.graphShape.map((d) => esc(String(d))).join(', ')}]</i>` : ''}</td><td>${t.processing
-            .map((p) => `<code>${esc(p)}</code>`)
-            .join('<br>')}</td></tr>`,
-      )
-      .join('');
-  const el = $('mr-info');
-  el.innerHTML = `<h3>${esc(m.name)}</h3><div>format ${esc(m.formatVersion)} · weights: ${m.weights.map(esc).join(', ')} · <span class="loc">${esc(m.location)}</span></div>
-    <table><tr><th></th><th>tensor</th><th>axes</th><th>processing</th></tr>${tensorRows('input', m.inputs)}${tensorRows('output', m.outputs)}</table>`;
-  el.hidden = false;
+    ts.map((t) =>
+      el(
+        'tr',
+        {},
+        el('td', {}, kind),
+        el('td', {}, el('b', {}, t.id), el('br'), t.description ?? ''),
+        el(
+          'td',
+          {},
+          ...lines([
+            ...t.axes.map((a) => [`${a.id}: ${a.size}${a.halo ? ` (halo ${a.halo})` : ''}`]),
+            ...(t.graphShape ? [[el('i', {}, `graph: [${t.graphShape.join(', ')}]`)]] : []),
+          ]),
+        ),
+        el('td', {}, ...lines(t.processing.map((p) => [el('code', {}, p)]))),
+      ),
+    );
+  const box = $('mr-info');
+  box.replaceChildren(
+    el('h3', {}, m.name),
+    el('div', {}, `format ${m.formatVersion} · weights: ${m.weights.join(', ')} · `, el('span', { class: 'loc' }, m.location)),
+    el('table', {}, el('tr', {}, ...['', 'tensor', 'axes', 'processing'].map((h) => el('th', {}, h))), ...tensorRows('input', m.inputs), ...tensorRows('output', m.outputs)),
+  );
+  box.hidden = false;
   for (const id of ['mr-test', 'mr-image', 'mr-view']) ($(id) as HTMLButtonElement).disabled = false;
 }
 
 function renderTest(r: TestReport) {
-  const el = $('mr-test-result');
-  el.innerHTML = `<div class="${r.passed ? 'pass' : 'fail'}">test ${r.passed ? 'passed' : 'FAILED'}</div>
-    <table><tr><th>output</th><th>max |Δ|</th><th>mismatched</th><th>total</th><th>result</th><th>tolerance</th></tr>${r.outputs
-      .map(
-        (o) =>
-          `<tr><td>${esc(o.name)}</td><td>${o.max_abs_diff.toExponential(3)}</td><td>${o.mismatched}</td><td>${o.total}</td><td class="${o.passed ? 'pass' : 'fail'}">${
-            o.passed ? 'pass' : 'fail'
-          }</td><td>${esc(o.detail)}</td></tr>`,
-      )
-      .join('')}</table>${r.shapeChecks
-    .map(
-      (c) =>
-        `<div class="${c.passed ? 'pass' : 'fail'}">shapes ${c.passed ? 'ok' : 'WRONG'}: [${c.inputs.join('] [')}] → ${c.outputs
-          .map((o) => `${esc(o.name)} [${o.shape}]${c.passed ? '' : ` expected [${o.expected}]`}`)
-          .join(', ')}</div>`,
-    )
-    .join('')}`;
-  el.hidden = false;
+  const verdict = (ok: boolean, yes: string, no: string) => el('div', { class: ok ? 'pass' : 'fail' }, ok ? yes : no);
+  const box = $('mr-test-result');
+  box.replaceChildren(
+    verdict(r.passed, 'test passed', 'test FAILED'),
+    el(
+      'table',
+      {},
+      el('tr', {}, ...['output', 'max |Δ|', 'mismatched', 'total', 'result', 'tolerance'].map((h) => el('th', {}, h))),
+      ...r.outputs.map((o) =>
+        el(
+          'tr',
+          {},
+          el('td', {}, o.name),
+          el('td', {}, o.max_abs_diff.toExponential(3)),
+          el('td', {}, String(o.mismatched)),
+          el('td', {}, String(o.total)),
+          el('td', { class: o.passed ? 'pass' : 'fail' }, o.passed ? 'pass' : 'fail'),
+          el('td', {}, o.detail),
+        ),
+      ),
+    ),
+    ...r.shapeChecks.map((c) =>
+      verdict(
+        c.passed,
+        `shapes ok: [${c.inputs.join('] [')}] → ${c.outputs.map((o) => `${o.name} [${o.shape}]`).join(', ')}`,
+        `shapes WRONG: [${c.inputs.join('] [')}] → ${c.outputs.map((o) => `${o.name} [${o.shape}] expected [${o.expected}]`).join(', ')}`,
+      ),
+    ),
+  );
+  box.hidden = false;
 }
 
 type Place = { scale: [number, number]; translation: [number, number] };
@@ -160,7 +177,7 @@ async function showResult(outputs: Record<string, NdArray>, name: string, viewer
   if (viewer) await viewer.add_image({ source: resultToReferences(array, `${name} → ${id}`, place), name: `${name} → ${id}` });
 }
 
-const getViewer = () => openViewer(api);
+const getViewer = () => openViewer(imjoy());
 
 /**
  * Where a caller asked for the result to be shown: a viewer's API object (`show_in: viewer`),
@@ -208,29 +225,21 @@ function blockOf(text: string | undefined): Record<string, number> | undefined {
 async function load_model(config: { source?: unknown; url?: string } | string) {
   const source = typeof config === 'string' ? config : (config?.source ?? config?.url);
   if (!source) throw new Error('load_model: pass {source: "<RDF or model zip URL>"} (or a File/Blob/bytes)');
-  showError(undefined);
-  try {
-    const src = typeof source === 'string' ? new URL(source, location.href).href : source;
-    if (typeof src === 'string') $<HTMLInputElement>('mr-url').value = src;
-    info = await call<ModelInfo>('load', { source: src });
-    renderInfo(info);
-    return info;
-  } catch (e) {
-    showError(e);
-    throw e;
-  }
+  return withErrors(showError, async () => {
+      const src = typeof source === 'string' ? new URL(source, location.href).href : source;
+      if (typeof src === 'string') $<HTMLInputElement>('mr-url').value = src;
+      info = await call<ModelInfo>('load', { source: src });
+      renderInfo(info);
+      return info;
+  });
 }
 
 async function test() {
-  showError(undefined);
-  try {
-    const r = await call<TestReport>('test');
-    renderTest(r);
-    return r;
-  } catch (e) {
-    showError(e);
-    throw e;
-  }
+  return withErrors(showError, async () => {
+      const r = await call<TestReport>('test');
+      renderTest(r);
+      return r;
+  });
 }
 
 type InputsArg = RpcNdArray | NdArray | (RpcNdArray | NdArray)[] | Record<string, RpcNdArray | NdArray>;
@@ -243,49 +252,41 @@ function toNd(x: RpcNdArray | NdArray): NdArray {
 
 async function predict(config: { inputs: InputsArg; block?: Record<string, number> | string; show?: boolean; show_in?: unknown }) {
   if (!config?.inputs) throw new Error('predict: pass {inputs: ndarray | [ndarray…] | {tensor_id: ndarray}}');
-  showError(undefined);
-  const raw = config.inputs;
-  const inputs = isRpcNdArray(raw) || (raw as NdArray).data ? [toNd(raw as NdArray)] : Array.isArray(raw) ? raw.map(toNd) : Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, toNd(v)]));
-  const arrays = Array.isArray(inputs) ? inputs : Object.values(inputs);
-  const block = typeof config.block === 'string' ? blockOf(config.block) : config.block;
-  try {
+  return withErrors(showError, async () => {
+    const raw = config.inputs;
+    const inputs = isRpcNdArray(raw) || (raw as NdArray).data ? [toNd(raw as NdArray)] : Array.isArray(raw) ? raw.map(toNd) : Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, toNd(v)]));
+    const arrays = Array.isArray(inputs) ? inputs : Object.values(inputs);
+    const block = typeof config.block === 'string' ? blockOf(config.block) : config.block;
     const out = await call<Record<string, NdArray>>('predict', { inputs, block }, arrays.map((a) => a.data.buffer as ArrayBuffer));
     if (config.show !== false) await showResult(out, 'input', await showIn(config.show_in));
     return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, toRpc(v)]));
-  } catch (e) {
-    showError(e);
-    throw e;
-  }
+  });
 }
 
 /** Predicts an image file (.npy/.tif/.png) given as a File/Blob, bytes or a URL; shows the result. */
 async function predict_file(config: { source: Blob | Uint8Array | string; name?: string; block?: string | Record<string, number>; show_in?: unknown }, fromUi = false) {
-  showError(undefined);
-  try {
-    const src = config?.source;
-    if (!src) throw new Error('predict_file: pass {source: URL | File | bytes}');
-    let bytes: Uint8Array;
-    let name = config.name;
-    if (typeof src === 'string') {
-      const url = new URL(src, location.href).href;
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-      bytes = new Uint8Array(await res.arrayBuffer());
-      name ??= url.split('?')[0].split('/').pop();
-    } else if (src instanceof Blob) {
-      bytes = new Uint8Array(await src.arrayBuffer());
-      name ??= (src as File).name;
-    } else bytes = new Uint8Array(src).slice();
-    name ??= 'image';
-    const block = typeof config.block === 'string' ? blockOf(config.block) : (config.block ?? blockOf($<HTMLInputElement>('mr-block').value));
-    const out = await call<Record<string, NdArray>>('predictFile', { bytes, name, block }, [bytes.buffer as ArrayBuffer]);
-    await showResult(out, name, await showIn(config.show_in, fromUi));
-    const first = Object.values(out)[0];
-    return { name, shape: first.shape, dtype: first.dtype };
-  } catch (e) {
-    showError(e);
-    throw e;
-  }
+  return withErrors(showError, async () => {
+      const src = config?.source;
+      if (!src) throw new Error('predict_file: pass {source: URL | File | bytes}');
+      let bytes: Uint8Array;
+      let name = config.name;
+      if (typeof src === 'string') {
+        const url = new URL(src, location.href).href;
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+        bytes = new Uint8Array(await res.arrayBuffer());
+        name ??= url.split('?')[0].split('/').pop();
+      } else if (src instanceof Blob) {
+        bytes = new Uint8Array(await src.arrayBuffer());
+        name ??= (src as File).name;
+      } else bytes = new Uint8Array(src).slice();
+      name ??= 'image';
+      const block = typeof config.block === 'string' ? blockOf(config.block) : (config.block ?? blockOf($<HTMLInputElement>('mr-block').value));
+      const out = await call<Record<string, NdArray>>('predictFile', { bytes, name, block }, [bytes.buffer as ArrayBuffer]);
+      await showResult(out, name, await showIn(config.show_in, fromUi));
+      const first = Object.values(out)[0];
+      return { name, shape: first.shape, dtype: first.dtype };
+  });
 }
 
 const imageUrl = (src?: string) => {
@@ -296,51 +297,43 @@ const imageUrl = (src?: string) => {
 
 /** Predicts a region of a Zarr array (kerchunk references .json or Zarr URL), e.g. part of a huge shared image. */
 async function predict_region(config: { source: string; array?: string; region: string | (number | [number, number] | null)[]; block?: string | Record<string, number>; show_in?: unknown }) {
-  showError(undefined);
-  try {
-    const { parseSelection } = await import('../../src/model/region.js');
-    const selection = typeof config.region === 'string' ? parseSelection(config.region) : config.region;
-    const source = imageUrl(config.source);
-    const block = typeof config.block === 'string' ? blockOf(config.block) : config.block;
-    const out = await call<Record<string, NdArray>>('predictRegion', { source, path: config.array ?? '0', selection, block });
-    await showResult(out, source.split('?')[0].split('/').filter(Boolean).pop() ?? 'region', await showIn(config.show_in));
-    const first = Object.values(out)[0];
-    return { shape: first.shape, dtype: first.dtype };
-  } catch (e) {
-    showError(e);
-    throw e;
-  }
+  return withErrors(showError, async () => {
+      const { parseSelection } = await import('../../src/model/region.js');
+      const selection = typeof config.region === 'string' ? parseSelection(config.region) : config.region;
+      const source = imageUrl(config.source);
+      const block = typeof config.block === 'string' ? blockOf(config.block) : config.block;
+      const out = await call<Record<string, NdArray>>('predictRegion', { source, path: config.array ?? '0', selection, block });
+      await showResult(out, source.split('?')[0].split('/').filter(Boolean).pop() ?? 'region', await showIn(config.show_in));
+      const first = Object.values(out)[0];
+      return { shape: first.shape, dtype: first.dtype };
+  });
 }
 
 /** Predicts what the Reference Viewer currently shows of `source` (its level and visible area). */
 async function predict_view(config: { source?: string; pick?: Record<string, number>; block?: string | Record<string, number> } = {}) {
-  showError(undefined);
-  try {
-    const viewer = await getViewer();
-    if (!viewer) throw new Error('open the Reference Viewer first (the "Open in Reference Viewer" button)');
-    const source = imageUrl(config.source);
-    const view = await viewer.get_view_state();
-    const canvas = pngSize(await viewer.screenshot());
-    const pick = config.pick ?? { c: Number($<HTMLInputElement>('mr-channel').value) || 0 };
-    const r = await call<{ level: number; path: string; selection: (number | [number, number] | null)[]; y: [number, number]; x: [number, number]; scale: [number, number] }>(
-      'viewRegion',
-      { source, view, canvas, pick },
-    );
-    const block = typeof config.block === 'string' ? blockOf(config.block) : (config.block ?? blockOf($<HTMLInputElement>('mr-block').value));
-    const out = await call<Record<string, NdArray>>('predictRegion', { source, path: r.path, selection: r.selection, block });
-    // the input is the viewer's own view: the result belongs over it, in place
-    await showResult(out, `view L${r.level} y${r.y[0]}-${r.y[1]} x${r.x[0]}-${r.x[1]}`, viewer, { scale: r.scale, translation: [r.y[0] * r.scale[0], r.x[0] * r.scale[1]] });
-    const first = Object.values(out)[0];
-    return { level: r.level, y: r.y, x: r.x, shape: first.shape };
-  } catch (e) {
-    showError(e);
-    throw e;
-  }
+  return withErrors(showError, async () => {
+      const viewer = await getViewer();
+      if (!viewer) throw new Error('open the Reference Viewer first (the "Open in Reference Viewer" button)');
+      const source = imageUrl(config.source);
+      const view = await viewer.get_view_state();
+      const canvas = pngSize(await viewer.screenshot());
+      const pick = config.pick ?? { c: Number($<HTMLInputElement>('mr-channel').value) || 0 };
+      const r = await call<{ level: number; path: string; selection: (number | [number, number] | null)[]; y: [number, number]; x: [number, number]; scale: [number, number] }>(
+        'viewRegion',
+        { source, view, canvas, pick },
+      );
+      const block = typeof config.block === 'string' ? blockOf(config.block) : (config.block ?? blockOf($<HTMLInputElement>('mr-block').value));
+      const out = await call<Record<string, NdArray>>('predictRegion', { source, path: r.path, selection: r.selection, block });
+      // the input is the viewer's own view: the result belongs over it, in place
+      await showResult(out, `view L${r.level} y${r.y[0]}-${r.y[1]} x${r.x[0]}-${r.x[1]}`, viewer, { scale: r.scale, translation: [r.y[0] * r.scale[0], r.x[0] * r.scale[1]] });
+      const first = Object.values(out)[0];
+      return { level: r.level, y: r.y, x: r.x, shape: first.shape };
+  });
 }
 
 async function openInViewer() {
   const source = imageUrl();
-  const viewer = await viewerWindow(api);
+  const viewer = await viewerWindow(imjoy());
   await viewer.add_image({ source });
 }
 
@@ -362,7 +355,7 @@ function wire() {
   $('mr-dl-tif').onclick = () => download('tif').catch(showError);
 }
 
-api.export({
+imjoy().export({
   async setup() {
     wire();
   },

@@ -6,10 +6,9 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { PointCloudMaterial, PointColorType, PointSizeType, Potree, VIRIDIS, type PointCloudOctree } from 'potree-core';
+import { $, imjoy, errorBox } from '../_shared/ui.js';
 
-declare const api: any;
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let renderer: THREE.WebGLRenderer | undefined;
 let camera: THREE.PerspectiveCamera;
@@ -19,10 +18,7 @@ const potree = new Potree();
 let clouds: PointCloudOctree[] = [];
 let loaded: { url: string; name: string; points: number; attributes: string[] } | undefined;
 
-function showError(msg?: string) {
-  $('pv-error').hidden = !msg;
-  $('pv-error').textContent = msg ?? '';
-}
+const showError = errorBox('pv-error');
 
 function init() {
   if (renderer) return;
@@ -142,7 +138,7 @@ function get_info() {
   };
 }
 
-api.export({
+imjoy().export({
   async setup() {
     init();
   },

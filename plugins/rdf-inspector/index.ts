@@ -12,18 +12,15 @@ import { loadRdf } from '../../src/rdf/load.js';
 import { createSanitizer } from '../../src/rdf/markdown.js';
 import type { RdfIssue } from '../../src/rdf/types.js';
 import { webFileAccess } from '../../src/rdf/web.js';
+import { $, el as make, imjoy } from '../_shared/ui.js';
 
-declare const api: any;
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const sanitizer = createSanitizer(window);
 const MAX_DOC_BYTES = 2 * 1024 * 1024;
 
+/** An element with text and a class: the shared builder, in the form this card's code reads best. */
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string | null, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text != null) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
+  return make(tag, (cls ? { class: cls } : {}) as Parameters<typeof make<K>>[1], text ?? null);
 }
 
 function link(text: string, href: string | undefined): HTMLElement {
@@ -246,7 +243,7 @@ async function renderCard(c: Card, base: string | undefined) {
 
 /** The Model Runner plugin next to this one (same dist folder), when it is there. */
 async function modelRunnerSrc(): Promise<string | undefined> {
-  const own = await pluginUrl(api);
+  const own = await pluginUrl(imjoy());
   if (!own) return undefined;
   const src = own.replace(/[^/]*\.imjoy\.html(\?.*)?$/, 'Model-Runner.imjoy.html');
   const res = await fetch(src, { method: 'GET' }).catch(() => undefined);
@@ -265,7 +262,7 @@ async function test_run() {
   const src = await modelRunnerSrc();
   if (!src) throw new Error('the Model Runner plugin is not available next to this plugin');
   if (!last?.location) throw new Error('open the model RDF by URL first (its files are resolved relative to it)');
-  return api.createWindow({ src, name: 'Model Runner', data: { source: last.location } });
+  return imjoy().createWindow({ src, name: 'Model Runner', data: { source: last.location } });
 }
 
 // ---- API ----------------------------------------------------------------------------------------
@@ -321,7 +318,7 @@ function init() {
   $('ri-source-close').onclick = () => ($('ri-source-box').hidden = true);
 }
 
-api.export({
+imjoy().export({
   async setup() {
     init();
   },

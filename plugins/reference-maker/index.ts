@@ -10,8 +10,8 @@ import { summarizeReferences } from '../../src/reference/summary.js';
 import type { References } from '../../src/reference/types.js';
 import type { ProgressCallback } from '../../src/progress.js';
 import { viewerWindow } from '../_shared/viewer.js';
+import { $, imjoy, errorBox } from '../_shared/ui.js';
 
-declare const api: any;
 
 interface MakeRequest {
   url?: string;
@@ -28,7 +28,6 @@ interface MakeRequest {
   refresh_url?: (oldUrl: string) => Promise<string> | string;
 }
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 function sourceOf(req: MakeRequest): { source: ByteSource; url: string; name: string } {
   if (req.url) {
@@ -68,11 +67,7 @@ async function get_store(req: MakeRequest & { refs?: References }) {
 // ---- window UI -------------------------------------------------------------------------------
 let last: { refs: References; req: MakeRequest; name: string } | undefined;
 
-function showError(msg?: string) {
-  const box = $('rm-error');
-  box.hidden = !msg;
-  box.textContent = msg ?? '';
-}
+const showError = errorBox('rm-error');
 
 async function makeFromUi(): Promise<ReturnType<typeof summarizeReferences> | undefined> {
   const url = $<HTMLInputElement>('rm-url').value.trim();
@@ -144,7 +139,7 @@ async function openInViewerNow(refs: References | undefined, name: string | unde
   // it a live store that reads the chunks from the file here, over RPC.
   const local = !refs && last && !last.req.url && !last.req.template_url;
   const source = local ? await get_store({ ...last!.req, refs: r }) : r;
-  const viewer = await viewerWindow(api, opts);
+  const viewer = await viewerWindow(imjoy(), opts);
   const layer = name ?? last?.name ?? 'image';
   // opening the same image again shows the current references in place of the old layer
   if ((await viewer.get_stats()).cache.some((c: { name: string }) => c.name === layer)) await viewer.remove_image(layer);
@@ -157,7 +152,7 @@ function init() {
   $('rm-open').onclick = () => open_in_viewer().catch((e) => showError(String(e?.message ?? e)));
 }
 
-api.export({
+imjoy().export({
   async setup() {
     init();
   },

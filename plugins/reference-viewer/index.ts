@@ -6,19 +6,14 @@ import { Viewer } from './viewer.js';
 import { Panel } from './panel.js';
 import type { OpenViewerOptions } from '../../src/viewer/open.js';
 import { MAKERS } from './makers.js';
+import { $, imjoy, errorBox } from '../_shared/ui.js';
 
-declare const api: any;
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let viewer: Viewer;
 let panel: Panel;
 
-function showError(msg: string | undefined): void {
-  const box = $('rv-error');
-  box.hidden = !msg;
-  box.textContent = msg ?? '';
-}
+const showError = errorBox('rv-error');
 
 function messageOf(e: unknown): string {
   return String((e as Error)?.message ?? e);
@@ -142,7 +137,7 @@ async function add_image(config: AddImageConfig) {
   }
 }
 
-api.export({
+imjoy().export({
   async setup() {
     init();
   },

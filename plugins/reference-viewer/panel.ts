@@ -4,14 +4,9 @@
  * already loaded for display (so the histogram costs no extra reads).
  */
 import { DTYPE_RANGE, histogram, toHex } from '../../src/viewer/channels.js';
+import { el } from '../_shared/ui.js';
 import type { Entry, Viewer } from './viewer.js';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, unknown> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  Object.assign(e, props);
-  e.append(...kids);
-  return e;
-}
 
 /** The range a contrast slider spans: omero window min/max, else the dtype range, else around the limits. */
 function sliderDomain(entry: Entry, c: number): [number, number] {

@@ -10,21 +10,16 @@ import { boundsOf, scaleBar } from '../../src/smlm/points.js';
 import type { SmlmColumnArray, SmlmTable } from '../../src/smlm/types.js';
 import { DTYPE_ARRAYS } from '../../src/smlm/layout.js';
 import { SmlmRenderer, type LayerStyle, type ViewSettings } from './renderer.js';
+import { $, el, errorBox, imjoy } from '../_shared/ui.js';
 
-declare const api: any;
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 let view: SmlmRenderer;
 let tables: SmlmTable[] = [];
 let worker: Promise<Worker | undefined> | undefined;
 let nextId = 1;
 
-function showError(msg?: string) {
-  const box = $('sv-error');
-  box.hidden = !msg;
-  box.textContent = msg ?? '';
-}
+const showError = errorBox('sv-error');
 
 function progress(done: number, total: number, label = 'loading') {
   const box = $('sv-progress');
@@ -37,7 +32,7 @@ function progress(done: number, total: number, label = 'loading') {
 function getWorker(): Promise<Worker | undefined> {
   return (worker ??= (async () => {
     try {
-      const url = await assetUrl(api, 'smlm.worker.js');
+      const url = await assetUrl(imjoy(), 'smlm.worker.js');
       const code = await (await fetch(url)).text();
       return new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
     } catch (e) {
@@ -84,7 +79,7 @@ async function parse(input: { url?: string; blob?: Blob; bytes?: Uint8Array; nam
 
 async function resolveUrl(url: string): Promise<string> {
   if (/^(https?|blob|data):/i.test(url)) return url;
-  const base = (await pluginUrl(api)) ?? location.href;
+  const base = (await pluginUrl(imjoy())) ?? location.href;
   return new URL(url, base).href;
 }
 
@@ -247,18 +242,15 @@ function updateOverlays() {
 
 function refreshPanel() {
   const sel = $<HTMLSelectElement>('sv-colorby');
-  sel.innerHTML = '<option value="">table colour</option>' + view.columns().map((c) => `<option>${c.replace(/[<&"]/g, '')}</option>`).join('');
+  sel.replaceChildren(el('option', { value: '' }, 'table colour'), ...view.columns().map((c) => el('option', {}, c)));
   const box = $('sv-tables');
-  box.innerHTML = '';
+  box.replaceChildren();
   view.layers.forEach((l, i) => {
-    const row = document.createElement('div');
-    row.className = 'sv-table';
-    row.innerHTML = `<div class="sv-row"><input type="checkbox" checked /><input type="color" /><span class="name"></span></div><div class="sv-row"><label>opacity</label><input type="range" min="0" max="1" step="0.01" /></div>`;
-    const [vis, color, range] = [...row.querySelectorAll('input')] as HTMLInputElement[];
-    (row.querySelector('.name') as HTMLElement).textContent = `${l.table.channel !== 'default' ? l.table.channel + ' · ' : ''}${l.table.name} (${l.table.rows.toLocaleString()})`;
-    vis.checked = l.style.visible;
-    color.value = l.style.color;
-    range.value = String(l.style.opacity);
+    const vis = el('input', { type: 'checkbox', checked: l.style.visible });
+    const color = el('input', { type: 'color', value: l.style.color });
+    const range = el('input', { type: 'range', min: '0', max: '1', step: '0.01', value: String(l.style.opacity) });
+    const name = `${l.table.channel !== 'default' ? l.table.channel + ' · ' : ''}${l.table.name} (${l.table.rows.toLocaleString()})`;
+    const row = el('div', { class: 'sv-table' }, el('div', { class: 'sv-row' }, vis, color, el('span', { class: 'name' }, name)), el('div', { class: 'sv-row' }, el('label', {}, 'opacity'), range));
     vis.onchange = () => view.setLayerStyle(i, { visible: vis.checked });
     color.oninput = () => view.setLayerStyle(i, { color: color.value });
     range.oninput = () => view.setLayerStyle(i, { opacity: Number(range.value) });
@@ -286,7 +278,7 @@ function init() {
   if (started) return;
   started = true;
   view = new SmlmRenderer($('sv-view'), updateOverlays);
-  $<HTMLSelectElement>('sv-cmap').innerHTML = Object.keys(COLORMAPS).map((c) => `<option>${c}</option>`).join('');
+  $<HTMLSelectElement>('sv-cmap').replaceChildren(...Object.keys(COLORMAPS).map((c) => el('option', {}, c)));
   const num = (id: string) => {
     const v = $<HTMLInputElement>(id).value;
     return v === '' ? undefined : Number(v);
@@ -343,7 +335,7 @@ function init() {
   });
 }
 
-api.export({
+imjoy().export({
   setup() {
     init();
   },
