@@ -10,76 +10,48 @@ import { resultToReferences } from '../../src/model/result-refs.js';
 import type { ModelInfo } from '../../src/model/service.js';
 import type { TestReport } from '../../src/model/runner.js';
 import { $, el, errorBox, imjoy, withErrors } from '../_shared/ui.js';
+import { workerClient, workerFromUrl } from '../_shared/worker-rpc.js';
 
 
 
 // ---- worker RPC ---------------------------------------------------------------------------------
 
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: Error): void;
-  onProgress?: (done: number, total: number) => void;
-}
-
-let worker: Promise<Worker> | undefined;
-let nextId = 1;
-const pending = new Map<number, Pending>();
+let client: Promise<ReturnType<typeof workerClient>> | undefined;
 
 /** The worker script lives next to the plugin on the host origin; the plugin frame is another
  *  origin, and workers must be same-origin, so it is started from a Blob of its text. */
-function getWorker(): Promise<Worker> {
-  return (worker ??= (async () => {
-    const url = await assetUrl(imjoy(), 'model.worker.js');
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-    const w = new Worker(URL.createObjectURL(new Blob([await res.text()], { type: 'text/javascript' })));
-    w.onmessage = (ev) => {
-      const m = ev.data as { id: number; result?: unknown; error?: string; name?: string; progress?: [number, number] };
-      const p = pending.get(m.id);
-      if (!p) return;
-      if (m.progress) return p.onProgress?.(...m.progress);
-      pending.delete(m.id);
-      if (m.error !== undefined) {
-        const e = new Error(m.error);
-        e.name = m.name ?? 'Error';
-        p.reject(e);
-      } else p.resolve(m.result);
-    };
-    await callOn(w, 'init', { wasm: await assetUrl(imjoy(), 'ort-wasm-simd-threaded.wasm') }).promise;
-    return w;
+function getClient(): Promise<ReturnType<typeof workerClient>> {
+  return (client ??= (async () => {
+    const c = workerClient(await workerFromUrl(await assetUrl(imjoy(), 'model.worker.js')));
+    await c.call('init', { wasm: await assetUrl(imjoy(), 'ort-wasm-simd-threaded.wasm') }).result;
+    return c;
   })().catch((e) => {
-    worker = undefined;
+    client = undefined;
     throw e;
   }));
 }
 
-function callOn(w: Worker, method: string, args: unknown, onProgress?: Pending['onProgress'], transfer: Transferable[] = []) {
-  const id = nextId++;
-  const promise = new Promise<unknown>((resolve, reject) => pending.set(id, { resolve, reject, onProgress }));
-  w.postMessage({ id, method, args }, transfer);
-  return { id, promise };
-}
-
-let running: { id: number; w: Worker } | undefined;
+let running: { cancel(): void } | undefined;
 
 async function call<T>(method: string, args: unknown = {}, transfer: Transferable[] = []): Promise<T> {
-  const w = await getWorker();
+  const c = await getClient();
   const progress = $('mr-progress');
   const bar = $<HTMLProgressElement>('mr-bar');
   const status = $('mr-status');
-  const c = callOn(w, method, args, (done, total) => {
+  const onEvent = ([done, total]: [number, number]) => {
     bar.max = total || 1;
     bar.value = done;
     status.textContent = `${method}: block ${Math.min(done + 1, total)} of ${total}`;
-  }, transfer);
-  running = { id: c.id, w };
+  };
+  const job = c.call<T>(method, args, { transfer, onEvent });
+  running = job;
   progress.hidden = false;
   bar.removeAttribute('value');
   status.textContent = `${method}…`;
   try {
-    return (await c.promise) as T;
+    return await job.result;
   } finally {
-    if (running?.id === c.id) running = undefined;
+    if (running === job) running = undefined;
     progress.hidden = true;
   }
 }
@@ -350,7 +322,7 @@ function wire() {
   };
   $('mr-view').onclick = () => predict_view().catch(() => {});
   $('mr-open-viewer').onclick = () => openInViewer().catch(showError);
-  $('mr-cancel').onclick = () => running?.w.postMessage({ id: 0, method: 'cancel', args: { target: running.id } });
+  $('mr-cancel').onclick = () => running?.cancel();
   $('mr-dl-npy').onclick = () => download('npy').catch(showError);
   $('mr-dl-tif').onclick = () => download('tif').catch(showError);
 }
@@ -378,6 +350,6 @@ imjoy().export({
   },
   /** For tests and the UI: cancel the running call. */
   async cancel() {
-    if (running) running.w.postMessage({ id: 0, method: 'cancel', args: { target: running.id } });
+    running?.cancel();
   },
 });

@@ -11,13 +11,13 @@ import type { SmlmColumnArray, SmlmTable } from '../../src/smlm/types.js';
 import { DTYPE_ARRAYS } from '../../src/smlm/layout.js';
 import { SmlmRenderer, type LayerStyle, type ViewSettings } from './renderer.js';
 import { $, el, errorBox, imjoy } from '../_shared/ui.js';
+import { workerClient, workerFromUrl } from '../_shared/worker-rpc.js';
 
 
 
 let view: SmlmRenderer;
 let tables: SmlmTable[] = [];
-let worker: Promise<Worker | undefined> | undefined;
-let nextId = 1;
+let worker: Promise<ReturnType<typeof workerClient> | undefined> | undefined;
 
 const showError = errorBox('sv-error');
 
@@ -29,12 +29,10 @@ function progress(done: number, total: number, label = 'loading') {
 }
 
 /** The parsing worker, started from our bundled script (as a Blob URL: the plugin frame is on another origin). */
-function getWorker(): Promise<Worker | undefined> {
+function getWorker(): Promise<ReturnType<typeof workerClient> | undefined> {
   return (worker ??= (async () => {
     try {
-      const url = await assetUrl(imjoy(), 'smlm.worker.js');
-      const code = await (await fetch(url)).text();
-      return new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+      return workerClient(await workerFromUrl(await assetUrl(imjoy(), 'smlm.worker.js')));
     } catch (e) {
       console.warn(`SMLM Viewer: no worker (${(e as Error).message}); parsing on the main thread`);
       return undefined;
@@ -55,26 +53,13 @@ async function parse(input: { url?: string; blob?: Blob; bytes?: Uint8Array; nam
     const src = input.url ? openSource(input.url) : openSource((input.blob ?? input.bytes)!, { name: input.name });
     return loadLocalizations(src, { onProgress, ...handlers });
   }
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    const onMessage = (e: MessageEvent) => {
-      const m = e.data;
-      if (m.id !== id) return;
-      try {
-        if (m.progress) return onProgress(m.progress[0], m.progress[1]);
-        if (m.table) return handlers.onTable(m.table.table, m.table.index);
-        if (m.rows) return handlers.onRows(m.rows.index, m.rows.row0, m.rows.columns, m.rows.n);
-      } catch (err) {
-        w.removeEventListener('message', onMessage);
-        return reject(err);
-      }
-      w.removeEventListener('message', onMessage);
-      if (m.error) reject(new Error(m.error));
-      else resolve(m.done);
-    };
-    w.addEventListener('message', onMessage);
-    w.postMessage({ id, ...input });
-  });
+  type Event = { progress?: [number, number]; table?: { table: SmlmTable; index: number }; rows?: { index: number; row0: number; n: number; columns: SmlmColumnArray[] } };
+  const onEvent = (m: Event) => {
+    if (m.progress) onProgress(m.progress[0], m.progress[1]);
+    else if (m.table) handlers.onTable(m.table.table, m.table.index);
+    else if (m.rows) handlers.onRows(m.rows.index, m.rows.row0, m.rows.columns, m.rows.n);
+  };
+  return w.call<{ tables: SmlmTable[]; streamed: boolean }>('parse', input, { onEvent }).result;
 }
 
 async function resolveUrl(url: string): Promise<string> {
