@@ -116,7 +116,7 @@ export async function openZarrStoreUrl(url: string, fetchFn?: typeof fetch): Pro
 
 /** NGFF multiscale metadata and the shape of every level. */
 export async function openNgffLevels(store: zarr.Readable, where: string) {
-  const { readMultiscale } = await import('../viewer/ngff-read.js');
+  const { readMultiscale } = await import('../ngff/read.js');
   registerCodecs();
   const grp = await zarr.open(zarr.root(store), { kind: 'group' }).catch((e: Error) => {
     throw new RegionError(where, `not an OME-Zarr group (${e.message})`);

@@ -3,7 +3,7 @@
  * (target in level-0 pixels, zoom = log2 screen px per level-0 px) and the canvas size, pick the
  * pyramid level the viewer would draw and the visible y/x range there, as a Zarr selection.
  */
-import type { Multiscale } from '../viewer/ngff-read.js';
+import type { Multiscale } from '../ngff/read.js';
 import type { Selection } from './region.js';
 
 export interface ViewState {

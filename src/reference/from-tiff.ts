@@ -46,7 +46,7 @@ import { planReads } from '../io/coalesce.js';
 import { describeImage as describeUncached, imageDtype, isReduced, loadChunkTables, type TiffImageInfo } from '../tiff/image.js';
 import { effectiveSizeC, parseOmeXml, planeIfd, type OmeImage } from '../tiff/ome-xml.js';
 import { imagejPlane, parseImageJ } from '../tiff/imagej.js';
-import { multiscalesAttrs, ngffUnit, omeroAttrs, type NgffAxis, type ChannelInfo } from './ngff.js';
+import { multiscalesAttrs, ngffUnit, omeroAttrs, type NgffAxisOut, type ChannelInfo } from '../ngff/write.js';
 import { ReferenceBuilder } from './builder.js';
 import type { References } from './types.js';
 
@@ -268,7 +268,7 @@ export async function tiffReferenceBuilder(source: ByteSource, opts: TiffReferen
   const planeList = series.planes.flatMap((row, tc) => row.map((ifd, z) => ({ ifd, t: Math.floor(tc / series.sizeC), c: tc % series.sizeC, z })));
   const totalSteps = nLevels * planeList.length;
   let doneSteps = 0;
-  let axes: NgffAxis[] = [];
+  let axes: NgffAxisOut[] = [];
   const scales: number[][] = [];
   let level0: TiffImageInfo | undefined;
   let dtype0 = '';
@@ -396,7 +396,7 @@ export async function tiffReferenceBuilder(source: ByteSource, opts: TiffReferen
     if (level === 0) {
       // a unit only where the size is known: without it the scale is in pixels
       const unit = (size: number | undefined, u: string | undefined) => (size !== undefined ? ngffUnit(u) : undefined);
-      axes = dims.map((d): NgffAxis => {
+      axes = dims.map((d): NgffAxisOut => {
         if (d === 't') return { name: 't', type: 'time', unit: unit(ph.t, ph.unitT) };
         if (d === 'c') return { name: 'c', type: 'channel' };
         if (d === 'z') return { name: 'z', type: 'space', unit: unit(ph.z, ph.unitZ) };

@@ -11,7 +11,7 @@ import { SourceError, type ByteSource } from '../io/byte-source.js';
 import { readRanges } from '../io/coalesce.js';
 import type { ProgressCallback } from '../progress.js';
 import { listZip, readEntries, ZIP_STORED, type ZipEntry } from '../zip/zip.js';
-import { normalizeImageAttrs, type LevelInfo } from './ngff-v04.js';
+import { normalizeImageAttrs, type LevelInfo } from '../ngff/v04.js';
 import { emptyReferences, setJson, type References } from './types.js';
 import { v3ToV2, type V2ArrayMeta, type V3ArrayMeta, type V3Layout } from './zarr-v3.js';
 

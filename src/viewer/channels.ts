@@ -2,7 +2,7 @@
  * Channel display settings (names, colours, contrast limits, visibility): explicit `add_image`
  * options win, then the `omero` block, then defaults. Pure functions.
  */
-import type { Omero, OmeroChannel } from './ngff-read.js';
+import type { Omero, OmeroChannel } from '../ngff/read.js';
 
 export type Rgb = [number, number, number];
 

@@ -6,7 +6,7 @@
 import * as zarr from 'zarrita';
 import type { AsyncReadable } from '@zarrita/storage';
 import { readRegion } from '../reference/read-region.js';
-import { readMultiscale, defaultAxes, type Multiscale, type NgffAxis } from './ngff-read.js';
+import { readMultiscale, defaultAxes, type Multiscale, type NgffAxis } from '../ngff/read.js';
 import { channelSettings, channelsNeedingData, percentileLimits, type ChannelOptions, type ChannelSettings } from './channels.js';
 
 /** viv's string for an abort it should ignore (`SIGNAL_ABORTED` in @vivjs/loaders). */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { python } from '../helpers/paths.js';
 import { channelSettings, channelsNeedingData, omeroWindow, percentileLimits } from '../../src/viewer/channels.js';
 import { dataLimits, SAMPLE_PIXELS, type Tile, type TileRequest, type TileSource } from '../../src/viewer/image.js';
-import type { Omero } from '../../src/viewer/ngff-read.js';
+import type { Omero } from '../../src/ngff/read.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { levelForZoom, visibleTiles, fitView } from '../../src/viewer/lod.js';
 import { scaleBar } from '../../src/viewer/scale-bar.js';
 import { parseColor, percentileLimits, histogram, channelSettings } from '../../src/viewer/channels.js';
-import { readMultiscale } from '../../src/viewer/ngff-read.js';
+import { readMultiscale } from '../../src/ngff/read.js';
 
 describe('level of detail', () => {
   it('picks the level deck.gl TileLayer picks (ceil of zoom, clamped)', () => {

@@ -4,7 +4,7 @@
  * `omero` block so viewers get channel colours and windows without scanning pixels.
  * Pure functions over plain JSON.
  */
-import { omeroAttrs } from './ngff.js';
+import { omeroAttrs } from './write.js';
 
 export interface LevelInfo {
   path: string;

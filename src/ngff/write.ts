@@ -2,7 +2,7 @@
  * NGFF 0.4 metadata builders for the root group `.zattrs` of a reference set.
  *
  * Exports: `ngffUnit(unit)`, `multiscalesAttrs(opts)`, `omeroAttrs(opts)`, `dtypeWindow(dtype)`,
- * types `NgffAxis`, `ChannelInfo`.
+ * types `NgffAxisOut`, `ChannelInfo`.
  *
  * Layout rules the reference maker follows:
  * - Axes are lowercase and in NGFF order t, c, z, y, x. Length-1 `t` and `z` are dropped (NGFF
@@ -20,7 +20,8 @@
  */
 
 type AxisName = 't' | 'c' | 'z' | 'y' | 'x';
-export interface NgffAxis {
+/** An axis as we write it (stricter than what `read.ts` accepts). */
+export interface NgffAxisOut {
   name: AxisName;
   type: 'time' | 'channel' | 'space';
   unit?: string;
@@ -44,7 +45,7 @@ export function ngffUnit(unit: string | undefined): string | undefined {
 
 export interface MultiscalesOptions {
   name?: string;
-  axes: NgffAxis[];
+  axes: NgffAxisOut[];
   /** Per level, the `scale` vector (same length as axes). Paths are "0", "1", …. */
   scales: number[][];
 }
