@@ -67,38 +67,28 @@ function parseJson(bytes: Uint8Array, member: string, source: ByteSource): Json 
   }
 }
 
-export async function zipReferences(source: ByteSource, opts: ZipReferenceOptions): Promise<References> {
-  const { entries } = await listZip(source);
-  const files = entries.filter((e) => !e.isDirectory);
-  const prefix = storeRoot(files.map((e) => e.name), source);
-  const byRel = new Map<string, ZipEntry>();
-  for (const e of files) if (e.name.startsWith(prefix)) byRel.set(e.name.slice(prefix.length), e);
-
-  const metaKeys = [...byRel.keys()].filter((k) => METADATA.has(basename(k)) && basename(k) !== '.zmetadata');
-  const metaBytes = await readEntries(source, metaKeys.map((k) => byRel.get(k)!));
-  const meta = new Map(metaKeys.map((k, i) => [k, parseJson(metaBytes[i], prefix + k, source)]));
-
+/** The store's groups and arrays from its metadata members (v3 arrays converted to v2). */
+function nodesOf(meta: Map<string, Json>, source: ByteSource, prefix: string): { nodes: Map<string, Node>; v3: boolean } {
   const nodes = new Map<string, Node>();
   const v3 = meta.has('zarr.json');
   for (const [key, doc] of meta) {
     const path = dirname(key);
     const base = basename(key);
-    const where = `${source.name}: ${prefix + key}`;
     if (v3 && base === 'zarr.json') {
-      if (doc.node_type === 'array') {
-        let layout: V3Layout;
-        try {
-          layout = v3ToV2(doc as unknown as V3ArrayMeta, where);
-        } catch (e) {
-          throw new SourceError(source.name, (e as Error).message.replace(`${source.name}: `, ''));
-        }
-        const attrs = { ...((doc.attributes as Json) ?? {}) };
-        const names = (doc as unknown as V3ArrayMeta).dimension_names;
-        if (names?.every((n) => typeof n === 'string')) attrs._ARRAY_DIMENSIONS = names;
-        nodes.set(path, { path, kind: 'array', attrs, v2: layout.v2, v3: layout });
-      } else {
+      if (doc.node_type !== 'array') {
         nodes.set(path, { path, kind: 'group', attrs: (doc.attributes as Json) ?? {} });
+        continue;
       }
+      let layout: V3Layout;
+      try {
+        layout = v3ToV2(doc as unknown as V3ArrayMeta, `${source.name}: ${prefix + key}`);
+      } catch (e) {
+        throw new SourceError(source.name, (e as Error).message.replace(`${source.name}: `, ''));
+      }
+      const attrs = { ...((doc.attributes as Json) ?? {}) };
+      const names = (doc as unknown as V3ArrayMeta).dimension_names;
+      if (names?.every((n) => typeof n === 'string')) attrs._ARRAY_DIMENSIONS = names;
+      nodes.set(path, { path, kind: 'array', attrs, v2: layout.v2, v3: layout });
     } else if (!v3 && base !== 'zarr.json') {
       const node = nodes.get(path) ?? { path, kind: 'group', attrs: {} };
       if (base === '.zarray') {
@@ -109,28 +99,31 @@ export async function zipReferences(source: ByteSource, opts: ZipReferenceOption
       nodes.set(path, node);
     }
   }
+  return { nodes, v3 };
+}
 
-  // The image: the shallowest group with multiscales (covers bioformats2raw's "0/" layout), else a
-  // root array or the root group's child arrays, largest first.
+/**
+ * The image: the shallowest group with multiscales (covers bioformats2raw's "0/" layout), else a
+ * root array or the root group's child arrays, largest first.
+ */
+function imageOf(nodes: Map<string, Node>, v3: boolean, source: ByteSource): { attrs: Json; levels: Node[] } {
   const hasMs = (n: Node) => n.kind === 'group' && (Array.isArray(n.attrs.multiscales) || Array.isArray((n.attrs.ome as Json | undefined)?.multiscales));
   const image = [...nodes.values()].filter(hasMs).sort((a, b) => a.path.split('/').length - b.path.split('/').length || a.path.length - b.path.length)[0];
   let levelPaths: string[];
-  let imageAttrs: Json;
-  let imagePath: string;
+  let attrs: Json;
+  let imagePath = '';
   const root = nodes.get('');
   if (image) {
     imagePath = image.path;
-    imageAttrs = image.attrs;
+    attrs = image.attrs;
     const src = (image.attrs.ome as Json | undefined) ?? image.attrs;
     const ds = ((src.multiscales as Json[])[0].datasets ?? []) as Json[];
     levelPaths = ds.map((d) => String(d.path));
   } else if (root?.kind === 'array') {
-    imagePath = '';
-    imageAttrs = {};
+    attrs = {};
     levelPaths = [''];
   } else {
-    imagePath = '';
-    imageAttrs = root?.attrs ?? {};
+    attrs = root?.attrs ?? {};
     const size = (n: Node) => n.v2!.shape.reduce((a, b) => a * b, 1);
     levelPaths = [...nodes.values()]
       .filter((n) => n.kind === 'array' && !n.path.includes('/') && n.path !== '')
@@ -143,6 +136,43 @@ export async function zipReferences(source: ByteSource, opts: ZipReferenceOption
     return n;
   });
   if (levels.length === 0) throw new SourceError(source.name, 'no arrays found in the Zarr store');
+  return { attrs, levels };
+}
+
+/** The chunk members of a level: grid coordinates and the member holding each chunk. */
+function levelChunks(lv: Node, byRel: Map<string, ZipEntry>, source: ByteSource, opts: ZipReferenceOptions): { chunks: [number[], ZipEntry][]; members: number } {
+  const dir = lv.path ? lv.path + '/' : '';
+  const ndim = lv.v2!.shape.length;
+  const members = [...byRel.entries()].filter(([k]) => k.startsWith(dir) && !METADATA.has(basename(k)));
+  const chunks: [number[], ZipEntry][] = [];
+  for (const [k, e] of members) {
+    const rest = k.slice(dir.length);
+    let coords: number[] | undefined;
+    if (lv.v3) coords = lv.v3.parseKey(rest);
+    else {
+      const parts = rest.split(lv.v2!.dimension_separator);
+      coords = parts.length === ndim && parts.every((p) => /^\d+$/.test(p)) ? parts.map(Number) : undefined;
+    }
+    if (!coords) continue;
+    if (e.encrypted) throw new SourceError(source.name, `ZIP member ${e.name} is encrypted`);
+    if (e.method !== ZIP_STORED && !(opts.inflated && !lv.v3?.shard)) throw new SourceError(source.name, rezipAdvice(e.name));
+    chunks.push([coords, e]);
+  }
+  return { chunks, members: members.length };
+}
+
+export async function zipReferences(source: ByteSource, opts: ZipReferenceOptions): Promise<References> {
+  const { entries } = await listZip(source);
+  const files = entries.filter((e) => !e.isDirectory);
+  const prefix = storeRoot(files.map((e) => e.name), source);
+  const byRel = new Map<string, ZipEntry>();
+  for (const e of files) if (e.name.startsWith(prefix)) byRel.set(e.name.slice(prefix.length), e);
+
+  const metaKeys = [...byRel.keys()].filter((k) => METADATA.has(basename(k)) && basename(k) !== '.zmetadata');
+  const metaBytes = await readEntries(source, metaKeys.map((k) => byRel.get(k)!));
+  const meta = new Map(metaKeys.map((k, i) => [k, parseJson(metaBytes[i], prefix + k, source)]));
+  const { nodes, v3 } = nodesOf(meta, source, prefix);
+  const { attrs: imageAttrs, levels } = imageOf(nodes, v3, source);
 
   const refs = emptyReferences(opts.url);
   setJson(refs, '.zgroup', { zarr_format: 2 });
@@ -167,23 +197,7 @@ export async function zipReferences(source: ByteSource, opts: ZipReferenceOption
     setJson(refs, `${out}/.zarray`, lv.v2);
     const { _ARRAY_DIMENSIONS: _, ...attrs } = lv.attrs;
     setJson(refs, `${out}/.zattrs`, { ...attrs, _ARRAY_DIMENSIONS: axisNames });
-    const dir = lv.path ? lv.path + '/' : '';
-    const ndim = lv.v2!.shape.length;
-    const members = [...byRel.entries()].filter(([k]) => k.startsWith(dir) && !METADATA.has(basename(k)));
-    const chunks: [number[], ZipEntry][] = [];
-    for (const [k, e] of members) {
-      const rest = k.slice(dir.length);
-      let coords: number[] | undefined;
-      if (lv.v3) coords = lv.v3.parseKey(rest);
-      else {
-        const parts = rest.split(lv.v2!.dimension_separator);
-        coords = parts.length === ndim && parts.every((p) => /^\d+$/.test(p)) ? parts.map(Number) : undefined;
-      }
-      if (!coords) continue;
-      if (e.encrypted) throw new SourceError(source.name, `ZIP member ${e.name} is encrypted`);
-      if (e.method !== ZIP_STORED && !(opts.inflated && !lv.v3?.shard)) throw new SourceError(source.name, rezipAdvice(e.name));
-      chunks.push([coords, e]);
-    }
+    const { chunks, members } = levelChunks(lv, byRel, source, opts);
     if (lv.v3?.shard) {
       await addShardRefs(source, refs, out, lv.v3.shard, chunks);
     } else {
@@ -194,7 +208,7 @@ export async function zipReferences(source: ByteSource, opts: ZipReferenceOption
         if (e.method !== ZIP_STORED) opts.inflated!.set(key, e);
       }
     }
-    done += members.length;
+    done += members;
     opts.onProgress?.(Math.min(done, total), total, 'chunks');
   }
   opts.onProgress?.(total, total, 'chunks');
