@@ -178,6 +178,161 @@ class Fill {
 
 // ---- the source ------------------------------------------------------------------------------
 
+/** What a Range answer needs of its source: its name, the size it learnt, multi-range support. */
+interface AnswerHost {
+  name: string;
+  timeoutMs: number;
+  total(): number | undefined;
+  setTotal(t: number): void;
+  learn(state: 'yes' | 'no'): void;
+}
+
+/**
+ * One reply to a Range request for `spans`, read into `fill` — each kind of answer its own way:
+ * several parts (multipart/byteranges), the one range asked, one part for several ranges
+ * (merged by the server, or only the first), or the whole file (a server without multi-range).
+ */
+class RangeAnswer {
+  private readonly asked: number;
+  private readonly askedText: string;
+
+  constructor(
+    private readonly host: AnswerHost,
+    private readonly q: { spans: ByteRange[]; probe: boolean; reply: Reply; timeout: AbortSignal; fill: Fill; signal?: AbortSignal },
+  ) {
+    const { spans } = q;
+    this.asked = spans.reduce((n, s) => n + s.length, 0);
+    this.askedText = spans.length > 1 ? `${spans.length} ranges (${this.asked} bytes)` : `bytes ${spans[0].offset}..${spans[0].offset + spans[0].length}`;
+  }
+
+  private setTotal(t: number | undefined) {
+    if (t === undefined) return;
+    this.host.setTotal(t);
+    this.q.fill.total ??= t;
+  }
+
+  /**
+   * A conclusive "no": the ranges asked were disjoint, apart and within the data, so a server
+   * that supports multi-range requests had to answer with several parts.
+   */
+  private conclusive(): boolean {
+    const t = this.host.total();
+    if (t === undefined) return true;
+    const last = this.q.spans[this.q.spans.length - 1];
+    const end = last.offset + last.length;
+    return end <= t && (!this.q.probe || t - 1 > end);
+  }
+
+  private async body(onChunk: (b: Uint8Array) => boolean | void): Promise<void> {
+    try {
+      await this.q.reply.consume(onChunk);
+    } catch (e) {
+      if (e instanceof SourceError || this.q.signal?.aborted) throw e;
+      const why = this.q.timeout.aborted ? `timed out after ${this.host.timeoutMs} ms` : (e as Error).message;
+      throw new SourceError(this.host.name, `the response to a request for ${this.askedText} broke off: ${why}`);
+    }
+  }
+
+  /** Reads one part starting at `start` into the fill, stopping (cancelling) after `stopAt`. */
+  private async onePart(start: number, declared: number | undefined, stopAt: number): Promise<number> {
+    let pos = start;
+    if (stopAt <= start) {
+      this.q.reply.cancel();
+      return 0;
+    }
+    await this.body((chunk) => {
+      if (declared !== undefined && pos - start + chunk.length > declared) {
+        throw new SourceError(this.host.name, `asked for ${this.askedText} but the server sent more than ${declared} bytes; it does not honour the Range request`);
+      }
+      this.q.fill.write(pos, declared === undefined ? chunk.subarray(0, Math.max(0, stopAt - pos)) : chunk);
+      pos += chunk.length;
+      return pos < stopAt;
+    });
+    return pos - start;
+  }
+
+  /** 416: nothing asked for lies within the data. True when that is the answer (`clip`: empty spans). */
+  outOfRange(clip: boolean, multi: boolean): boolean {
+    const { reply, spans } = this.q;
+    reply.cancel();
+    this.setTotal(parseTotal(reply.header('content-range')));
+    const total = this.host.total();
+    if (clip && total !== undefined && spans.every((s) => s.offset >= total)) return true;
+    if (!multi) throw new SourceError(this.host.name, `byte range ${spans[0].offset}-${spans[0].offset + spans[0].length - 1} is beyond the end of the file (HTTP 416)`, 416);
+    this.host.learn('no');
+    return false;
+  }
+
+  /** 206 multipart/byteranges. */
+  async parts(multi: boolean): Promise<void> {
+    const parser = new ByterangesParser(multipartBoundary(this.q.reply.header('content-type'))!, {
+      part: (_s, _e, total) => this.setTotal(total),
+      data: (pos, bytes) => this.q.fill.write(pos, bytes),
+    }, this.host.name);
+    // servers may merge nearby ranges (RFC 9110 §14.3) but have no reason to send much more
+    const cap = 2 * this.asked + (1 << 20);
+    let received = 0;
+    await this.body((chunk) => {
+      received += chunk.length;
+      if (received > cap) throw new SourceError(this.host.name, `the server sent more than ${cap} bytes for ${this.askedText}; it does not honour the Range request`);
+      parser.push(chunk);
+    });
+    parser.end();
+    if (multi) this.host.learn('yes');
+  }
+
+  /**
+   * 206 for the one range asked: the answer must start there; more than asked (s3rver answers
+   * `bytes=0-0` with the whole file) is cut after the asked bytes, less is an error unless the data
+   * ends there.
+   */
+  async single(): Promise<void> {
+    const first = this.q.spans[0];
+    const cr = parseContentRange(this.q.reply.header('content-range'));
+    this.setTotal(cr?.total);
+    const askedEnd = first.offset + first.length;
+    if (cr && cr.start !== first.offset) {
+      this.q.reply.cancel();
+      throw new SourceError(this.host.name, `asked for bytes ${first.offset}..${askedEnd} but the server sent bytes ${cr.start}..${cr.end}; it does not honour the Range request`);
+    }
+    const declared = cr ? cr.end - cr.start : first.length;
+    const want = Math.min(declared, first.length);
+    const got = Math.min(await this.onePart(first.offset, declared, first.offset + want), want);
+    const total = this.host.total();
+    if (got < want || (want < first.length && !(total !== undefined && first.offset + got === total))) {
+      throw new SourceError(this.host.name, `asked for bytes ${first.offset}..${askedEnd} but received ${got} bytes; the file is shorter than its header says or the server truncated the response`);
+    }
+  }
+
+  /** 206 with one part for several ranges: merged by the server (fine) or only the first (no support). */
+  async merged(): Promise<void> {
+    const { reply, spans, fill, probe } = this.q;
+    const cr = parseContentRange(reply.header('content-range'));
+    if (!cr) reply.cancel();
+    else {
+      this.setTotal(cr.total);
+      const reach = Math.min(cr.end, cr.start + Math.max(PREFIX_LIMIT, 2 * this.asked));
+      const stopAt = spans.reduce((m, s, k) => (s.offset >= cr.start && fill.want(k) <= reach ? Math.max(m, fill.want(k)) : m), cr.start);
+      await this.onePart(cr.start, cr.end - cr.start, stopAt);
+    }
+    if ((probe || !spans.every((_, k) => fill.covered(k))) && this.conclusive()) this.host.learn('no');
+  }
+
+  /**
+   * 200 to a multi-range request (single-range 200s are refused in `send`): S3 and friends send
+   * the whole file; ranges near its start are taken from the body, the rest of it is cancelled.
+   */
+  async whole(): Promise<void> {
+    const { reply, spans, fill } = this.q;
+    const len = Number(reply.header('content-length'));
+    if (reply.header('content-length') !== null && Number.isSafeInteger(len) && len >= 0 && !reply.header('content-encoding')) this.setTotal(len);
+    const stopAt = spans.reduce((m, _s, k) => (fill.want(k) <= PREFIX_LIMIT ? Math.max(m, fill.want(k)) : m), 0);
+    const got = await this.onePart(0, undefined, stopAt);
+    if (got < stopAt) this.setTotal(got); // the body ended early: it was the whole file
+    if (this.conclusive()) this.host.learn('no');
+  }
+}
+
 export class HttpSource implements ByteSource {
   private total?: number;
   private refreshed = false;
@@ -345,108 +500,25 @@ export class HttpSource implements ByteSource {
     const fill = new Fill(spans, clip, deliver);
     fill.total = this.total;
     const first = spans[0];
-    const asked = spans.reduce((n, s) => n + s.length, 0);
-    const askedText = spans.length > 1 ? `${spans.length} ranges (${asked} bytes)` : `bytes ${first.offset}..${first.offset + first.length}`;
-    const setTotal = (t: number | undefined) => {
-      if (t === undefined) return;
-      this.total ??= t;
-      fill.total ??= t;
-    };
-    // A conclusive "no": the ranges asked were disjoint, apart and within the data, so a server
-    // that supports multi-range requests had to answer with several parts.
-    const conclusive = () => {
-      const t = this.total;
-      if (t === undefined) return true;
-      const end = spans[spans.length - 1].offset + spans[spans.length - 1].length;
-      return end <= t && (!probe || t - 1 > end);
-    };
-    const body = async (onChunk: (b: Uint8Array) => boolean | void) => {
-      try {
-        await reply.consume(onChunk);
-      } catch (e) {
-        if (e instanceof SourceError || signal?.aborted) throw e;
-        const why = timeout.aborted ? `timed out after ${this.opts.timeoutMs ?? 60_000} ms` : (e as Error).message;
-        throw new SourceError(this.name, `the response to a request for ${askedText} broke off: ${why}`);
-      }
-    };
-    /** Reads one part starting at `start` into `fill`, stopping (cancelling) after `stopAt`. */
-    const onePart = async (start: number, declared: number | undefined, stopAt: number) => {
-      let pos = start;
-      if (stopAt <= start) {
-        reply.cancel();
-        return 0;
-      }
-      await body((chunk) => {
-        if (declared !== undefined && pos - start + chunk.length > declared) {
-          throw new SourceError(this.name, `asked for ${askedText} but the server sent more than ${declared} bytes; it does not honour the Range request`);
-        }
-        fill.write(pos, declared === undefined ? chunk.subarray(0, Math.max(0, stopAt - pos)) : chunk);
-        pos += chunk.length;
-        return pos < stopAt;
-      });
-      return pos - start;
-    };
-
+    const answer = new RangeAnswer(
+      {
+        name: this.name,
+        timeoutMs: this.opts.timeoutMs ?? 60_000,
+        total: () => this.total,
+        setTotal: (t) => {
+          this.total ??= t;
+        },
+        learn: (state) => this.learn(state),
+      },
+      { spans, probe, reply, timeout, fill, signal },
+    );
     if (reply.status === 416) {
-      // nothing asked for lies within the data; with `clip` that is an answer (empty spans)
-      reply.cancel();
-      setTotal(parseTotal(reply.header('content-range')));
-      if (clip && this.total !== undefined && spans.every((s) => s.offset >= this.total!)) return spans.map(() => new Uint8Array(0));
-      if (!multi) throw new SourceError(this.name, `byte range ${first.offset}-${first.offset + first.length - 1} is beyond the end of the file (HTTP 416)`, 416);
-      this.learn('no');
-    } else if (reply.status === 206 && multipartBoundary(reply.header('content-type'))) {
-      const parser = new ByterangesParser(multipartBoundary(reply.header('content-type'))!, {
-        part: (_s, _e, total) => setTotal(total),
-        data: (pos, bytes) => fill.write(pos, bytes),
-      }, this.name);
-      // servers may merge nearby ranges (RFC 9110 §14.3) but have no reason to send much more
-      const cap = 2 * asked + (1 << 20);
-      let received = 0;
-      await body((chunk) => {
-        received += chunk.length;
-        if (received > cap) throw new SourceError(this.name, `the server sent more than ${cap} bytes for ${askedText}; it does not honour the Range request`);
-        parser.push(chunk);
-      });
-      parser.end();
-      if (multi) this.learn('yes');
-    } else if (reply.status === 206 && !multi) {
-      // one range asked: the answer must start there; more than asked (s3rver answers
-      // `bytes=0-0` with the whole file) is cut after the asked bytes, less is an error unless
-      // the data ends there
-      const cr = parseContentRange(reply.header('content-range'));
-      setTotal(cr?.total);
-      const askedEnd = first.offset + first.length;
-      if (cr && cr.start !== first.offset) {
-        reply.cancel();
-        throw new SourceError(this.name, `asked for bytes ${first.offset}..${askedEnd} but the server sent bytes ${cr.start}..${cr.end}; it does not honour the Range request`);
-      }
-      const declared = cr ? cr.end - cr.start : first.length;
-      const want = Math.min(declared, first.length);
-      const got = Math.min(await onePart(first.offset, declared, first.offset + want), want);
-      if (got < want || (want < first.length && !(this.total !== undefined && first.offset + got === this.total))) {
-        throw new SourceError(this.name, `asked for bytes ${first.offset}..${askedEnd} but received ${got} bytes; the file is shorter than its header says or the server truncated the response`);
-      }
-    } else if (reply.status === 206) {
-      // one part for several ranges: merged by the server (fine) or only the first (no support)
-      const cr = parseContentRange(reply.header('content-range'));
-      if (!cr) reply.cancel();
-      else {
-        setTotal(cr.total);
-        const reach = Math.min(cr.end, cr.start + Math.max(PREFIX_LIMIT, 2 * asked));
-        const stopAt = spans.reduce((m, s, k) => (s.offset >= cr.start && fill.want(k) <= reach ? Math.max(m, fill.want(k)) : m), cr.start);
-        await onePart(cr.start, cr.end - cr.start, stopAt);
-      }
-      if ((probe || !spans.every((_, k) => fill.covered(k))) && conclusive()) this.learn('no');
-    } else if (reply.status === 200) {
-      // multi-range asked (single-range 200s are refused in `send`): S3 and friends send the
-      // whole file; ranges near its start are taken from the body, the rest of it is cancelled
-      const len = Number(reply.header('content-length'));
-      if (reply.header('content-length') !== null && Number.isSafeInteger(len) && len >= 0 && !reply.header('content-encoding')) setTotal(len);
-      const stopAt = spans.reduce((m, _s, k) => (fill.want(k) <= PREFIX_LIMIT ? Math.max(m, fill.want(k)) : m), 0);
-      const got = await onePart(0, undefined, stopAt);
-      if (got < stopAt) setTotal(got); // the body ended early: it was the whole file
-      if (conclusive()) this.learn('no');
-    } else {
+      if (answer.outOfRange(clip, multi)) return spans.map(() => new Uint8Array(0));
+    } else if (reply.status === 206 && multipartBoundary(reply.header('content-type'))) await answer.parts(multi);
+    else if (reply.status === 206 && !multi) await answer.single();
+    else if (reply.status === 206) await answer.merged();
+    else if (reply.status === 200) await answer.whole();
+    else {
       reply.cancel();
       this.learn('no'); // a multi-range request refused (400, 501, …)
     }
