@@ -115,12 +115,9 @@ function tensorTable(ts: TensorCard[], kind: 'inputs' | 'outputs') {
   return t;
 }
 
-async function renderCard(c: Card, base: string | undefined) {
-  const box = $('ri-card');
-  box.replaceChildren();
-  box.hidden = false;
-  box.append(el('h2', c.name), el('div', `${c.type} · format ${c.format_version}${c.id ? ` · id ${c.id}` : ''}${c.version ? ` · version ${c.version}` : ''}${c.license ? ` · license ${c.license}` : ''}`, 'ri-meta'));
-  if (c.description) box.append(el('p', c.description));
+/** Badges (linked icons) and cover images: only URLs the sanitizer lets through. */
+function badgesAndCovers(c: Card): HTMLElement[] {
+  const out: HTMLElement[] = [];
   if (c.badges.length) {
     const b = el('div', null, 'ri-badges');
     for (const x of c.badges) {
@@ -134,7 +131,7 @@ async function renderCard(c: Card, base: string | undefined) {
       }
       b.append(a);
     }
-    box.append(b);
+    out.push(b);
   }
   const covers = c.covers.map((u) => sanitizer.safeUrl(u)).filter((u): u is string => !!u);
   if (covers.length) {
@@ -146,9 +143,14 @@ async function renderCard(c: Card, base: string | undefined) {
       img.loading = 'lazy';
       g.append(img);
     }
-    box.append(g);
+    out.push(g);
   }
-  if (c.tags.length) box.append(el('div', null), ...c.tags.map((t) => el('span', t, 'ri-tag')));
+  return out;
+}
+
+/** Authors, maintainers, citations and links, each a section when there are any. */
+function peopleAndLinks(c: Card, base: string | undefined): HTMLElement[] {
+  const out: HTMLElement[] = [];
   const people = (ps: Card['authors'], title: string) => {
     if (!ps.length) return;
     const ul = el('ul');
@@ -158,7 +160,7 @@ async function renderCard(c: Card, base: string | undefined) {
       if (p.github_user) li.append(' ', link(`@${p.github_user}`, `https://github.com/${encodeURIComponent(p.github_user)}`));
       ul.append(li);
     }
-    box.append(section(title, ul));
+    out.push(section(title, ul));
   };
   people(c.authors, 'Authors');
   people(c.maintainers, 'Maintainers');
@@ -170,17 +172,23 @@ async function renderCard(c: Card, base: string | undefined) {
       else if (ci.href) li.append(link(ci.href, ci.href));
       ul.append(li);
     }
-    box.append(section('Citations', ul));
+    out.push(section('Citations', ul));
   }
   if (c.git_repo || c.source || c.links.length) {
     const d = el('div');
     if (c.git_repo) d.append(link('git repository', c.git_repo), ' ');
     if (c.source) d.append(link('source', sanitizer.safeUrl(c.source, base)), ' ');
     if (c.links.length) d.append(el('span', `links: ${c.links.join(', ')}`));
-    box.append(d);
+    out.push(d);
   }
-  if (c.inputs.length) box.append(section('Inputs', tensorTable(c.inputs, 'inputs')));
-  if (c.outputs.length) box.append(section('Outputs', tensorTable(c.outputs, 'outputs')));
+  return out;
+}
+
+/** Tensors, weights and attachments (a model's files), each a section when there are any. */
+function filesOf(c: Card): HTMLElement[] {
+  const out: HTMLElement[] = [];
+  if (c.inputs.length) out.push(section('Inputs', tensorTable(c.inputs, 'inputs')));
+  if (c.outputs.length) out.push(section('Outputs', tensorTable(c.outputs, 'outputs')));
   if (c.weights.length) {
     const t = el('table');
     const head = el('tr');
@@ -193,7 +201,7 @@ async function renderCard(c: Card, base: string | undefined) {
       tr.append(el('td', w.parent ? `${w.format} (from ${w.parent})` : w.format), srcTd, el('td', w.sha256 ?? '—', 'ri-hash'), el('td', w.details.join('; ')));
       t.append(tr);
     }
-    box.append(section('Weights', t));
+    out.push(section('Weights', t));
   }
   if (c.attachments.length) {
     const ul = el('ul');
@@ -203,42 +211,64 @@ async function renderCard(c: Card, base: string | undefined) {
       if (a.sha256) li.append(el('span', ` sha256 ${a.sha256}`, 'ri-hash'));
       ul.append(li);
     }
-    box.append(section('Attachments', ul));
+    out.push(section('Attachments', ul));
   }
-  if (c.type === 'model' && c.format_version.startsWith('0.4.') && last?.readable) {
+  return out;
+}
+
+/** For a model: how a 0.4 description maps to 0.5, and the "Test run" button. */
+function modelExtras(c: Card): HTMLElement[] {
+  if (c.type !== 'model') return [];
+  const out: HTMLElement[] = [];
+  if (c.format_version.startsWith('0.4.') && last?.readable) {
     const p = explain04to05(last.result.converted?.data ?? parseYaml(last.text));
     const det = el('details');
     det.append(el('summary', 'How this 0.4 model maps to format 0.5'), el('p', p.disclaimer));
     const ul = el('ul');
     for (const st of p.steps) ul.append(el('li', `${st.from} → ${st.to}: ${st.note}`));
     det.append(ul);
-    box.append(det);
+    out.push(det);
   }
-  if (c.type === 'model') {
-    const b = el('button', 'Test run');
-    b.id = 'ri-test-run';
-    b.disabled = true;
-    b.title = 'open the Model Runner on this model (needs an RDF opened by URL and the Model Runner plugin next to this one)';
-    box.append(b);
-    void enableTestRun(b);
-  }
+  const b = el('button', 'Test run');
+  b.id = 'ri-test-run';
+  b.disabled = true;
+  b.title = 'open the Model Runner on this model (needs an RDF opened by URL and the Model Runner plugin next to this one)';
+  out.push(b);
+  void enableTestRun(b);
+  return out;
+}
+
+/** The documentation: Markdown fetched and sanitized (DOMPurify), or why it was not loaded. */
+async function documentation(box: HTMLElement, c: Card): Promise<void> {
   const doc = c.documentation ? sanitizer.safeUrl(c.documentation) : undefined;
-  if (doc) {
-    const d = el('div', 'loading documentation…', 'ri-doc');
-    d.id = 'ri-doc';
-    box.append(d);
-    try {
-      const res = await fetch(doc);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const md = await res.text();
-      if (md.length > MAX_DOC_BYTES) throw new Error('documentation is larger than 2 MB');
-      d.innerHTML = sanitizer.markdown(md, doc);
-    } catch (e) {
-      d.textContent = `documentation ${doc}: ${(e as Error).message}`;
-    }
-  } else if (c.documentation) {
-    box.append(el('div', `documentation: ${c.documentation} (not loaded: open the RDF by URL to resolve relative files)`, 'ri-doc'));
+  if (!doc) {
+    if (c.documentation) box.append(el('div', `documentation: ${c.documentation} (not loaded: open the RDF by URL to resolve relative files)`, 'ri-doc'));
+    return;
   }
+  const d = el('div', 'loading documentation…', 'ri-doc');
+  d.id = 'ri-doc';
+  box.append(d);
+  try {
+    const res = await fetch(doc);
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const md = await res.text();
+    if (md.length > MAX_DOC_BYTES) throw new Error('documentation is larger than 2 MB');
+    d.innerHTML = sanitizer.markdown(md, doc);
+  } catch (e) {
+    d.textContent = `documentation ${doc}: ${(e as Error).message}`;
+  }
+}
+
+async function renderCard(c: Card, base: string | undefined) {
+  const box = $('ri-card');
+  box.replaceChildren();
+  box.hidden = false;
+  box.append(el('h2', c.name), el('div', `${c.type} · format ${c.format_version}${c.id ? ` · id ${c.id}` : ''}${c.version ? ` · version ${c.version}` : ''}${c.license ? ` · license ${c.license}` : ''}`, 'ri-meta'));
+  if (c.description) box.append(el('p', c.description));
+  box.append(...badgesAndCovers(c));
+  if (c.tags.length) box.append(el('div', null), ...c.tags.map((t) => el('span', t, 'ri-tag')));
+  box.append(...peopleAndLinks(c, base), ...filesOf(c), ...modelExtras(c));
+  await documentation(box, c);
 }
 
 /** The Model Runner plugin next to this one (same dist folder), when it is there. */
