@@ -6,33 +6,19 @@ import * as ui from './ui.js';
 import * as wm from './windows.js';
 import { startSlides } from '../slides/runtime/deck.js';
 import { showDocs } from './docs.js';
-import { startRpcBridge, windowClosed, type BridgeInfo } from './rpc-bridge.js';
+import { startRpcBridge, windowClosed } from './rpc-bridge.js';
 
-interface HostConfig {
+export interface HostConfig {
   frame_origin?: string;
   [service: string]: unknown;
 }
 
-interface ManifestPlugin {
+export interface ManifestPlugin {
   name: string;
   type: string;
   description?: string;
   uri: string;
   icon?: string;
-}
-
-declare global {
-  interface Window {
-    imjoy: any;
-    api: any;
-    hostConfig: HostConfig;
-    imjoyReady: Promise<void>;
-    imjoyStarted?: boolean;
-    imjoyError?: string;
-    manifestPlugins: ManifestPlugin[];
-    /** The Hypha connection (rpc-bridge.ts): undefined when no server is there (static hosting). */
-    rpcReady: Promise<BridgeInfo | undefined>;
-  }
 }
 
 async function loadHostConfig(): Promise<HostConfig> {
