@@ -315,8 +315,8 @@ describe('socketTransport: connections', () => {
       setTimeout(() => sock.end(), 50);
     });
     expect((await get(`${s.url}/`)).text).toBe('fine');
+    // the server's 'close' comes once both ends are closed: the client has seen the FIN by then
     await until(() => s.closed === 1, 'the server to close the idle connection');
-    await sleep(50);
     expect((await get(`${s.url}/`)).text).toBe('fine');
     expect(s.connections).toBe(2);
     // nothing was sent on the closed connection: the pool had dropped it
