@@ -20,6 +20,37 @@ let loaded: { url: string; name: string; points: number; attributes: string[] } 
 
 const showError = errorBox('pv-error');
 
+const FILES = ['metadata.json', 'hierarchy.bin', 'octree.bin'] as const;
+type Files = Partial<Record<(typeof FILES)[number], string>>;
+
+/**
+ * potree-core's requests, routed to the real URLs of the three files. It derives the node URLs by
+ * replacing "/metadata.json" in the cloud's URL, which would reuse one pre-signed URL's signature
+ * for every file (endless 403s); so it gets placeholder names, mapped here to each file's own
+ * URL. Its `content-type: multipart/byteranges` request header is dropped (it forces a CORS
+ * preflight per node), statuses are checked, and server errors are retried twice at most.
+ */
+function requestManager(files: Files) {
+  const PREFIX = 'potree-file:/';
+  return {
+    getUrl: async (u: string) => PREFIX + u.slice(u.lastIndexOf('/') + 1),
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+      const name = String(input instanceof Request ? input.url : input).slice(PREFIX.length) as keyof Files;
+      const url = files[name];
+      if (!url) throw new Error(`the cloud needs ${name}, which was not given`);
+      const headers = new Headers(init?.headers);
+      headers.delete('content-type');
+      let res: Response | undefined;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        res = await fetch(url, { ...init, headers });
+        if (res.ok || (res.status < 500 && res.status !== 429)) break;
+      }
+      if (!res!.ok) throw new Error(`${name}: HTTP ${res!.status} from ${url.split('?')[0]}${res!.status === 403 ? ' (an expired pre-signed URL?)' : ''}`);
+      return res!;
+    },
+  };
+}
+
 function init() {
   if (renderer) return;
   const view = $('pv-view');
@@ -66,21 +97,34 @@ function fit(pco: PointCloudOctree) {
   controls.update();
 }
 
-async function load(config: { url?: string; name?: string; point_budget?: number }) {
+/**
+ * `url`: a Potree 2.0 metadata.json (octree.bin and hierarchy.bin beside it); or `urls`: each
+ * file's own URL — e.g. three pre-signed S3 URLs.
+ */
+async function load(config: { url?: string; urls?: Files; name?: string; point_budget?: number }) {
   init();
   showError();
-  const url = config?.url ? new URL(config.url, location.href).href : '';
-  if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json');
+  const abs = (u: string) => new URL(u, location.href).href;
+  let files: Files;
+  if (config?.urls) {
+    files = Object.fromEntries(Object.entries(config.urls).map(([k, v]) => [k, abs(v)]));
+    const lacking = FILES.filter((f) => !files[f]);
+    if (lacking.length) throw new Error(`load: urls needs ${FILES.join(', ')}; ${lacking.join(', ')} missing`);
+  } else {
+    const url = config?.url ? abs(config.url) : '';
+    if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json, or {urls: {"metadata.json", "hierarchy.bin", "octree.bin"}}');
+    // the files beside it, with the same query string (a signature for a folder, where there is one)
+    const [path, query] = url.split('?') as [string, string | undefined];
+    files = Object.fromEntries(FILES.map((f) => [f, path.replace(/metadata\.json$/, f) + (query ? `?${query}` : '')]));
+  }
+  const url = files['metadata.json']!;
   $('pv-status').textContent = 'loading…';
   try {
-    const meta = await fetch(url).then((r) => {
-      if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`);
-      return r.json();
-    });
+    const rm = requestManager(files);
+    const meta = await rm.fetch(await rm.getUrl('metadata.json')).then((r) => r.json());
     for (const c of clouds) scene.remove(c);
     clouds = [];
-    const base = url.slice(0, url.lastIndexOf('/') + 1);
-    const pco = await potree.loadPointCloud('metadata.json', base);
+    const pco = await potree.loadPointCloud('metadata.json', rm);
     // potree-core's material for metadata.json clouds ignores the colour mode without an RGB
     // attribute (points render black): give it one of our own, coloured by elevation (z)
     const material = new PointCloudMaterial({ size: 2, minSize: 2, pointSizeType: PointSizeType.FIXED } as never);

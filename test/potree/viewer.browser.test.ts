@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHost, pngBytes, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { python, repoRoot } from '../helpers/paths.js';
+import { presignGet, putObject, s3Client } from '../../src/s3/client.js';
 
 // The Potree Viewer plugin in the real host, on an octree the CLI made from a .smlm Python wrote.
 let host: Host;
@@ -56,5 +58,35 @@ describe('Potree Viewer', () => {
     // the octree is read by ranges, not as a whole
     expect(host.requests.filter((u) => u.endsWith('/pc/ring/octree.bin')).length).toBeGreaterThan(0);
     expect(host.external()).toEqual([]);
+  });
+
+  it('loads an octree from three pre-signed S3 URLs: every request signed for its own file, no 403', async () => {
+    const s3 = host.app.config.s3 as { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
+    const client = s3Client({ ...s3, forcePathStyle: true } as never);
+    const urls: Record<string, string> = {};
+    for (const f of ['metadata.json', 'hierarchy.bin', 'octree.bin']) {
+      const body = fs.readFileSync(path.join(dir, 'ring', f));
+      await putObject(client, s3.bucket, `clouds/ring/${f}`, body, f.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+      urls[f] = await presignGet(client, s3.bucket, `clouds/ring/${f}`, '1h');
+    }
+    const before = host.requests.length;
+    const frame = await withTimeout(
+      host.page.evaluate(async (urls) => {
+        const w = (window as any).pv;
+        await w.load({ urls, name: 'ring from S3' });
+        return w.wait_for_frame(60000);
+      }, urls),
+      90_000,
+      'potree viewer from S3',
+    );
+    expect(frame).toMatchObject({ name: 'ring from S3', points: 60000 });
+    expect(frame.visible_points).toBeGreaterThan(1000);
+    const toS3 = host.requests.slice(before).filter((u) => u.startsWith(s3.endpoint));
+    expect(toS3.filter((u) => u.includes('/octree.bin')).length).toBeGreaterThan(0);
+    // each request carries the signature of its own file (none reuses metadata.json's)
+    for (const u of toS3) {
+      const file = new URL(u).pathname.split('/').pop()!;
+      expect(u, file).toBe(urls[file]);
+    }
   });
 });
