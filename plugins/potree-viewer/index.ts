@@ -7,6 +7,8 @@ import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { PointCloudMaterial, PointColorType, PointSizeType, Potree, VIRIDIS, type PointCloudOctree } from 'potree-core';
 import { $, imjoy, errorBox } from '../_shared/ui.js';
+import { HttpSource } from '../../src/io/http-source.js';
+import { listZip, ZIP_STORED } from '../../src/zip/zip.js';
 
 
 
@@ -21,7 +23,22 @@ let loaded: { url: string; name: string; points: number; attributes: string[] } 
 const showError = errorBox('pv-error');
 
 const FILES = ['metadata.json', 'hierarchy.bin', 'octree.bin'] as const;
-type Files = Partial<Record<(typeof FILES)[number], string>>;
+/** Each file's URL, and where it starts there (a member of a stored zip: its data offset). */
+type Place = string | { url: string; offset: number; size: number };
+type Files = Partial<Record<(typeof FILES)[number], Place>>;
+
+/** The three files as byte ranges of one stored zip (`imjoy-share potree convert -o cloud.zip`). */
+async function zipFiles(url: string): Promise<Files> {
+  const { entries } = await listZip(new HttpSource(url));
+  const files: Files = {};
+  for (const f of FILES) {
+    const e = entries.find((x) => x.name === f || x.name.endsWith(`/${f}`));
+    if (!e) throw new Error(`${url.split('?')[0]}: no ${f} in this zip (is it a Potree 2.0 octree?)`);
+    if (e.method !== ZIP_STORED) throw new Error(`${url.split('?')[0]}: ${e.name} is compressed; nodes are read by byte range only from stored members`);
+    files[f] = { url, offset: e.dataOffset, size: e.size };
+  }
+  return files;
+}
 
 /**
  * potree-core's requests, routed to the real URLs of the three files. It derives the node URLs by
@@ -36,16 +53,26 @@ function requestManager(files: Files) {
     getUrl: async (u: string) => PREFIX + u.slice(u.lastIndexOf('/') + 1),
     fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
       const name = String(input instanceof Request ? input.url : input).slice(PREFIX.length) as keyof Files;
-      const url = files[name];
-      if (!url) throw new Error(`the cloud needs ${name}, which was not given`);
+      const place = files[name];
+      if (!place) throw new Error(`the cloud needs ${name}, which was not given`);
       const headers = new Headers(init?.headers);
       headers.delete('content-type');
+      let url: string;
+      if (typeof place === 'string') url = place;
+      else {
+        // a member of a zip: its ranges shifted to where it starts (the whole member without one)
+        url = place.url;
+        const m = /^bytes=(\d+)-(\d+)$/.exec(headers.get('range') ?? '');
+        const [a, b] = m ? [Number(m[1]), Number(m[2])] : [0, place.size - 1];
+        headers.set('range', `bytes=${place.offset + a}-${place.offset + b}`);
+      }
       let res: Response | undefined;
       for (let attempt = 0; attempt < 3; attempt++) {
         res = await fetch(url, { ...init, headers });
         if (res.ok || (res.status < 500 && res.status !== 429)) break;
       }
       if (!res!.ok) throw new Error(`${name}: HTTP ${res!.status} from ${url.split('?')[0]}${res!.status === 403 ? ' (an expired pre-signed URL?)' : ''}`);
+      // potree-core reads the body whatever the status: a part of a zip comes as 206, which it takes
       return res!;
     },
   };
@@ -101,23 +128,25 @@ function fit(pco: PointCloudOctree) {
  * `url`: a Potree 2.0 metadata.json (octree.bin and hierarchy.bin beside it); or `urls`: each
  * file's own URL — e.g. three pre-signed S3 URLs.
  */
-async function load(config: { url?: string; urls?: Files; name?: string; point_budget?: number }) {
+async function load(config: { url?: string; urls?: Partial<Record<(typeof FILES)[number], string>>; name?: string; point_budget?: number }) {
   init();
   showError();
   const abs = (u: string) => new URL(u, location.href).href;
   let files: Files;
-  if (config?.urls) {
+  if (config?.url && /\.zip$/i.test(config.url.split('?')[0]!)) files = await zipFiles(abs(config.url));
+  else if (config?.urls) {
     files = Object.fromEntries(Object.entries(config.urls).map(([k, v]) => [k, abs(v)]));
     const lacking = FILES.filter((f) => !files[f]);
     if (lacking.length) throw new Error(`load: urls needs ${FILES.join(', ')}; ${lacking.join(', ')} missing`);
   } else {
     const url = config?.url ? abs(config.url) : '';
-    if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json, or {urls: {"metadata.json", "hierarchy.bin", "octree.bin"}}');
+    if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json or of one .zip of the octree, or {urls: {"metadata.json", "hierarchy.bin", "octree.bin"}}');
     // the files beside it, with the same query string (a signature for a folder, where there is one)
     const [path, query] = url.split('?') as [string, string | undefined];
     files = Object.fromEntries(FILES.map((f) => [f, path.replace(/metadata\.json$/, f) + (query ? `?${query}` : '')]));
   }
-  const url = files['metadata.json']!;
+  const first = files['metadata.json']!;
+  const url = typeof first === 'string' ? first : first.url;
   $('pv-status').textContent = 'loading…';
   try {
     const rm = requestManager(files);

@@ -89,4 +89,38 @@ describe('Potree Viewer', () => {
       expect(u, file).toBe(urls[file]);
     }
   });
+
+  it('loads one stored zip of the octree (`potree convert -o x.zip`) through a single pre-signed URL', async () => {
+    const zip = path.join(dir, 'ring.zip');
+    execFileSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'convert', path.join(dir, 'ring.smlm'), '-o', zip, '--node-points', '4000']);
+    // Python's zipfile: the three members in this order, stored, with the folder's bytes
+    const check = execFileSync(python, ['-c', `
+import sys, zipfile, json
+z = zipfile.ZipFile(sys.argv[1])
+names = [i.filename for i in z.infolist()]
+stored = all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
+same = all(z.read(n) == open(sys.argv[2] + '/' + n, 'rb').read() for n in names)
+print(json.dumps([names, stored, same, json.loads(z.read('metadata.json'))['points']]))`, zip, path.join(dir, 'ring')], { encoding: 'utf8' });
+    // the conversion is deterministic: the zip holds exactly the folder's files
+    expect(JSON.parse(check)).toEqual([['octree.bin', 'hierarchy.bin', 'metadata.json'], true, true, 60000]);
+    const s3 = host.app.config.s3 as { endpoint: string; bucket: string };
+    const client = s3Client({ ...(host.app.config.s3 as object), forcePathStyle: true } as never);
+    await putObject(client, s3.bucket, 'clouds/ring.zip', fs.readFileSync(zip), 'application/zip');
+    const url = await presignGet(client, s3.bucket, 'clouds/ring.zip', '1h');
+    const before = host.requests.length;
+    const frame = await withTimeout(
+      host.page.evaluate(async (url) => {
+        const w = (window as any).pv;
+        await w.load({ url, name: 'ring.zip' });
+        return w.wait_for_frame(60000);
+      }, url),
+      90_000,
+      'potree viewer from one zip',
+    );
+    expect(frame).toMatchObject({ name: 'ring.zip', points: 60000 });
+    expect(frame.visible_points).toBeGreaterThan(1000);
+    const toS3 = host.requests.slice(before).filter((u) => u.startsWith(s3.endpoint));
+    expect(toS3.length).toBeGreaterThan(2);
+    expect(toS3.every((u) => u === url)).toBe(true); // one URL for everything, signature and all
+  });
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import '../../smlm/node.js';
 import { convertFile } from '../../potree/convert-node.js';
+import { zipOctree } from '../../potree/zip-node.js';
 
 const count = (v: string, what: string) => {
   const n = Number(v);
@@ -14,14 +15,23 @@ export function registerPotree(program: Command) {
   const potree = program.command('potree').description('huge localization tables as Potree 2.0 octrees, streamed by chunks');
   potree
     .command('convert')
-    .description('convert a .smlm (every table; channel kept) or a localization CSV into a Potree 2.0 folder')
+    .description('convert a .smlm (every table; channel kept) or a localization CSV into a Potree 2.0 folder, or one .zip file')
     .argument('<input>', '.smlm or .csv/.tsv/.txt file')
-    .requiredOption('-o, --output <dir>', 'the octree folder (metadata.json, hierarchy.bin, octree.bin)')
+    .requiredOption('-o, --output <dir|file.zip>', 'the octree folder (metadata.json, hierarchy.bin, octree.bin), or a .zip holding them (stored: one URL serves the cloud)')
     .option('--node-points <points>', 'points of the coarsest level; each level below holds 4× more', '20000')
     .option('--json', 'print the summary as JSON')
     .action(async (input: string, o: { output: string; nodePoints: string; json?: boolean }) => {
       const t = Date.now();
-      const r = await convertFile(input, o.output, { nodePoints: count(o.nodePoints, '--node-points') });
+      const zip = /\.zip$/i.test(o.output);
+      // a zip is made from a folder beside it, removed afterwards
+      const dir = zip ? fs.mkdtempSync(path.join(path.dirname(path.resolve(o.output)), '.potree-')) : o.output;
+      let r: Awaited<ReturnType<typeof convertFile>>;
+      try {
+        r = await convertFile(input, zip ? path.join(dir, 'cloud') : dir, { nodePoints: count(o.nodePoints, '--node-points') });
+        if (zip) r = { ...r, bytes: zipOctree(path.join(dir, 'cloud'), o.output) };
+      } finally {
+        if (zip) fs.rmSync(dir, { recursive: true, force: true });
+      }
       if (o.json) process.stdout.write(JSON.stringify({ ...r, seconds: (Date.now() - t) / 1000 }) + '\n');
       else process.stdout.write(`${o.output}: ${r.points} points in ${r.nodes} nodes (depth ${r.depth}), ${(r.bytes / 1e6).toFixed(1)} MB; attributes ${r.attributes.join(', ')} (${((Date.now() - t) / 1000).toFixed(1)} s)\n`);
     });
