@@ -43,7 +43,7 @@ export interface Served {
   url: string;
   stdout: () => string;
   stderr: () => string;
-  /** Stops the whole process group (npm, its shell, node) by pid and waits for the exit. */
+  /** Stops the whole process group (npm, its shell, node) by pid and waits until every process of it has exited. */
   stop(): Promise<number | null>;
 }
 
@@ -58,9 +58,23 @@ export function serve(cmd: string, args: string[], opts: { cwd: string; env?: No
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code, signal) => r(code ?? (signal ? null : 0))));
+  /** The group is gone when signal 0 to it fails: npm exits before the serve it started. */
+  const groupGone = async () => {
+    for (const end = Date.now() + 15_000; Date.now() < end; ) {
+      try {
+        process.kill(-child.pid!, 0);
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 25)); // polling a condition (the kernel's process table), with a deadline
+    }
+    throw new Error(`${cmd} ${args.join(' ')}: its processes did not exit within 15 s of SIGTERM`);
+  };
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGTERM');
-    return exited;
+    const code = await exited;
+    await groupGone();
+    return code;
   };
   return new Promise<Served>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -33,6 +33,30 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
 }, 180_000);
 afterAll(() => host?.close());
 
+/** Puts `bytes` on the local S3 server and returns a pre-signed GET URL for them. */
+async function onS3(key: string, bytes: Uint8Array, type: string): Promise<string> {
+  const s3 = host.app.config.s3 as { bucket: string };
+  const client = s3Client({ ...(host.app.config.s3 as object), forcePathStyle: true } as never);
+  await putObject(client, s3.bucket, key, bytes, type);
+  return presignGet(client, s3.bucket, key, '1h');
+}
+
+/** `load(config)` in the open viewer, then its first complete frame; and the requests to S3 meanwhile. */
+async function viewFromS3(config: Record<string, unknown>): Promise<{ frame: any; toS3: string[] }> {
+  const endpoint = (host.app.config.s3 as { endpoint: string }).endpoint;
+  const before = host.requests.length;
+  const frame = await withTimeout(
+    host.page.evaluate(async (config) => {
+      const w = (window as any).pv;
+      await w.load(config);
+      return w.wait_for_frame(60000);
+    }, config),
+    90_000,
+    `potree viewer ${String(config.name)}`,
+  );
+  return { frame, toS3: host.requests.slice(before).filter((u) => u.startsWith(endpoint)) };
+}
+
 describe('Potree Viewer', () => {
   it('loads an octree by URL, streams its nodes with Range requests and draws the points', async () => {
     const url = `${host.app.url}/pc/ring/metadata.json`;
@@ -61,27 +85,13 @@ describe('Potree Viewer', () => {
   });
 
   it('loads an octree from three pre-signed S3 URLs: every request signed for its own file, no 403', async () => {
-    const s3 = host.app.config.s3 as { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
-    const client = s3Client({ ...s3, forcePathStyle: true } as never);
     const urls: Record<string, string> = {};
     for (const f of ['metadata.json', 'hierarchy.bin', 'octree.bin']) {
-      const body = fs.readFileSync(path.join(dir, 'ring', f));
-      await putObject(client, s3.bucket, `clouds/ring/${f}`, body, f.endsWith('.json') ? 'application/json' : 'application/octet-stream');
-      urls[f] = await presignGet(client, s3.bucket, `clouds/ring/${f}`, '1h');
+      urls[f] = await onS3(`clouds/ring/${f}`, fs.readFileSync(path.join(dir, 'ring', f)), f.endsWith('.json') ? 'application/json' : 'application/octet-stream');
     }
-    const before = host.requests.length;
-    const frame = await withTimeout(
-      host.page.evaluate(async (urls) => {
-        const w = (window as any).pv;
-        await w.load({ urls, name: 'ring from S3' });
-        return w.wait_for_frame(60000);
-      }, urls),
-      90_000,
-      'potree viewer from S3',
-    );
+    const { frame, toS3 } = await viewFromS3({ urls, name: 'ring from S3' });
     expect(frame).toMatchObject({ name: 'ring from S3', points: 60000 });
     expect(frame.visible_points).toBeGreaterThan(1000);
-    const toS3 = host.requests.slice(before).filter((u) => u.startsWith(s3.endpoint));
     expect(toS3.filter((u) => u.includes('/octree.bin')).length).toBeGreaterThan(0);
     // each request carries the signature of its own file (none reuses metadata.json's)
     for (const u of toS3) {
@@ -103,23 +113,10 @@ same = all(z.read(n) == open(sys.argv[2] + '/' + n, 'rb').read() for n in names)
 print(json.dumps([names, stored, same, json.loads(z.read('metadata.json'))['points']]))`, zip, path.join(dir, 'ring')], { encoding: 'utf8' });
     // the conversion is deterministic: the zip holds exactly the folder's files
     expect(JSON.parse(check)).toEqual([['octree.bin', 'hierarchy.bin', 'metadata.json'], true, true, 60000]);
-    const s3 = host.app.config.s3 as { endpoint: string; bucket: string };
-    const client = s3Client({ ...(host.app.config.s3 as object), forcePathStyle: true } as never);
-    await putObject(client, s3.bucket, 'clouds/ring.zip', fs.readFileSync(zip), 'application/zip');
-    const url = await presignGet(client, s3.bucket, 'clouds/ring.zip', '1h');
-    const before = host.requests.length;
-    const frame = await withTimeout(
-      host.page.evaluate(async (url) => {
-        const w = (window as any).pv;
-        await w.load({ url, name: 'ring.zip' });
-        return w.wait_for_frame(60000);
-      }, url),
-      90_000,
-      'potree viewer from one zip',
-    );
+    const url = await onS3('clouds/ring.zip', fs.readFileSync(zip), 'application/zip');
+    const { frame, toS3 } = await viewFromS3({ url, name: 'ring.zip' });
     expect(frame).toMatchObject({ name: 'ring.zip', points: 60000 });
     expect(frame.visible_points).toBeGreaterThan(1000);
-    const toS3 = host.requests.slice(before).filter((u) => u.startsWith(s3.endpoint));
     expect(toS3.length).toBeGreaterThan(2);
     expect(toS3.every((u) => u === url)).toBe(true); // one URL for everything, signature and all
   });
