@@ -1,4 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startStaticServer } from '../../src/http/static-server.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -69,5 +71,29 @@ describe('imjoy-share potree convert', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/notes\.csv.*not a localization table/);
     expect(fs.existsSync(path.join(dir, 'x.potree'))).toBe(false);
+  });
+
+  it('potree info reads the single-file zip, locally and by URL, and a metadata.json URL', async () => {
+    const zip = path.join(dir, 'two.zip');
+    const made = cli('potree', 'convert', path.join(dir, 'two.smlm'), '-o', zip, '--node-points', '5000');
+    expect(made.status, made.stderr).toBe(0);
+    const want = JSON.parse(cli('potree', 'info', path.join(dir, 'two.potree'), '--json').stdout);
+    const local = cli('potree', 'info', zip, '--json');
+    expect(local.status, local.stderr).toBe(0);
+    expect(JSON.parse(local.stdout)).toEqual(want);
+    // over HTTP (async: the server answers from this process)
+    const run = promisify(execFile);
+    const info = (u: string) => run(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'info', u, '--json']);
+    const server = await startStaticServer({ port: 0, mounts: { '/d/': dir } });
+    try {
+      for (const u of [`${server.url}/d/two.zip?X-Amz-Signature=x`, `${server.url}/d/two.potree/metadata.json`]) {
+        expect(JSON.parse((await info(u)).stdout), u).toEqual(want);
+      }
+      const missing = await info(`${server.url}/d/none.zip`).catch((e) => e);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr.trim()).toMatch(/none\.zip.*404/);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import '../../smlm/node.js';
 import { convertFile } from '../../potree/convert-node.js';
 import { zipOctree } from '../../potree/zip-node.js';
+import { openNodeSource } from '../../io/open-node.js';
+import { listZip, readEntry } from '../../zip/zip.js';
 
 const count = (v: string, what: string) => {
   const n = Number(v);
@@ -37,21 +39,51 @@ export function registerPotree(program: Command) {
     });
   potree
     .command('info')
-    .description('summary of a Potree 2.0 folder: points, nodes, depth, attributes')
-    .argument('<dir>', 'the octree folder')
+    .description('summary of a Potree 2.0 octree — a folder, its single-file .zip, or the URL of either\'s metadata.json / .zip: points, nodes, depth, attributes')
+    .argument('<dir|zip|url>', 'the octree folder, a .zip from `potree convert -o x.zip`, or an http(s) URL of metadata.json or of such a zip')
     .option('--json', 'print JSON')
-    .action(async (dir: string, o: { json?: boolean }) => {
-      const file = path.join(dir, 'metadata.json');
+    .action(async (where: string, o: { json?: boolean }) => {
+      const { name, text } = await metadataText(where);
       let meta: { version?: string; points?: number; hierarchy?: { depth?: number; firstChunkSize?: number }; attributes?: { name: string; type: string; min: number[]; max: number[] }[] };
       try {
-        meta = JSON.parse(fs.readFileSync(file, 'utf8'));
+        meta = JSON.parse(text);
       } catch (e) {
-        throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON (${(e as Error).message})`}`);
+        throw new Error(`${name}: not valid JSON (${(e as Error).message})`);
       }
-      if (meta.version !== '2.0' || !Array.isArray(meta.attributes)) throw new Error(`${file}: not Potree 2.0 metadata`);
+      if (meta.version !== '2.0' || !Array.isArray(meta.attributes)) throw new Error(`${name}: not Potree 2.0 metadata`);
       const nodes = Math.floor((meta.hierarchy?.firstChunkSize ?? 0) / 22);
       const info = { points: meta.points, nodes, depth: meta.hierarchy?.depth, attributes: meta.attributes.map((a) => ({ name: a.name, type: a.type, min: a.min, max: a.max })) };
       if (o.json) process.stdout.write(JSON.stringify(info) + '\n');
-      else process.stdout.write(`${dir}: ${info.points} points, ${nodes} nodes in the first hierarchy chunk, depth ${info.depth}\n${info.attributes.map((a) => `  ${a.name.padEnd(16)} ${a.type.padEnd(7)} ${a.min.join(',')} … ${a.max.join(',')}`).join('\n')}\n`);
+      else process.stdout.write(`${where.split('?')[0]}: ${info.points} points, ${nodes} nodes in the first hierarchy chunk, depth ${info.depth}\n${info.attributes.map((a) => `  ${a.name.padEnd(16)} ${a.type.padEnd(7)} ${a.min.join(',')} … ${a.max.join(',')}`).join('\n')}\n`);
     });
+}
+
+/** The metadata.json text of an octree folder, its single-file zip (local or URL), or a metadata.json URL. */
+async function metadataText(where: string): Promise<{ name: string; text: string }> {
+  const isUrl = /^https?:\/\//i.test(where);
+  const path0 = where.split('?')[0]!;
+  if (/\.zip$/i.test(path0)) {
+    const source = openNodeSource(where);
+    try {
+      const { entries } = await listZip(source);
+      const e = entries.find((x) => x.name === 'metadata.json' || x.name.endsWith('/metadata.json'));
+      if (!e) throw new Error(`${path0}: no metadata.json in this zip (is it a Potree octree?)`);
+      return { name: `${path0}#${e.name}`, text: new TextDecoder().decode(await readEntry(source, e)) };
+    } finally {
+      await (source as { close?: () => Promise<void> }).close?.();
+    }
+  }
+  if (isUrl) {
+    const res = await fetch(where).catch((e: Error) => {
+      throw new Error(`${path0}: ${e.message}`);
+    });
+    if (!res.ok) throw new Error(`${path0}: HTTP ${res.status}`);
+    return { name: path0, text: await res.text() };
+  }
+  const file = fs.statSync(where, { throwIfNoEntry: false })?.isDirectory() ? path.join(where, 'metadata.json') : where;
+  try {
+    return { name: file, text: fs.readFileSync(file, 'utf8') };
+  } catch (e) {
+    throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
 }
