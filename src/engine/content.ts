@@ -15,6 +15,8 @@ export class ContentIndex {
   private places = new Map<string, ContentPlace[]>();
   private documentBytes = 0;
   private documents: string[] = [];
+  /** Documents already hashed (the same bytes handed in again: a cached /refs/ answer). */
+  private known = new WeakMap<Uint8Array, string>();
 
   addFile(cid: string, file: string): void {
     const list = this.places.get(cid) ?? [];
@@ -24,7 +26,10 @@ export class ContentIndex {
 
   /** Keeps `bytes` (a document the engine made) under their content id, and returns it. */
   addBytes(bytes: Uint8Array): string {
+    const seen = this.known.get(bytes);
+    if (seen && this.places.has(seen)) return seen;
     const cid = cidOfSha256(crypto.createHash('sha256').update(bytes).digest());
+    this.known.set(bytes, cid);
     const list = this.places.get(cid) ?? [];
     if (!list.some((p) => 'bytes' in p)) {
       list.push({ bytes });

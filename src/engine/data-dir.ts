@@ -58,6 +58,8 @@ interface Entry {
   checked: number;
   store: Promise<Indexed>;
   views: Partial<Record<ZarrMode, ZarrView>>;
+  /** The last references JSON made for /refs/, and the data URL it points at. */
+  refsJson?: { url: string; bytes: Uint8Array };
 }
 
 /**
@@ -238,10 +240,14 @@ export class DataDir {
    */
   async references(name: string, url: string): Promise<Uint8Array | undefined> {
     if (!(await this.view(name, 'stored'))) return undefined;
-    const { refs, inflates } = await this.entries.get(name)!.store;
+    const entry = this.entries.get(name)!;
+    const { refs, inflates } = await entry.store;
     if (inflates) throw new UnservableFile(`${name}: its chunks are DEFLATE-compressed ZIP members (or in a ZIP member), which references cannot point into; read it at /zarr/${name}/`);
     // a remote image's references read from its origin (no detour through the engine)
-    return new TextEncoder().encode(JSON.stringify(retemplate(refs, this.remoteUrl(name) ?? url)));
+    const target = this.remoteUrl(name) ?? url;
+    // made once per URL (100k+ references are megabytes of JSON), not per request
+    if (entry.refsJson?.url !== target) entry.refsJson = { url: target, bytes: new TextEncoder().encode(JSON.stringify(retemplate(refs, target))) };
+    return entry.refsJson.bytes;
   }
 
   async close(): Promise<void> {

@@ -5,18 +5,7 @@
 import { fromRpc, isRpcNdArray, toRpc } from '../ndarray/ndarray.js';
 import { toPluginNdarray, toWireNdarray } from '../rpc/ndarray-wire.js';
 import type { ModelPool } from './models.js';
-
-/** A Python caller's keywords arrive as one trailing plain object (hypha-rpc JS 0.21.19). */
-function named(given: unknown[], names: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const last = given[given.length - 1];
-  const kw = !!last && typeof last === 'object' && Object.getPrototypeOf(last) === Object.prototype && !isRpcNdArray(last) && Object.keys(last).every((k) => names.includes(k) || k === '_rkwargs');
-  (kw ? given.slice(0, -1) : given).forEach((v, i) => {
-    if (i < names.length) out[names[i]!] = v;
-  });
-  if (kw) Object.assign(out, last);
-  return out;
-}
+import { named } from './rpc-args.js';
 
 export function modelsService(pool: ModelPool) {
   return {

@@ -84,9 +84,8 @@ export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
     }
     const rest = url.pathname.slice(prefix.length);
     if (!rest) {
-      const base = `${prefix}`;
       const enc = (n: string) => n.split('/').map(encodeURIComponent).join('/');
-      const files = data.list().map((f) => ({ ...f, url: `${base}${enc(f.name)}/`, refs: `/refs/${enc(f.name)}`, raw: `/raw/${enc(f.name)}` }));
+      const files = data.list().map((f) => ({ ...f, url: `${prefix}${enc(f.name)}/`, refs: `/refs/${enc(f.name)}`, raw: `/raw/${enc(f.name)}` }));
       sendBytes(req, res, new TextEncoder().encode(JSON.stringify({ files }, null, 2)), 'application/json');
       return true;
     }

@@ -4,6 +4,7 @@
  * Vizarr-style store object (`getItem`/`containsItem`, `_rintf`) that a caller passes on as the
  * Reference Viewer's `source`: the viewer then reads the chunks it shows from the engine.
  */
+import { named } from './rpc-args.js';
 import type { ZarrMode, ZarrView } from './zarr-view.js';
 
 export interface ImageCatalog {
@@ -30,24 +31,6 @@ class KeyMissing extends Error {
   constructor(what: string) {
     super(`KeyError: ${what}`);
   }
-}
-
-/**
- * Arguments by position or by name: a Python caller's keywords arrive as one trailing object
- * (hypha-rpc JS 0.21.19 keeps them as an argument). Our arguments are strings and booleans, so a
- * trailing plain object whose keys are all parameter names can only be keywords.
- */
-function args<T extends Record<string, unknown>>(given: unknown[], names: (keyof T & string)[]): Partial<T> {
-  const out: Record<string, unknown> = {};
-  const last = given[given.length - 1];
-  const kwargs =
-    last && typeof last === 'object' && Object.getPrototypeOf(last) === Object.prototype && Object.keys(last).every((k) => names.includes(k) || k === '_rkwargs');
-  const positional = kwargs ? given.slice(0, -1) : given;
-  names.forEach((n, i) => {
-    if (i < positional.length) out[n] = positional[i];
-  });
-  if (kwargs) for (const [k, v] of Object.entries(last as object)) if (k !== '_rkwargs') out[k] = v;
-  return out as Partial<T>;
 }
 
 function text(v: unknown, what: string): string {
@@ -79,11 +62,11 @@ export function zarrService(images: ImageCatalog) {
     config: { visibility: 'protected' },
     list_images: () => images.list(),
     get_item: async (...a: unknown[]) => {
-      const { image, key, decoded } = args<ItemArgs>(a, ['image', 'key', 'decoded']);
+      const { image, key, decoded } = named<ItemArgs>(a, ['image', 'key', 'decoded']);
       return getItem(text(image, 'image'), text(key, 'key'), decoded);
     },
     contains_item: async (...a: unknown[]) => {
-      const { image, key, decoded } = args<ItemArgs>(a, ['image', 'key', 'decoded']);
+      const { image, key, decoded } = named<ItemArgs>(a, ['image', 'key', 'decoded']);
       return containsItem(text(image, 'image'), text(key, 'key'), decoded);
     },
     /**
@@ -92,7 +75,7 @@ export function zarrService(images: ImageCatalog) {
      * cannot be handed on: hypha-rpc lets only the client that asked call them back.
      */
     store: async (...a: unknown[]) => {
-      const { image, decoded } = args<Omit<ItemArgs, 'key'>>(a, ['image', 'decoded']);
+      const { image, decoded } = named<Omit<ItemArgs, 'key'>>(a, ['image', 'decoded']);
       const name = text(image, 'image');
       await view(name, decoded); // a missing image fails here, not at the viewer's first read
       return { zarr_service: ZARR_SERVICE_ID, image: name, decoded: !!decoded } satisfies ZarrServiceSource;
