@@ -4,14 +4,9 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import type http from 'node:http';
-import { type Handler, sendFile } from '../http/static-server.js';
+import { type Handler, sendFile, sendJson } from '../http/static-server.js';
 import { sha256OfCid } from './cid.js';
 import type { ContentIndex } from './content.js';
-
-function json(res: http.ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache' }).end(JSON.stringify(body));
-}
 
 /** Files whose bytes were checked against their content id, by identity (size, mtime, inode). */
 const verified = new Map<string, string>();
@@ -36,7 +31,7 @@ export function ipfsHandler(content: ContentIndex): Handler {
     const cid = decodeURIComponent(url.pathname.slice('/ipfs/'.length));
     const digest = sha256OfCid(cid);
     const places = digest ? content.lookup(cid) : [];
-    if (!digest || !places.length) return json(res, 404, { error: `${cid}: no file with this content id here` }), true;
+    if (!digest || !places.length) return sendJson(res, 404, { error: `${cid}: no file with this content id here` }), true;
     const immutable = { ETag: `"${cid}"`, 'Cache-Control': 'public, max-age=31536000, immutable' };
     for (const p of places) {
       if ('bytes' in p) {
@@ -51,7 +46,7 @@ export function ipfsHandler(content: ContentIndex): Handler {
       sendFile(req, res, p.file);
       return true;
     }
-    json(res, 409, { error: `${cid}: the file changed since it was described; describe the resource again` });
+    sendJson(res, 409, { error: `${cid}: the file changed since it was described; describe the resource again` });
     return true;
   };
 }

@@ -10,13 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeImage } from '../model/image-io.js';
 import { readInputImageNode } from '../model/node.js';
-import type { Handler } from '../http/static-server.js';
+import { type Handler, sendJson } from '../http/static-server.js';
 import { ModelError, type ModelPool, QueueFull, TimedOut } from './models.js';
 import { UnknownResource } from './resources.js';
-
-function json(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}) {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers }).end(JSON.stringify(body));
-}
 
 class TooLarge extends Error {}
 
@@ -50,25 +46,25 @@ export function modelsHandler(pool: ModelPool, opts: { maxBodyBytes?: number } =
     try {
       if (p === '/models' || p === '/models/') {
         if (req.method !== 'GET' && req.method !== 'HEAD') return res.writeHead(405, { Allow: 'GET' }).end(), true;
-        json(res, 200, { models: await pool.list() });
+        sendJson(res, 200, { models: await pool.list() });
         return true;
       }
       const m = /^\/models\/(.+)\/(predict|test)$/.exec(decodeURIComponent(p));
-      if (!m) return json(res, 404, { error: `${p}: POST /models/<id>/predict or /models/<id>/test` }), true;
+      if (!m) return sendJson(res, 404, { error: `${p}: POST /models/<id>/predict or /models/<id>/test` }), true;
       if (req.method !== 'POST') return res.writeHead(405, { Allow: 'POST' }).end(), true;
       const [, id, action] = m as unknown as [string, string, string];
       if (action === 'test') {
-        json(res, 200, await pool.test(id));
+        sendJson(res, 200, await pool.test(id));
         return true;
       }
       const bytes = await body(req, max);
       const ext = kindOf(bytes);
-      if (!ext) return json(res, 415, { error: 'the body is not a .npy, TIFF or PNG image' }), true;
+      if (!ext) return sendJson(res, 415, { error: 'the body is not a .npy, TIFF or PNG image' }), true;
       let block: Record<string, number> | undefined;
       const b = url.searchParams.get('block');
       if (b) {
         const bm = /^(\d+),(\d+)$/.exec(b);
-        if (!bm) return json(res, 400, { error: `block=${b}: expected Y,X` }), true;
+        if (!bm) return sendJson(res, 400, { error: `block=${b}: expected Y,X` }), true;
         block = { y: Number(bm[1]), x: Number(bm[2]) };
       }
       const format = url.searchParams.get('format') === 'tif' ? 'tif' : 'npy';
@@ -93,12 +89,12 @@ export function modelsHandler(pool: ModelPool, opts: { maxBodyBytes?: number } =
       }
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0]!;
-      if (e instanceof QueueFull) json(res, 429, { error: msg }, { 'Retry-After': '1' });
-      else if (e instanceof TimedOut) json(res, 504, { error: msg });
-      else if (e instanceof UnknownResource) json(res, 404, { error: msg });
-      else if (e instanceof ModelError) json(res, 422, { error: msg });
-      else if (e instanceof TooLarge) json(res, 413, { error: msg });
-      else json(res, /^(the request body|input)\b/.test(msg) ? 422 : 500, { error: msg });
+      if (e instanceof QueueFull) sendJson(res, 429, { error: msg }, { 'Retry-After': '1' });
+      else if (e instanceof TimedOut) sendJson(res, 504, { error: msg });
+      else if (e instanceof UnknownResource) sendJson(res, 404, { error: msg });
+      else if (e instanceof ModelError) sendJson(res, 422, { error: msg });
+      else if (e instanceof TooLarge) sendJson(res, 413, { error: msg });
+      else sendJson(res, /^(the request body|input)\b/.test(msg) ? 422 : 500, { error: msg });
     }
     return true;
   };

@@ -4,17 +4,13 @@
  * files are also served by content id (ipfs-http.ts).
  */
 import type http from 'node:http';
-import { type Handler, sendFile } from '../http/static-server.js';
+import { type Handler, sendFile, sendJson } from '../http/static-server.js';
 import { OriginRefused } from './origins.js';
 import { type ResourceCollection, UnknownResource } from './resources.js';
 
-function json(res: http.ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-cache' }).end(JSON.stringify(body, null, 2));
-}
-
 function fail(res: http.ServerResponse, e: unknown) {
   const status = e instanceof UnknownResource ? 404 : e instanceof OriginRefused ? 403 : 502;
-  json(res, status, { error: (e as Error).message });
+  sendJson(res, status, { error: (e as Error).message });
 }
 
 export function resourcesHandler(collection: ResourceCollection): Handler {
@@ -29,7 +25,7 @@ export function resourcesHandler(collection: ResourceCollection): Handler {
       const entries = await collection.publicEntries();
       if (p === '/resources' || p === '/resources/') {
         const q = url.searchParams.get('type');
-        json(res, 200, { resources: entries.filter((e) => !q || e.type === q).map((e) => ({ ...e, url: `/resources/${e.id}` })) });
+        sendJson(res, 200, { resources: entries.filter((e) => !q || e.type === q).map((e) => ({ ...e, url: `/resources/${e.id}` })) });
         return true;
       }
       const rest = decodeURIComponent(p.slice('/resources/'.length));
@@ -37,10 +33,10 @@ export function resourcesHandler(collection: ResourceCollection): Handler {
       const entry = entries
         .filter((e) => rest === e.id || rest.startsWith(`${e.id}/files/`))
         .sort((a, b) => b.id.length - a.id.length)[0];
-      if (!entry) return json(res, 404, { error: `${rest}: no such resource` }), true;
+      if (!entry) return sendJson(res, 404, { error: `${rest}: no such resource` }), true;
       if (rest === entry.id) {
         const r = await collection.get(entry.id);
-        json(res, 200, {
+        sendJson(res, 200, {
           ...r,
           files: r.files.map((f) => ({ ...f, ...(f.cid ? { url: `/resources/${r.id}/files/${f.ref}`, ipfs: `/ipfs/${f.cid}` } : {}) })),
         });
@@ -48,7 +44,7 @@ export function resourcesHandler(collection: ResourceCollection): Handler {
       }
       const ref = rest.slice(entry.id.length + '/files/'.length);
       const file = await collection.file(entry.id, ref);
-      if (!file) return json(res, 404, { error: `${entry.id}: the RDF references no file ${ref}` }), true;
+      if (!file) return sendJson(res, 404, { error: `${entry.id}: the RDF references no file ${ref}` }), true;
       sendFile(req, res, file);
     } catch (e) {
       fail(res, e);

@@ -134,6 +134,11 @@ function cors(res: http.ServerResponse) {
   res.setHeader('Access-Control-Expose-Headers', 'Content-Range, Content-Length, Accept-Ranges, ETag');
 }
 
+/** A JSON answer (not cached unless `headers` say otherwise). */
+export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers }).end(JSON.stringify(body, null, 2));
+}
+
 export function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, opts: { maxRanges?: number } = {}): void {
   let stat: fs.Stats;
   try {
