@@ -84,13 +84,21 @@ print(r.headers['X-Output-Id'], got.shape, got.dtype, bool(got.shape == want.sha
   it('answers a full queue with 429 and serves the rest', async () => {
     // large inputs keep the one running call busy while the others arrive
     const big = writeNpy(ndarray(new Float32Array(2048 * 2048).map((_, i) => i % 977), [1, 1, 2048, 2048], 'float32'));
-    const calls = Promise.all(Array.from({ length: 6 }, () => fetch(url(`/models/${ID}/predict`), { method: 'POST', body: new Blob([big as Uint8Array<ArrayBuffer>]) })));
-    // inference runs in a worker process: the server answers other requests meanwhile
-    const t0 = Date.now();
+    let firstAnswer = Infinity;
+    const calls = Promise.all(
+      Array.from({ length: 6 }, () =>
+        fetch(url(`/models/${ID}/predict`), { method: 'POST', body: new Blob([big as Uint8Array<ArrayBuffer>]) }).then((r) => {
+          if (r.status === 200) firstAnswer = Math.min(firstAnswer, performance.now());
+          return r;
+        }),
+      ),
+    );
+    // inference runs in a worker process: the server answers other requests while a prediction
+    // runs (on the main thread, /health would wait for the prediction to finish)
     expect((await fetch(url('/health'))).status).toBe(200);
-    const healthMs = Date.now() - t0;
+    const healthAt = performance.now();
     const results = await calls;
-    expect(healthMs).toBeLessThan(500);
+    expect(healthAt).toBeLessThan(firstAnswer);
     const codes = results.map((r) => r.status).sort();
     expect(codes.filter((c) => c === 429).length).toBeGreaterThan(0);
     expect(codes.filter((c) => c === 200).length).toBeGreaterThan(0);
