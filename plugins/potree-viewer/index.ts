@@ -5,12 +5,12 @@
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import { PointCloudMaterial, PointColorType, PointSizeType, Potree, VIRIDIS, type PointCloudOctree } from 'potree-core';
-import { $, imjoy, errorBox } from '../_shared/ui.js';
+import { Potree, type PointCloudOctree } from 'potree-core';
+import { $, imjoy, errorBox, withErrors } from '../_shared/ui.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { listZip, ZIP_STORED } from '../../src/zip/zip.js';
-
-
+import { applyView, channelCount, defaultView, nextView, ViewMaterial, type Attribute, type View } from './view.js';
+import { initToolbar, syncToolbar } from './toolbar.js';
 
 let renderer: THREE.WebGLRenderer | undefined;
 let camera: THREE.PerspectiveCamera;
@@ -18,7 +18,9 @@ let controls: OrbitControls;
 const scene = new THREE.Scene();
 const potree = new Potree();
 let clouds: PointCloudOctree[] = [];
-let loaded: { url: string; name: string; points: number; attributes: string[] } | undefined;
+let loaded: { url: string; name: string; points: number; attributes: Attribute[]; channel_names: string[] } | undefined;
+let view: View | undefined;
+let material: ViewMaterial | undefined;
 
 const showError = errorBox('pv-error');
 
@@ -80,13 +82,13 @@ function requestManager(files: Files) {
 
 function init() {
   if (renderer) return;
-  const view = $('pv-view');
+  const box = $('pv-view');
   renderer = new THREE.WebGLRenderer({ antialias: false, preserveDrawingBuffer: true });
   renderer.setPixelRatio(1);
-  view.appendChild(renderer.domElement);
+  box.appendChild(renderer.domElement);
   camera = new THREE.PerspectiveCamera(45, 1, 0.1, 1e9);
   controls = new OrbitControls(camera, renderer.domElement);
-  new ResizeObserver(resize).observe(view);
+  new ResizeObserver(resize).observe(box);
   resize();
   const frame = () => {
     if (clouds.length) potree.updatePointClouds(clouds, camera, renderer!);
@@ -96,12 +98,13 @@ function init() {
   };
   requestAnimationFrame(frame);
   $('pv-open').onclick = () => void load({ url: $<HTMLInputElement>('pv-url').value.trim() }).catch(() => {});
+  initToolbar((change) => void set_view(change).catch(() => {}));
 }
 
 function resize() {
-  const view = $('pv-view');
-  const w = Math.max(1, view.clientWidth);
-  const h = Math.max(1, view.clientHeight);
+  const box = $('pv-view');
+  const w = Math.max(1, box.clientWidth);
+  const h = Math.max(1, box.clientHeight);
   renderer!.setSize(w, h, false);
   camera.aspect = w / h;
   camera.updateProjectionMatrix();
@@ -154,29 +157,24 @@ async function load(config: { url?: string; urls?: Partial<Record<(typeof FILES)
     for (const c of clouds) scene.remove(c);
     clouds = [];
     const pco = await potree.loadPointCloud('metadata.json', rm);
-    // potree-core's material for metadata.json clouds ignores the colour mode without an RGB
-    // attribute (points render black): give it one of our own, coloured by elevation (z)
-    const material = new PointCloudMaterial({ size: 2, minSize: 2, pointSizeType: PointSizeType.FIXED } as never);
-    material.pointColorType = PointColorType.HEIGHT;
-    material.gradient = VIRIDIS;
-    // potree-core converts the gradient from sRGB to linear with swapped branches, which saturates
-    // every colour to white; with equal input and output encodings no conversion runs
-    // (potree-core does not export its ColorEncoding enum: 1 is SRGB)
-    material.inputColorEncoding = 1 as never;
-    material.outputColorEncoding = 1 as never;
-    // colour by z over the data's z range, in world units
-    const zr = (meta.attributes?.[0]?.min && meta.attributes[0].max ? [meta.attributes[0].min[2], meta.attributes[0].max[2]] : [0, 1]) as [number, number];
-    material.elevationRange = [zr[0], zr[1] > zr[0] ? zr[1] : zr[0] + 1];
+    const attributes: Attribute[] = meta.attributes ?? [];
+    // potree-core's own material for metadata.json clouds ignores the colour mode without an RGB
+    // attribute (points render black); ours also colours by any attribute and filters (view.ts)
+    material = new ViewMaterial();
     pco.material = material;
-    potree.pointBudget = config.point_budget ?? 2_000_000;
     scene.add(pco);
     clouds = [pco];
     fit(pco);
-    loaded = { url, name: config.name ?? meta.name ?? 'cloud', points: meta.points, attributes: (meta.attributes ?? []).map((a: { name: string }) => a.name) };
+    view = defaultView(attributes, cameraNow(), view);
+    view.point_budget = config.point_budget ?? view.point_budget;
+    applyView(material, view, attributes);
+    potree.pointBudget = view.point_budget;
+    loaded = { url, name: config.name ?? meta.name ?? 'cloud', points: meta.points, attributes, channel_names: channelNames(meta.description, channelCount(attributes)) };
+    syncToolbar(view, loaded);
     $('pv-hint').hidden = true;
     $<HTMLInputElement>('pv-url').value = url;
     $('pv-status').textContent = `${loaded.name}: ${Number(meta.points).toLocaleString()} points`;
-    return loaded;
+    return info();
   } catch (e) {
     $('pv-status').textContent = '';
     showError(String((e as Error)?.message ?? e));
@@ -194,7 +192,7 @@ async function wait_for_frame(timeoutMs = 60_000) {
       const loading = pco.visibleNodes.length > 0 && (r as { exceededMaxLoadsToGPU?: boolean }).exceededMaxLoadsToGPU !== true && pco.pcoGeometry.numNodesLoading === 0;
       if (loading) {
         renderer!.render(scene, camera);
-        return get_info();
+        return info();
       }
     }
     if (performance.now() - t0 > timeoutMs) throw new Error(`the octree did not load within ${timeoutMs} ms`);
@@ -202,12 +200,49 @@ async function wait_for_frame(timeoutMs = 60_000) {
   }
 }
 
-function get_info() {
+/** The channels' names: `potree convert` lists them in the description ("channels: a, b"). */
+function channelNames(description: unknown, n: number): string[] {
+  const m = /^channels: (.*)$/.exec(String(description ?? ''));
+  const names = m ? m[1]!.split(', ') : [];
+  return Array.from({ length: n }, (_, i) => (names.length === n ? `${i}: ${names[i]}` : String(i)));
+}
+
+const cameraNow = (): View['camera'] => ({ position: camera.position.toArray(), target: controls.target.toArray() });
+
+function get_view(): View {
+  if (!view) throw new Error('get_view: no cloud loaded: call load({url}) first');
+  return { ...view, camera: cameraNow() };
+}
+
+/** Changes what is shown (any of View's keys) and returns the whole view; see view.ts. */
+function set_view(change: Record<string, unknown>): Promise<View> {
+  return withErrors(showError, async () => {
+    if (!view || !material || !loaded) throw new Error('set_view: no cloud loaded: call load({url}) first');
+    const next = nextView(get_view(), change ?? {}, loaded.attributes);
+    applyView(material, next, loaded.attributes);
+    potree.pointBudget = next.point_budget;
+    if (change?.camera) {
+      camera.position.set(...next.camera.position);
+      controls.target.set(...next.camera.target);
+      controls.update();
+    }
+    view = next;
+    syncToolbar(view, loaded);
+    return get_view();
+  });
+}
+
+/** The cloud (its attributes with min and max: numbers, or per element for vectors), what is drawn, and the view. */
+function info() {
   const pco = clouds[0];
+  const one = (v: number[] | undefined) => (v?.length === 1 ? v[0] : v);
   return {
     ...(loaded ?? {}),
+    attributes: loaded?.attributes.map((a) => ({ name: a.name, type: a.type, min: one(a.min), max: one(a.max) })) ?? [],
+    channels: loaded ? channelCount(loaded.attributes) : 0,
     visible_nodes: pco?.visibleNodes.length ?? 0,
     visible_points: pco?.numVisiblePoints ?? 0,
+    view: view ? get_view() : undefined,
   };
 }
 
@@ -221,7 +256,9 @@ imjoy().export({
   },
   load,
   wait_for_frame,
-  get_info: async () => get_info(),
+  get_info: async () => info(),
+  get_view: async () => get_view(),
+  set_view,
   async screenshot() {
     renderer!.render(scene, camera);
     return renderer!.domElement.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');

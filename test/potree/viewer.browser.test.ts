@@ -15,18 +15,27 @@ beforeAll(async () => {
   execFileSync(process.execPath, ['build.mjs', '--only', 'potree-viewer'], { cwd: repoRoot });
   execFileSync(process.execPath, ['build.mjs', '--cli-only'], { cwd: repoRoot });
   dir = tmpDir('potree-view-');
+  // a ring of 60 000 points around (10000, 10000) in two tables (channel 0: the upper half, y ≥ 10000;
+  // channel 1: the lower), with frame 0 on the left half (x < 10000) and 1000 on the right
   execFileSync(python, ['-c', `
 import json, sys, zipfile, numpy as np
 rng = np.random.default_rng(5)
 n = 60000
-d = np.zeros(n, dtype=[('x', '<f4'), ('y', '<f4'), ('z', '<f4')])
 t = rng.uniform(0, 2 * np.pi, n)
-d['x'], d['y'] = 10000 + 6000 * np.cos(t) + rng.normal(0, 80, n), 10000 + 6000 * np.sin(t) + rng.normal(0, 80, n)
-d['z'] = rng.normal(0, 200, n)
-fmt = {'name': 't', 'type': 'table', 'mode': 'binary', 'extension': '.bin', 'columns': 3, 'headers': ['x', 'y', 'z'], 'dtype': ['float32'] * 3, 'shape': [1] * 3}
-with zipfile.ZipFile(sys.argv[1], 'w') as z:
-    z.writestr('manifest.json', json.dumps({'format_version': '0.2', 'formats': {'t': fmt}, 'files': [{'name': 'ring.bin', 'format': 't', 'rows': n, 'type': 'table'}]}))
-    z.writestr('ring.bin', d.tobytes())
+x = 10000 + 6000 * np.cos(t) + rng.normal(0, 80, n)
+y = 10000 + 6000 * np.sin(t) + rng.normal(0, 80, n)
+z = rng.normal(0, 200, n)
+frame = np.where(x < 10000, 0, 1000)
+dt = [('x', '<f4'), ('y', '<f4'), ('z', '<f4'), ('frame', '<u4')]
+fmt = {'name': 't', 'type': 'table', 'mode': 'binary', 'extension': '.bin', 'columns': 4, 'headers': ['x', 'y', 'z', 'frame'], 'dtype': ['float32'] * 3 + ['uint32'], 'shape': [1] * 4}
+files = []
+with zipfile.ZipFile(sys.argv[1], 'w') as zf:
+    for i, sel in enumerate([y >= 10000, y < 10000]):
+        d = np.zeros(int(sel.sum()), dtype=dt)
+        d['x'], d['y'], d['z'], d['frame'] = x[sel], y[sel], z[sel], frame[sel]
+        zf.writestr(f'ring{i}.bin', d.tobytes())
+        files.append({'name': f'ring{i}.bin', 'format': 't', 'rows': len(d), 'type': 'table'})
+    zf.writestr('manifest.json', json.dumps({'format_version': '0.2', 'formats': {'t': fmt}, 'files': files}))
 `, path.join(dir, 'ring.smlm')]);
   execFileSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'convert', path.join(dir, 'ring.smlm'), '-o', path.join(dir, 'ring'), '--node-points', '4000']);
   host = await openHost({ mounts: { '/pc/': dir } });
@@ -57,6 +66,51 @@ async function viewFromS3(config: Record<string, unknown>): Promise<{ frame: any
   return { frame, toS3: host.requests.slice(before).filter((u) => u.startsWith(endpoint)) };
 }
 
+/** `set_view(change)` in the open viewer, its next complete frame, and a screenshot of it. */
+async function viewShot(change: Record<string, unknown>): Promise<{ view: any; png: PNG }> {
+  const r = await withTimeout(
+    host.page.evaluate(async (change) => {
+      const w = (window as any).pv;
+      const view = await w.set_view(change);
+      await w.wait_for_frame(60000);
+      return { view, shot: await w.screenshot() };
+    }, change),
+    90_000,
+    `set_view ${JSON.stringify(change)}`,
+  );
+  return { view: r.view, png: PNG.sync.read(pngBytes(r.shot)) };
+}
+
+/**
+ * Lit pixels per quadrant of the image (away from the centre lines, where the halves meet) and
+ * their mean colour on the left and on the right. With the camera above the ring's centre, left is
+ * x < 10000 and top is y ≥ 10000.
+ */
+function quadrants(png: PNG) {
+  const n = { tl: 0, tr: 0, bl: 0, br: 0 };
+  const sum = { left: [0, 0, 0], right: [0, 0, 0] };
+  const mx = png.width * 0.05;
+  const my = png.height * 0.05;
+  for (let y = 0; y < png.height; y++) {
+    for (let x = 0; x < png.width; x++) {
+      const i = (y * png.width + x) * 4;
+      const rgb = [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
+      if (Math.max(...rgb) <= 40 || Math.abs(x - png.width / 2) < mx || Math.abs(y - png.height / 2) < my) continue;
+      const left = x < png.width / 2;
+      n[`${y < png.height / 2 ? 't' : 'b'}${left ? 'l' : 'r'}` as keyof typeof n]++;
+      for (let c = 0; c < 3; c++) sum[left ? 'left' : 'right'][c]! += rgb[c]!;
+    }
+  }
+  const mean = (s: number[], k: number) => s.map((v) => Math.round(v / Math.max(1, k)));
+  return { ...n, left: mean(sum.left, n.tl + n.bl), right: mean(sum.right, n.tr + n.br) };
+}
+
+/** The Potree Viewer's window frame (the one with its error box). */
+async function viewerFrame() {
+  for (const f of host.page.frames()) if (await f.$('#pv-error').catch(() => null)) return f;
+  throw new Error('no Potree Viewer frame');
+}
+
 describe('Potree Viewer', () => {
   it('loads an octree by URL, streams its nodes with Range requests and draws the points', async () => {
     const url = `${host.app.url}/pc/ring/metadata.json`;
@@ -70,7 +124,8 @@ describe('Potree Viewer', () => {
       90_000,
       'potree viewer',
     );
-    expect(r.info).toMatchObject({ points: 60000, attributes: ['position', 'x', 'y', 'z'] });
+    expect(r.info.points).toBe(60000);
+    expect(r.info.attributes.map((a: { name: string }) => a.name)).toEqual(['position', 'x', 'y', 'z', 'frame', 'channel']);
     expect(r.frame.visible_nodes).toBeGreaterThan(0);
     expect(r.frame.visible_points).toBeGreaterThan(1000);
     const shot = pngBytes(await host.page.evaluate(() => (window as any).pv.screenshot()));
@@ -82,6 +137,89 @@ describe('Potree Viewer', () => {
     // the octree is read by ranges, not as a whole
     expect(host.requests.filter((u) => u.endsWith('/pc/ring/octree.bin')).length).toBeGreaterThan(0);
     expect(host.external()).toEqual([]);
+  });
+
+  it('set_view: colour by any attribute through a colormap, channels, frame range, clip box, clear errors', async () => {
+    await viewFromS3({ url: `${host.app.url}/pc/ring/metadata.json`, name: 'ring' });
+    const info = await host.page.evaluate(() => (window as any).pv.get_info());
+    expect(info.attributes).toContainEqual({ name: 'frame', type: 'uint32', min: 0, max: 1000 });
+    expect(info.attributes).toContainEqual({ name: 'channel', type: 'uint8', min: 0, max: 1 });
+    expect(info).toMatchObject({ channels: 2, channel_names: ['0: default', '1: default'], view: { color_by: 'position z', colormap: 'viridis', channels: null } });
+
+    // from above the centre; by frame through jet, over the attribute's own min..max by default
+    const camera = { position: [10000, 9999, 25000], target: [10000, 10000, 0] };
+    let { view, png } = await viewShot({ camera, color_by: 'frame', colormap: 'jet', point_size: 3 });
+    expect(view).toMatchObject({ color_by: 'frame', colormap: 'jet', range: [0, 1000], point_size: 3, point_size_type: 'fixed', camera });
+    let q = quadrants(png);
+    for (const k of ['tl', 'tr', 'bl', 'br'] as const) expect(q[k], k).toBeGreaterThan(300);
+    // jet's ends: #00007f for frame 0 (left), #7f0000 for frame 1000 (right)
+    for (const [got, want] of [[q.left, [0, 0, 127]], [q.right, [127, 0, 0]]]) {
+      for (let c = 0; c < 3; c++) expect(Math.abs(got![c]! - want![c]!), `${got} vs ${want}`).toBeLessThan(25);
+    }
+
+    // a float attribute (x) through gray over a range of our own: darker on the left
+    ({ png } = await viewShot({ color_by: 'x', colormap: 'gray', range: [4000, 16000] }));
+    q = quadrants(png);
+    expect(q.left[0]! + 60).toBeLessThan(q.right[0]!);
+
+    // channel 1 (the lower half) hidden
+    ({ view, png } = await viewShot({ color_by: 'frame', colormap: 'jet', channels: [0] }));
+    expect(view.channels).toEqual([0]);
+    q = quadrants(png);
+    expect(Math.min(q.tl, q.tr)).toBeGreaterThan(300);
+    expect(q.bl + q.br).toBe(0);
+
+    // frames 0..500 only: the right half hidden
+    ({ png } = await viewShot({ channels: null, frame_range: [0, 500] }));
+    q = quadrants(png);
+    expect(Math.min(q.tl, q.bl)).toBeGreaterThan(300);
+    expect(q.tr + q.br).toBe(0);
+
+    // a clip box around the upper left quarter (in data units)
+    ({ view, png } = await viewShot({ frame_range: null, clip_box: { min: [0, 10000, -5000], max: [10000, 20000, 5000] } }));
+    expect(view).toMatchObject({ frame_range: null, clip_box: { min: [0, 10000, -5000], max: [10000, 20000, 5000] } });
+    q = quadrants(png);
+    expect(q.tl).toBeGreaterThan(300);
+    expect(q.tr + q.bl + q.br).toBe(0);
+    ({ png } = await viewShot({ clip_box: null }));
+    q = quadrants(png);
+    expect(Math.min(q.tl, q.tr, q.bl, q.br)).toBeGreaterThan(300);
+
+    // bad settings: a one-line error naming the problem, also in the window's error box
+    const frame = await viewerFrame();
+    const bad: [Record<string, unknown>, string][] = [
+      [{ color_by: 'nope' }, 'color_by: no attribute "nope" in this cloud (it has: position z, x, y, z, frame, channel)'],
+      [{ colormap: 'rainbowish' }, 'colormap: unknown colormap "rainbowish"'],
+      [{ range: [5, 1] }, 'range: lo must be below hi; got [5, 1]'],
+      [{ clip_box: { min: [0, 0], max: [1, 1, 1] } }, 'clip_box: expected {min: [x, y, z], max: [x, y, z]} or null'],
+      [{ channels: [2] }, 'channels: expected a list of channel numbers 0..1'],
+      [{ colour_by: 'x' }, 'set_view: unknown setting "colour_by"'],
+    ];
+    for (const [change, msg] of bad) {
+      const err = await host.page.evaluate(async (change) => {
+        try {
+          await (window as any).pv.set_view(change);
+          return 'no error';
+        } catch (e) {
+          return String((e as Error)?.message ?? e);
+        }
+      }, change);
+      expect(err).toContain(msg);
+      const box = await frame.$eval('#pv-error', (e) => [(e as HTMLElement).hidden, e.textContent]);
+      expect(box[0]).toBe(false);
+      expect(box[1]).toContain(msg);
+      expect(box[1]).not.toContain('\n');
+    }
+    // a bad setting changes nothing
+    expect(await host.page.evaluate(() => (window as any).pv.get_view())).toMatchObject({ color_by: 'frame', colormap: 'jet', range: [0, 1000], channels: null, clip_box: null });
+
+    // the toolbar shows the view and sets it: unticking channel 1
+    expect(await frame.$$eval('#pv-color option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['position z', 'x', 'y', 'z', 'frame', 'channel']);
+    expect(await frame.$eval('#pv-cmap', (e) => (e as HTMLSelectElement).value)).toBe('jet');
+    expect(await frame.$eval('#pv-hi', (e) => (e as HTMLInputElement).value)).toBe('1000');
+    await frame.click('#pv-channels input[value="1"]');
+    await expect.poll(() => host.page.evaluate(() => (window as any).pv.get_view().then((v: any) => v.channels))).toEqual([0]);
+    expect(await frame.$eval('#pv-error', (e) => (e as HTMLElement).hidden)).toBe(true);
   });
 
   it('loads an octree from three pre-signed S3 URLs: every request signed for its own file, no 403', async () => {
