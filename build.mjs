@@ -195,7 +195,7 @@ async function buildCli() {
   const r = await esbuild.build({
     write: false,
     // the CLI, and the engine's model worker thread (its own file: a Worker loads a file)
-    entryPoints: { cli: path.join(root, 'src/cli/main.ts'), 'model-worker': path.join(root, 'src/engine/model-worker.ts') },
+    entryPoints: { cli: path.join(root, 'src/cli/main.ts'), 'model-worker': path.join(root, 'src/engine/model-worker.ts'), 'potree-worker': path.join(root, 'src/potree/worker-node.ts') },
     bundle: true,
     platform: 'node',
     format: 'esm',

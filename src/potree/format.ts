@@ -5,23 +5,18 @@
  * scale/offset, then every column in its own type; the hierarchy as one breadth-first chunk of
  * 22-byte records.
  */
-import type { Octree, OctreeNode } from './octree.js';
+import type { SmlmDType } from '../smlm/types.js';
+import type { Box } from './grid.js';
 
-export type ColumnArray = Float32Array | Float64Array | Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array | Int32Array;
+const POTREE_TYPE: Record<SmlmDType, string> = { float32: 'float', float64: 'double', uint8: 'uint8', uint16: 'uint16', uint32: 'uint32' };
+const SIZE: Record<SmlmDType, number> = { float32: 4, float64: 8, uint8: 1, uint16: 2, uint32: 4 };
 
-export interface Column {
+/** A column of the output, with its range over the data (NaN skipped). */
+export interface AttributeStats {
   name: string;
-  data: ColumnArray;
-}
-
-const TYPES: [new (n: number) => ColumnArray, string, number][] = [
-  [Float32Array, 'float', 4], [Float64Array, 'double', 8], [Uint8Array, 'uint8', 1], [Uint16Array, 'uint16', 2],
-  [Uint32Array, 'uint32', 4], [Int8Array, 'int8', 1], [Int16Array, 'int16', 2], [Int32Array, 'int32', 4],
-];
-
-export function potreeType(a: ColumnArray): { type: string; size: number } {
-  for (const [C, type, size] of TYPES) if (a instanceof C) return { type, size };
-  throw new Error('unsupported column type');
+  dtype: SmlmDType;
+  min: number;
+  max: number;
 }
 
 export interface PotreeAttribute {
@@ -47,73 +42,16 @@ export interface Quantization {
  * of a nanometre by default — far below any localization precision) unless the extent needs more
  * range, with the cube's minimum as offset.
  */
-export function quantization(tree: Octree, resolution = 0.01): Quantization {
-  const size = tree.cube.max[0] - tree.cube.min[0];
+export function quantization(cube: Box, resolution = 0.01): Quantization {
+  const size = cube.max[0] - cube.min[0];
   let s = resolution;
   while (size / s > 2 ** 30) s *= 10;
-  return { scale: [s, s, s], offset: [...tree.cube.min] };
+  return { scale: [s, s, s], offset: [...cube.min] };
 }
 
-const RECORD = 22;
-
-/** hierarchy.bin as one chunk: type (0 inner, 1 leaf), child mask, points, byte offset and size. */
-export function hierarchyBytes(tree: Octree, bytesPerPoint: number): { bytes: Uint8Array; offsets: Map<OctreeNode, number> } {
-  const bytes = new Uint8Array(tree.nodes.length * RECORD);
-  const dv = new DataView(bytes.buffer);
-  const offsets = new Map<OctreeNode, number>();
-  let at = 0;
-  tree.nodes.forEach((n, k) => {
-    const mask = n.children.reduce((m, c, i) => (c ? m | (1 << i) : m), 0);
-    const o = k * RECORD;
-    dv.setUint8(o, mask ? 0 : 1);
-    dv.setUint8(o + 1, mask);
-    dv.setUint32(o + 2, n.rows.length, true);
-    dv.setBigUint64(o + 6, BigInt(at), true);
-    dv.setBigUint64(o + 14, BigInt(n.rows.length * bytesPerPoint), true);
-    offsets.set(n, at);
-    at += n.rows.length * bytesPerPoint;
-  });
-  return { bytes, offsets };
-}
-
-/** The records of one node: position (int32 × 3), then each column in its type, little-endian. */
-export function nodeBytes(node: OctreeNode, xyz: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number> | undefined], q: Quantization, columns: Column[]): Uint8Array {
-  const sizes = columns.map((c) => potreeType(c.data).size);
-  const stride = 12 + sizes.reduce((a, b) => a + b, 0);
-  const out = new Uint8Array(node.rows.length * stride);
-  const dv = new DataView(out.buffer);
-  const view = new Uint8Array(out.buffer);
-  node.rows.forEach((i, k) => {
-    let o = k * stride;
-    for (let a = 0; a < 3; a++) {
-      const v = xyz[a] ? xyz[a]![i] : 0;
-      dv.setInt32(o, Math.round((v - q.offset[a]) / q.scale[a]), true);
-      o += 4;
-    }
-    columns.forEach((c, j) => {
-      // the column's own bytes: every value exactly as given (typed arrays are little-endian here)
-      const s = sizes[j];
-      view.set(new Uint8Array(c.data.buffer, c.data.byteOffset + i * s, s), o);
-      o += s;
-    });
-  });
-  return out;
-}
-
-function range(a: ArrayLike<number>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return lo <= hi ? [lo, hi] : [0, 0];
-}
-
-export function metadata(tree: Octree, q: Quantization, columns: Column[], opts: { name: string; points: number; hierarchyBytes: number; description?: string }) {
-  const box = tree.cube;
-  const ext = tree.extent;
+export function metadata(grid: { cube: Box; extent: Box; depth: number }, q: Quantization, columns: AttributeStats[], opts: { name: string; points: number; hierarchyBytes: number; description?: string }) {
+  const box = grid.cube;
+  const ext = grid.extent;
   const attributes: PotreeAttribute[] = [
     {
       name: 'position', description: '', size: 12, numElements: 3, elementSize: 4, type: 'int32',
@@ -121,9 +59,8 @@ export function metadata(tree: Octree, q: Quantization, columns: Column[], opts:
       min: [...ext.min], max: [...ext.max], scale: [1, 1, 1], offset: [0, 0, 0],
     },
     ...columns.map((c): PotreeAttribute => {
-      const { type, size } = potreeType(c.data);
-      const [lo, hi] = range(c.data);
-      return { name: c.name, description: '', size, numElements: 1, elementSize: size, type, min: [lo], max: [hi], scale: [1], offset: [0] };
+      const size = SIZE[c.dtype];
+      return { name: c.name, description: '', size, numElements: 1, elementSize: size, type: POTREE_TYPE[c.dtype], min: [c.min], max: [c.max], scale: [1], offset: [0] };
     }),
   ];
   return {
@@ -132,7 +69,7 @@ export function metadata(tree: Octree, q: Quantization, columns: Column[], opts:
     description: opts.description ?? '',
     points: opts.points,
     projection: '',
-    hierarchy: { firstChunkSize: opts.hierarchyBytes, stepSize: tree.depth + 1, depth: tree.depth },
+    hierarchy: { firstChunkSize: opts.hierarchyBytes, stepSize: grid.depth + 1, depth: grid.depth },
     offset: q.offset,
     scale: q.scale,
     // PotreeConverter's base spacing: the cube's size over 128

@@ -241,7 +241,7 @@ export function tableInput(t: SmlmTable): TableInput {
   };
 }
 
-function dtypeOfData(d: ArrayLike<number>): SmlmDType {
+export function dtypeOfData(d: ArrayLike<number>): SmlmDType {
   if (d instanceof Float64Array) return 'float64';
   if (d instanceof Uint32Array) return 'uint32';
   if (d instanceof Uint16Array) return 'uint16';

@@ -60,6 +60,30 @@ describe('imjoy-share potree convert', () => {
     expect(fs.readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
 
+  it('out of core: threads and a small memory limit give the same octree; a stored .smlm is read in place', () => {
+    // the same table stored (not deflated): the records are read from the .smlm itself
+    const stored = path.join(dir, 'stored.smlm');
+    execFileSync(python, ['-c', 'import sys, zipfile\nsrc = zipfile.ZipFile(sys.argv[1])\nwith zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_STORED) as z:\n    [z.writestr(i.filename, src.read(i)) for i in src.infolist()]', path.join(dir, 'two.smlm'), stored]);
+    const one = path.join(dir, 'one.potree');
+    const two = path.join(dir, 'two-threads.potree');
+    const a = cli('potree', 'convert', path.join(dir, 'two.smlm'), '-o', one, '--node-points', '5000', '--threads', '1', '--json');
+    const b = cli('potree', 'convert', stored, '-o', two, '--node-points', '5000', '--threads', '2', '--max-memory', '64M', '--json');
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.status, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout)).toMatchObject({ threads: 2, points: 200000 });
+    expect(JSON.parse(b.stdout).peak_rss_mb).toBeGreaterThan(0);
+    for (const f of ['octree.bin', 'hierarchy.bin']) expect(Buffer.compare(fs.readFileSync(path.join(one, f)), fs.readFileSync(path.join(two, f))), f).toBe(0);
+    // a coordinate that is not a number: one clear line naming the file and the row, nothing written
+    fs.writeFileSync(path.join(dir, 'nan.csv'), 'x,y\n1,2\nnan,3\n');
+    const bad = cli('potree', 'convert', path.join(dir, 'nan.csv'), '-o', path.join(dir, 'nan.potree'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/nan\.csv.*row 1: x is NaN/);
+    expect(fs.existsSync(path.join(dir, 'nan.potree'))).toBe(false);
+    const mem = cli('potree', 'convert', stored, '-o', path.join(dir, 'm.potree'), '--max-memory', '1K');
+    expect(mem.status).toBe(2);
+    expect(mem.stderr.trim()).toMatch(/--max-memory: 1K is too little/);
+  });
+
   it('potree info reads the folder; bad input is one clear line, exit 2', () => {
     const info = cli('potree', 'info', path.join(dir, 'two.potree'), '--json');
     expect(info.status, info.stderr).toBe(0);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import '../../smlm/node.js';
-import { convertFile } from '../../potree/convert-node.js';
+import { convertFile, parseBytes } from '../../potree/convert-node.js';
 import { zipOctree } from '../../potree/zip-node.js';
 import { openNodeSource } from '../../io/open-node.js';
 import { listZip, readEntry } from '../../zip/zip.js';
@@ -13,6 +13,18 @@ const count = (v: string, what: string) => {
   return n;
 };
 
+/** A progress line on stderr (a terminal only), redrawn at most every 200 ms. */
+function progressLine() {
+  let last = 0;
+  return (phase: string, done: number, total: number) => {
+    const now = Date.now();
+    if (done < total && now - last < 200) return;
+    last = now;
+    const pass = { read: '1/3 ranges', count: '2/3 nodes', write: '3/3 write' }[phase] ?? phase;
+    process.stderr.write(`\r\x1b[Kpotree convert: pass ${pass} ${((100 * done) / total).toFixed(0)}% (${done.toLocaleString()} of ${total.toLocaleString()} points)${done === total && phase === 'write' ? '\n' : ''}`);
+  };
+}
+
 export function registerPotree(program: Command) {
   const potree = program.command('potree').description('huge localization tables as Potree 2.0 octrees, streamed by chunks');
   potree
@@ -21,21 +33,32 @@ export function registerPotree(program: Command) {
     .argument('<input>', '.smlm or .csv/.tsv/.txt file')
     .requiredOption('-o, --output <dir|file.zip>', 'the octree folder (metadata.json, hierarchy.bin, octree.bin), or a .zip holding them (stored: one URL serves the cloud)')
     .option('--node-points <points>', 'points of the coarsest level; each level below holds 4× more', '20000')
+    .option('--threads <n>', 'worker threads (default: the cores, at most 8)')
+    .option('--max-memory <size>', 'memory the conversion may use, e.g. 512M, 2G', '1G')
+    .option('--no-progress', 'no progress line on stderr')
     .option('--json', 'print the summary as JSON')
-    .action(async (input: string, o: { output: string; nodePoints: string; json?: boolean }) => {
+    .action(async (input: string, o: { output: string; nodePoints: string; threads?: string; maxMemory: string; progress: boolean; json?: boolean }) => {
       const t = Date.now();
       const zip = /\.zip$/i.test(o.output);
       // a zip is made from a folder beside it, removed afterwards
       const dir = zip ? fs.mkdtempSync(path.join(path.dirname(path.resolve(o.output)), '.potree-')) : o.output;
       let r: Awaited<ReturnType<typeof convertFile>>;
       try {
-        r = await convertFile(input, zip ? path.join(dir, 'cloud') : dir, { nodePoints: count(o.nodePoints, '--node-points') });
+        r = await convertFile(input, zip ? path.join(dir, 'cloud') : dir, {
+          nodePoints: count(o.nodePoints, '--node-points'),
+          threads: o.threads === undefined ? undefined : count(o.threads, '--threads'),
+          maxMemory: parseBytes(o.maxMemory, '--max-memory'),
+          onProgress: o.progress && process.stderr.isTTY ? progressLine() : undefined,
+        });
         if (zip) r = { ...r, bytes: zipOctree(path.join(dir, 'cloud'), o.output) };
       } finally {
         if (zip) fs.rmSync(dir, { recursive: true, force: true });
       }
       if (o.json) process.stdout.write(JSON.stringify({ ...r, seconds: (Date.now() - t) / 1000 }) + '\n');
-      else process.stdout.write(`${o.output}: ${r.points} points in ${r.nodes} nodes (depth ${r.depth}), ${(r.bytes / 1e6).toFixed(1)} MB; attributes ${r.attributes.join(', ')} (${((Date.now() - t) / 1000).toFixed(1)} s)\n`);
+      else {
+        const s = (Date.now() - t) / 1000;
+        process.stdout.write(`${o.output}: ${r.points} points in ${r.nodes} nodes (depth ${r.depth}), ${(r.bytes / 1e6).toFixed(1)} MB; attributes ${r.attributes.join(', ')}\n  ${s.toFixed(1)} s, ${(r.points / s / 1e6).toFixed(2)} M points/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}, peak memory ${r.peak_rss_mb} MB\n`);
+      }
     });
   potree
     .command('info')

@@ -1,5 +1,7 @@
 /**
- * An octree over localizations for Potree 2.0, built in memory; every point goes to exactly one node.
+ * The naive builder `npm run bench -- potree` compares with: the whole table in memory as columns,
+ * the octree built by recursive partitioning of row lists (what imjoy-share did before its
+ * out-of-core converter, src/potree/convert-node.ts), same sampling; every point goes to exactly one node.
  *
  * Level of detail preserves density: level L is a uniform random sample of ALL the points — row
  * `i` sits at the first level whose threshold `t_L = min(1, nodePoints · growth^L / N)` exceeds
@@ -10,6 +12,8 @@
  * that is 30 % of the points is 6 % of its root). The price: nodes over dense regions hold more
  * points than nodes over sparse ones, and the tree has the same depth everywhere.
  */
+
+import { hashRow, levelThresholds } from '../src/potree/lod.js';
 
 export type Coord = Float32Array | Float64Array;
 
@@ -60,14 +64,6 @@ export interface Octree {
   depth: number;
 }
 
-/** murmur3's finalizer: spreads consecutive row numbers uniformly over 32 bits. */
-function hashRow(i: number, seed = 0): number {
-  let h = (i ^ seed) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
 /** The data's extent: min and max of x, y, z (z is 0 when missing). */
 function extentOf(input: OctreeInput, rows: number): Box {
   const min: [number, number, number] = [Infinity, Infinity, Infinity];
@@ -107,19 +103,8 @@ const childBox = (b: Box, k: number): Box => {
   };
 };
 
-/** Thresholds t_0 … t_D of the levels (t_D = 1). */
-function levelThresholds(rows: number, nodePoints = 20_000, growth = 4): number[] {
-  const t: number[] = [];
-  for (let L = 0; ; L++) {
-    const v = Math.min(1, (nodePoints * growth ** L) / Math.max(rows, 1));
-    t.push(v);
-    if (v >= 1) return t;
-  }
-}
-
 export function buildOctree(input: OctreeInput, rows: number, opts: BuildOptions = {}): Octree {
   const seed = opts.seed ?? 0;
-  if (!((opts.growth ?? 4) > 1)) throw new Error(`growth must be > 1, not ${opts.growth}`);
   for (const [k, c] of Object.entries(input)) {
     if (c && c.length < rows) throw new Error(`column ${k} has ${c.length} values, fewer than the ${rows} rows`);
   }

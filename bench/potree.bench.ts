@@ -1,0 +1,77 @@
+/**
+ * `npm run bench -- potree`: convert synthetic localizations (filaments + clusters + background, 8
+ * columns, written by bench/py/potree_points.py with numpy; 20 M by default, POTREE_POINTS=…) with
+ * `imjoy-share potree convert` on 1 and 2 threads, and with the naive in-memory builder
+ * (bench/potree-naive.ts: load every column, partition row lists), each in its own process: points/s
+ * per core and peak RSS, printed as ratios. With POTREE_CONVERTER=<PotreeConverter binary> (built by
+ * you from its public source, never committed) it also converts the same points written as LAS.
+ * Targets: ≥ 2 M points/s per core, ≥ 1.6× on 2 cores, peak RSS ≤ 0.5× PotreeConverter's.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FileSource } from '../src/io/file-source.js';
+import { loadLocalizations } from '../src/smlm/load.js';
+import '../src/smlm/node.js';
+import { buildOctree } from './potree-naive.js';
+
+const POINTS = Number(process.env.POTREE_POINTS ?? 20_000_000);
+const root = process.env.IMJOY_SHARE_ROOT ?? process.cwd();
+const dir = path.join(root, '.cache', 'bench', 'potree');
+const smlm = path.join(dir, `points-${POINTS}.smlm`);
+const las = path.join(dir, `points-${POINTS}.las`);
+
+/** The naive builder, in this process (run as a child by the main part below). */
+async function naive(file: string) {
+  const t = performance.now();
+  const source = new FileSource(file);
+  const data = await loadLocalizations(source);
+  await source.close();
+  const col = (n: string) => data.tables[0]!.columns.find((c) => c.name === n)!.data as Float32Array;
+  const tree = buildOctree({ x: col('x'), y: col('y'), z: col('z') }, data.tables[0]!.rows);
+  process.stdout.write(JSON.stringify({ seconds: (performance.now() - t) / 1000, nodes: tree.nodes.length, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n');
+}
+
+function run(cmd: string, args: string[]): { seconds: number; peak_rss_mb: number } {
+  const t = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', 'RSS %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-500)}`);
+  const rss = Number(/RSS (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
+  return { seconds: (performance.now() - t) / 1000, peak_rss_mb: Math.round(rss) };
+}
+
+async function main() {
+  if (process.argv[2] === '--naive') return naive(process.argv[3]!);
+  fs.mkdirSync(dir, { recursive: true });
+  const wantLas = !!process.env.POTREE_CONVERTER;
+  if (!fs.existsSync(smlm) || (wantLas && !fs.existsSync(las))) {
+    console.log(`generating ${POINTS} localizations with numpy…`);
+    const g = spawnSync('/usr/bin/python3', [path.join(root, 'bench/py/potree_points.py'), smlm, String(POINTS), ...(wantLas ? ['--las', las] : [])], { stdio: 'inherit' });
+    if (g.status !== 0) throw new Error('generating the points failed');
+  }
+  const cli = path.join(root, 'bin/imjoy-share.mjs');
+  const out = path.join(dir, 'out');
+  const rate = (s: number, threads = 1) => POINTS / s / 1e6 / threads;
+  const best = (f: () => { seconds: number; peak_rss_mb: number }) => [f(), f()].sort((a, b) => a.seconds - b.seconds)[0]!;
+  const one = best(() => run(process.execPath, [cli, 'potree', 'convert', smlm, '-o', out, '--threads', '1', '--no-progress']));
+  const two = best(() => run(process.execPath, [cli, 'potree', 'convert', smlm, '-o', out, '--threads', '2', '--no-progress']));
+  const nv = best(() => run(process.execPath, [process.argv[1]!, '--naive', smlm]));
+  const row = (name: string, r: { seconds: number; peak_rss_mb: number }, threads = 1) =>
+    console.log(`${name.padEnd(34)} ${r.seconds.toFixed(2).padStart(7)} s  ${rate(r.seconds).toFixed(2).padStart(6)} M pts/s  ${rate(r.seconds, threads).toFixed(2).padStart(6)} M pts/s/core  peak ${String(r.peak_rss_mb).padStart(6)} MB`);
+  console.log(`${POINTS.toLocaleString()} points, 8 columns, ${(fs.statSync(smlm).size / 1e6).toFixed(0)} MB stored .smlm`);
+  row('imjoy-share potree convert, 1 thread', one);
+  row('imjoy-share potree convert, 2 threads', two, 2);
+  row('naive in-memory builder (tree only)', nv);
+  console.log(`speed-up on 2 threads: ${(one.seconds / two.seconds).toFixed(2)}× (target ≥ 1.6×)`);
+  console.log(`1 thread vs naive: ${(nv.seconds / one.seconds).toFixed(2)}× faster, peak memory ${(one.peak_rss_mb / nv.peak_rss_mb).toFixed(2)}× the naive builder's`);
+  console.log(`points/s per core: ${rate(one.seconds).toFixed(2)} M (target ≥ 2 M)`);
+  if (wantLas) {
+    const pcOut = path.join(dir, 'pc-out');
+    fs.rmSync(pcOut, { recursive: true, force: true });
+    const pc = run(process.env.POTREE_CONVERTER!, [las, '-o', pcOut]);
+    row('PotreeConverter 2 (default)', pc);
+    console.log(`vs PotreeConverter: ${(pc.seconds / one.seconds).toFixed(2)}× faster on 1 thread, peak memory ${(one.peak_rss_mb / pc.peak_rss_mb).toFixed(2)}× its (target ≤ 0.5×)`);
+  } else console.log('PotreeConverter: set POTREE_CONVERTER=<binary> to compare (build it from potree/PotreeConverter; never commit it)');
+}
+
+await main();

@@ -1,0 +1,222 @@
+/**
+ * The converter's inner loops over one block of input records (little-endian, as stored in a
+ * `.smlm` table): the extent and column ranges (pass 1), each point's level and cell (passes 2
+ * and 3), and the Potree records of a block grouped by node (pass 3). Pure: the caller reads the
+ * blocks and writes the runs, in one thread or in several.
+ */
+import type { SmlmDType } from '../smlm/types.js';
+import type { CellTable, Grid } from './grid.js';
+import { hashRow } from './lod.js';
+import type { RecordPlan, TablePlan } from './record-plan.js';
+
+type Getter = (dv: DataView, o: number) => number;
+
+function getter(dtype: SmlmDType): Getter {
+  switch (dtype) {
+    case 'float32': return (dv, o) => dv.getFloat32(o, true);
+    case 'float64': return (dv, o) => dv.getFloat64(o, true);
+    case 'uint8': return (dv, o) => dv.getUint8(o);
+    case 'uint16': return (dv, o) => dv.getUint16(o, true);
+    case 'uint32': return (dv, o) => dv.getUint32(o, true);
+  }
+}
+
+function setter(dtype: SmlmDType): (dv: DataView, o: number, v: number) => void {
+  switch (dtype) {
+    case 'float32': return (dv, o, v) => dv.setFloat32(o, v, true);
+    case 'float64': return (dv, o, v) => dv.setFloat64(o, v, true);
+    case 'uint8': return (dv, o, v) => dv.setUint8(o, v);
+    case 'uint16': return (dv, o, v) => dv.setUint16(o, v, true);
+    case 'uint32': return (dv, o, v) => dv.setUint32(o, v, true);
+  }
+}
+
+const dataView = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+const VIEW = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array } as const;
+
+/**
+ * Column `offset` of records `stride` bytes apart as a typed array and the step between rows, when
+ * the bytes are aligned for it (reading through a typed array is ~3× faster than a DataView getter
+ * here); undefined otherwise. Little-endian hosts only, as the records are.
+ */
+function columnView(block: Uint8Array, rows: number, stride: number, offset: number, dtype: SmlmDType): { a: ArrayLike<number>; step: number; first: number } | undefined {
+  const C = VIEW[dtype];
+  const size = C.BYTES_PER_ELEMENT;
+  if (!LITTLE_ENDIAN || stride % size || offset % size || block.byteOffset % size) return undefined;
+  return { a: new C(block.buffer as ArrayBuffer, block.byteOffset, Math.floor((rows * stride) / size)), step: stride / size, first: offset / size };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Per column of one table: min and max (NaN skipped), x/y/z checked finite. */
+export interface ColumnRange {
+  min: number;
+  max: number;
+}
+
+export function rangeBlock(block: Uint8Array, rows: number, stride: number, cols: { name: string; offset: number; dtype: SmlmDType }[], ranges: ColumnRange[], row0: number, where: string): void {
+  const dv = dataView(block);
+  cols.forEach((c, j) => {
+    const get = getter(c.dtype);
+    const r = ranges[j]!;
+    let lo = r.min;
+    let hi = r.max;
+    const coord = c.name === 'x' || c.name === 'y' || c.name === 'z';
+    const view = columnView(block, rows, stride, c.offset, c.dtype);
+    // v·0 is NaN for NaN and ±Infinity: `bad` stays 0 while every value is finite
+    let bad = 0;
+    if (view) {
+      const { a, step } = view;
+      for (let k = 0, i = view.first; k < rows; k++, i += step) {
+        const v = a[i]!;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        bad += v * 0;
+      }
+    } else {
+      for (let k = 0, o = c.offset; k < rows; k++, o += stride) {
+        const v = get(dv, o);
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+        bad += v * 0;
+      }
+    }
+    // a point without a place cannot go in a box
+    if (coord && bad !== 0) {
+      for (let k = 0, o = c.offset; k < rows; k++, o += stride) {
+        const v = get(dv, o);
+        if (!Number.isFinite(v)) throw new Error(`${where}: row ${row0 + k}: ${c.name} is ${v}, not a finite coordinate`);
+      }
+    }
+    r.min = lo;
+    r.max = hi;
+  });
+}
+
+export interface Locator {
+  grid: Grid;
+  /** Hash limits per level (lod.ts). */
+  limits: number[];
+  seed: number;
+}
+
+/** Each record's level (from the hash of its global row number) and its cell index at that level. */
+export function locateBlock(block: Uint8Array, rows: number, stride: number, t: TablePlan, row0: number, loc: Locator, level: Uint8Array, cell: Float64Array): void {
+  const dv = dataView(block);
+  const { grid, limits, seed } = loc;
+  const D = grid.depth;
+  const n = 2 ** D;
+  const k = n / (grid.cube.max[0] - grid.cube.min[0]);
+  const [mx, my, mz] = grid.cube.min;
+  const gx = getter(t.xyz[0]!.dtype);
+  const gy = getter(t.xyz[1]!.dtype);
+  const gz = t.xyz[2] ? getter(t.xyz[2].dtype) : undefined;
+  const [ox, oy] = [t.xyz[0]!.offset, t.xyz[1]!.offset];
+  const oz = t.xyz[2]?.offset ?? 0;
+  const ny = grid.dims.map((d) => d[1]);
+  const nz = grid.dims.map((d) => d[2]);
+  const last = limits.length - 1;
+  for (let r = 0, o = 0; r < rows; r++, o += stride) {
+    const h = hashRow(row0 + r, seed);
+    let L = 0;
+    while (L < last && h >= limits[L]!) L++;
+    const s = D - L;
+    let ix = Math.floor((gx(dv, o + ox) - mx) * k);
+    let iy = Math.floor((gy(dv, o + oy) - my) * k);
+    let iz = gz ? Math.floor((gz(dv, o + oz) - mz) * k) : Math.floor(-mz * k);
+    ix = (ix < 0 ? 0 : ix >= n ? n - 1 : ix) >> s;
+    iy = (iy < 0 ? 0 : iy >= n ? n - 1 : iy) >> s;
+    iz = (iz < 0 ? 0 : iz >= n ? n - 1 : iz) >> s;
+    level[r] = L;
+    cell[r] = (ix * ny[L]! + iy) * nz[L]! + iz;
+  }
+}
+
+export function countBlock(rows: number, level: Uint8Array, cell: Float64Array, counts: CellTable[]): void {
+  for (let r = 0; r < rows; r++) counts[level[r]!]!.add(cell[r]!, 1);
+}
+
+/** A run of output records for one node, in the output block. */
+export interface Run {
+  node: number;
+  start: number;
+  length: number;
+}
+
+export interface Quant {
+  scale: [number, number, number];
+  offset: [number, number, number];
+}
+
+/**
+ * The block's Potree records grouped by node (rows in input order inside each group) in `out`,
+ * and the runs to write. `index` maps each level's cells to node numbers; `inBlock` is scratch of
+ * one slot per node, zero on entry and on return.
+ */
+export function placeBlock(
+  block: Uint8Array, rows: number, inStride: number, t: TablePlan, plan: RecordPlan, q: Quant,
+  level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, out: Uint8Array,
+): Run[] {
+  const touched: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const node = index[level[r]!]!.get(cell[r]!);
+    nodeOf[r] = node;
+    if (inBlock[node]++ === 0) touched.push(node);
+  }
+  touched.sort((a, b) => a - b);
+  const runs: Run[] = [];
+  let at = 0;
+  for (const node of touched) {
+    const n = inBlock[node]!;
+    runs.push({ node, start: at * plan.stride, length: n * plan.stride });
+    inBlock[node] = at; // from here on: the next free slot of the node
+    at += n;
+  }
+  const dv = dataView(block);
+  const odv = dataView(out);
+  const [sx, sy, sz] = q.scale;
+  const [qx, qy, qz] = q.offset;
+  const S = plan.stride;
+  const ops = t.ops;
+  const coord = (a: number) => {
+    const c = t.xyz[a];
+    if (!c) return { view: undefined, get: () => 0, offset: 0 };
+    return { view: columnView(block, rows, inStride, c.offset, c.dtype), get: getter(c.dtype), offset: c.offset };
+  };
+  const [cx, cy, cz] = [coord(0), coord(1), coord(2)];
+  // whole 4-byte words where records and spans allow (most tables: float32/uint32 columns only)
+  const words = inStride % 4 === 0 && S % 4 === 0 && ops.every((op) => op.kind !== 'copy' || (op.src % 4 === 0 && op.dst % 4 === 0 && op.len % 4 === 0));
+  const in32 = words ? new Uint32Array(block.buffer, block.byteOffset, (rows * inStride) / 4) : undefined;
+  const out32 = words ? new Uint32Array(out.buffer, out.byteOffset, Math.floor(out.byteLength / 4)) : undefined;
+  const conv = ops.map((op) => (op.kind === 'convert' ? { get: getter(op.from), set: setter(op.to) } : undefined));
+  for (let r = 0, i = 0; r < rows; r++, i += inStride) {
+    const node = nodeOf[r]!;
+    const o = inBlock[node]++ * S;
+    const x = cx.view ? cx.view.a[cx.view.first + r * cx.view.step]! : cx.get(dv, i + cx.offset);
+    const y = cy.view ? cy.view.a[cy.view.first + r * cy.view.step]! : cy.get(dv, i + cy.offset);
+    const z = cz.view ? cz.view.a[cz.view.first + r * cz.view.step]! : cz.get(dv, i + cz.offset);
+    odv.setInt32(o, Math.round((x - qx) / sx), true);
+    odv.setInt32(o + 4, Math.round((y - qy) / sy), true);
+    odv.setInt32(o + 8, Math.round((z - qz) / sz), true);
+    for (let p = 0; p < ops.length; p++) {
+      const op = ops[p]!;
+      if (op.kind === 'copy') {
+        if (out32) {
+          const s0 = (i + op.src) >> 2;
+          const d0 = (o + op.dst) >> 2;
+          for (let w = 0, n = op.len >> 2; w < n; w++) out32[d0 + w] = in32![s0 + w]!;
+        } else {
+          const s0 = i + op.src;
+          const d0 = o + op.dst;
+          for (let b = 0; b < op.len; b++) out[d0 + b] = block[s0 + b]!;
+        }
+      } else if (op.kind === 'fill') {
+        const d0 = o + op.dst;
+        for (let b = 0; b < op.bytes.length; b++) out[d0 + b] = op.bytes[b]!;
+      } else conv[p]!.set(odv, o + op.dst, conv[p]!.get(dv, i + op.src));
+    }
+  }
+  for (const node of touched) inBlock[node] = 0;
+  return runs;
+}
