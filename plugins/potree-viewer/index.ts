@@ -9,6 +9,8 @@ import { Potree, type PointCloudOctree } from 'potree-core';
 import { $, imjoy, errorBox, withErrors } from '../_shared/ui.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { listZip, ZIP_STORED } from '../../src/zip/zip.js';
+import { PrefetchedSource } from '../../src/io/prefetched-source.js';
+import type { ByteSource } from '../../src/io/byte-source.js';
 import { applyView, channelCount, defaultView, nextView, ViewMaterial, type Attribute, type View } from './view.js';
 import { initToolbar, syncToolbar } from './toolbar.js';
 
@@ -25,57 +27,99 @@ let material: ViewMaterial | undefined;
 const showError = errorBox('pv-error');
 
 const FILES = ['metadata.json', 'hierarchy.bin', 'octree.bin'] as const;
-/** Each file's URL, and where it starts there (a member of a stored zip: its data offset). */
-type Place = string | { url: string; offset: number; size: number };
-type Files = Partial<Record<(typeof FILES)[number], Place>>;
+type FileName = (typeof FILES)[number];
+/** Where a file's bytes are: a source, and where the file starts in it (a member of a stored zip). */
+interface Place {
+  source: ByteSource;
+  offset: number;
+  /** Known for zip members; a file of its own is read whole with one suffix request. */
+  size?: number;
+}
+type Files = Record<FileName, Place>;
+type RefreshUrl = (oldUrl: string) => Promise<string> | string;
+/** The tail read first: a single-file octree's directory, metadata and top of its hierarchy. */
+const TAIL_BYTES = 256 * 1024;
+/** The head read first: the size comes with it, and a zip's octree.bin header and first node. */
+const HEAD_BYTES = 64 * 1024;
+/** A file read whole must be smaller than this. */
+const WHOLE_FILE_LIMIT = 16 << 20;
 
-/** The three files as byte ranges of one stored zip (`imjoy-share potree convert -o cloud.zip`). */
-async function zipFiles(url: string): Promise<Files> {
-  const { entries } = await listZip(new HttpSource(url));
-  const files: Files = {};
+const concat = (a: Uint8Array, b: Uint8Array) => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
+
+const httpSource = (url: string, refresh?: RefreshUrl) => new HttpSource(url, { refreshUrl: refresh && (async (u: string) => String(await refresh(u))) });
+
+/**
+ * The three files as byte ranges of one stored zip (`potree convert -o x.zip`) or of a .smlm that
+ * carries its octree (`--into`). Two requests, head then tail, read the size, the directory,
+ * metadata.json and the top of hierarchy.bin (written last for this reason) and, in a zip,
+ * octree.bin's header; a .smlm's octree.bin header is one more. Plain `bytes=a-b` ranges only: a
+ * suffix range (`bytes=-N`) is not CORS-safelisted, and its preflight would need the bucket to
+ * allow the Range header.
+ */
+async function zipFiles(url: string, refresh?: RefreshUrl): Promise<Files> {
+  const http = httpSource(url, refresh);
+  const [head] = await http.readMany([{ offset: 0, length: HEAD_BYTES }], { clip: true });
+  const size = await http.size(); // known from the head's Content-Range
+  const tailAt = Math.max(head!.length, size - TAIL_BYTES);
+  const [tail] = tailAt < size ? await http.readMany([{ offset: tailAt, length: size - tailAt }]) : [new Uint8Array(0)];
+  // a file of a few hundred KiB: head and tail are one window
+  const windows = tailAt === head!.length ? [{ offset: 0, bytes: concat(head!, tail!) }] : [{ offset: 0, bytes: head! }, { offset: tailAt, bytes: tail! }];
+  const source = new PrefetchedSource(http, windows, size);
+  // only the octree's members: a .smlm's tables' headers would cost requests of their own
+  const { entries } = await listZip(source, { members: (n) => FILES.some((f) => n === f || n.endsWith(`/${f}`)) });
+  const shown = url.split('?')[0]!;
+  const files: Partial<Files> = {};
   for (const f of FILES) {
     const e = entries.find((x) => x.name === f || x.name.endsWith(`/${f}`));
-    if (!e) throw new Error(`${url.split('?')[0]}: no ${f} in this zip (is it a Potree 2.0 octree?)`);
-    if (e.method !== ZIP_STORED) throw new Error(`${url.split('?')[0]}: ${e.name} is compressed; nodes are read by byte range only from stored members`);
-    files[f] = { url, offset: e.dataOffset, size: e.size };
+    if (!e) {
+      const file = shown.split('/').pop();
+      throw new Error(/\.smlm$/i.test(shown) ? `${shown} has no octree: add one with \`imjoy-share potree convert ${file} --into ${file}\`` : `${shown}: no ${f} in this zip (is it a Potree 2.0 octree?)`);
+    }
+    if (e.method !== ZIP_STORED) throw new Error(`${shown}: ${e.name} is compressed; nodes are read by byte range only from stored members`);
+    files[f] = { source, offset: e.dataOffset, size: e.size };
   }
-  return files;
+  return files as Files;
 }
 
 /**
- * potree-core's requests, routed to the real URLs of the three files. It derives the node URLs by
- * replacing "/metadata.json" in the cloud's URL, which would reuse one pre-signed URL's signature
- * for every file (endless 403s); so it gets placeholder names, mapped here to each file's own
- * URL. Its `content-type: multipart/byteranges` request header is dropped (it forces a CORS
- * preflight per node), statuses are checked, and server errors are retried twice at most.
+ * potree-core's requests, answered from the files' sources (ByteSources: each request a Range
+ * read with retries, a fresh URL from \`refresh_url\` after a 403, the size from Content-Range).
+ * potree-core derives the node URLs by replacing "/metadata.json" in the cloud's URL, which would
+ * reuse one pre-signed URL's signature for every file (endless 403s); so it gets placeholder
+ * names, mapped here to each file's place. Its \`content-type: multipart/byteranges\` header, which
+ * forces a CORS preflight per node, is never sent. A whole file (metadata.json) is read once.
  */
 function requestManager(files: Files) {
   const PREFIX = 'potree-file:/';
+  const whole = new Map<FileName, Promise<Uint8Array>>();
+  const readWhole = (name: FileName, p: Place): Promise<Uint8Array> => {
+    if (p.size !== undefined) return p.source.read(p.offset, p.size);
+    // a file of its own: one range request for all of it, cut at its end
+    return p.source.readMany!([{ offset: 0, length: WHOLE_FILE_LIMIT }], { clip: true }).then(async ([bytes]) => {
+      if ((await p.source.size()) >= WHOLE_FILE_LIMIT) throw new Error(`${p.source.name}: ${name} is larger than ${WHOLE_FILE_LIMIT >> 20} MiB`);
+      return bytes!;
+    });
+  };
   return {
     getUrl: async (u: string) => PREFIX + u.slice(u.lastIndexOf('/') + 1),
     fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
-      const name = String(input instanceof Request ? input.url : input).slice(PREFIX.length) as keyof Files;
+      const name = String(input instanceof Request ? input.url : input).slice(PREFIX.length) as FileName;
       const place = files[name];
       if (!place) throw new Error(`the cloud needs ${name}, which was not given`);
-      const headers = new Headers(init?.headers);
-      headers.delete('content-type');
-      let url: string;
-      if (typeof place === 'string') url = place;
+      const m = /^bytes=(\d+)-(\d+)$/.exec(new Headers(init?.headers).get('range') ?? '');
+      let bytes: Uint8Array;
+      if (m) bytes = await place.source.read(place.offset + Number(m[1]), Number(m[2]) - Number(m[1]) + 1);
       else {
-        // a member of a zip: its ranges shifted to where it starts (the whole member without one)
-        url = place.url;
-        const m = /^bytes=(\d+)-(\d+)$/.exec(headers.get('range') ?? '');
-        const [a, b] = m ? [Number(m[1]), Number(m[2])] : [0, place.size - 1];
-        headers.set('range', `bytes=${place.offset + a}-${place.offset + b}`);
+        if (!whole.has(name)) whole.set(name, readWhole(name, place));
+        bytes = await whole.get(name)!;
       }
-      let res: Response | undefined;
-      for (let attempt = 0; attempt < 3; attempt++) {
-        res = await fetch(url, { ...init, headers });
-        if (res.ok || (res.status < 500 && res.status !== 429)) break;
-      }
-      if (!res!.ok) throw new Error(`${name}: HTTP ${res!.status} from ${url.split('?')[0]}${res!.status === 403 ? ' (an expired pre-signed URL?)' : ''}`);
-      // potree-core reads the body whatever the status: a part of a zip comes as 206, which it takes
-      return res!;
+      // potree-core reads the body whatever the status
+      return new Response(bytes.slice(), { status: m ? 206 : 200 });
     },
   };
 }
@@ -131,27 +175,53 @@ function fit(pco: PointCloudOctree) {
  * `url`: a Potree 2.0 metadata.json (octree.bin and hierarchy.bin beside it); or `urls`: each
  * file's own URL — e.g. three pre-signed S3 URLs.
  */
-async function load(config: { url?: string; urls?: Partial<Record<(typeof FILES)[number], string>>; name?: string; point_budget?: number }) {
-  init();
-  showError();
+interface LoadConfig {
+  url?: string;
+  urls?: Partial<Record<FileName, string>>;
+  name?: string;
+  point_budget?: number;
+  /** Called with an expired pre-signed URL (HTTP 403); returns a fresh one for the same file. */
+  refresh_url?: RefreshUrl;
+}
+
+/** Three files of their own, each at its URL. */
+function placesOf(urlOf: (f: FileName) => string, refresh?: RefreshUrl): Files {
+  const files: Partial<Files> = {};
+  for (const f of FILES) files[f] = { source: httpSource(urlOf(f), refresh), offset: 0 };
+  return files as Files;
+}
+
+/** Where the three files are, for each way of naming a cloud. */
+async function filesOf(config: LoadConfig): Promise<{ files: Files; url: string }> {
   const abs = (u: string) => new URL(u, location.href).href;
+  const refresh = config?.refresh_url;
   let files: Files;
-  if (config?.url && /\.zip$/i.test(config.url.split('?')[0]!)) files = await zipFiles(abs(config.url));
-  else if (config?.urls) {
-    files = Object.fromEntries(Object.entries(config.urls).map(([k, v]) => [k, abs(v)]));
-    const lacking = FILES.filter((f) => !files[f]);
+  let url: string;
+  if (config?.url && /\.(zip|smlm)$/i.test(config.url.split('?')[0]!)) {
+    url = abs(config.url);
+    files = await zipFiles(url, refresh);
+  } else if (config?.urls) {
+    const urls = Object.fromEntries(Object.entries(config.urls).map(([k, v]) => [k, abs(v)]));
+    const lacking = FILES.filter((f) => !urls[f]);
     if (lacking.length) throw new Error(`load: urls needs ${FILES.join(', ')}; ${lacking.join(', ')} missing`);
+    url = urls['metadata.json']!;
+    files = placesOf((f) => urls[f]!, refresh);
   } else {
-    const url = config?.url ? abs(config.url) : '';
-    if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json or of one .zip of the octree, or {urls: {"metadata.json", "hierarchy.bin", "octree.bin"}}');
+    url = config?.url ? abs(config.url) : '';
+    if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json, of one .zip of the octree or of a .smlm holding one, or {urls: {"metadata.json", "hierarchy.bin", "octree.bin"}}');
     // the files beside it, with the same query string (a signature for a folder, where there is one)
     const [path, query] = url.split('?') as [string, string | undefined];
-    files = Object.fromEntries(FILES.map((f) => [f, path.replace(/metadata\.json$/, f) + (query ? `?${query}` : '')]));
+    files = placesOf((f) => path.replace(/metadata\.json$/, f) + (query ? `?${query}` : ''), refresh);
   }
-  const first = files['metadata.json']!;
-  const url = typeof first === 'string' ? first : first.url;
+  return { files, url };
+}
+
+async function load(config: LoadConfig) {
+  init();
+  showError();
   $('pv-status').textContent = 'loading…';
   try {
+    const { files, url } = await filesOf(config ?? {});
     const rm = requestManager(files);
     const meta = await rm.fetch(await rm.getUrl('metadata.json')).then((r) => r.json());
     for (const c of clouds) scene.remove(c);

@@ -1,59 +1,24 @@
 /**
- * One file for a whole octree: a stored (uncompressed) ZIP whose members are, in this order,
- * octree.bin, hierarchy.bin and metadata.json, then the central directory — so one suffix read of
- * the archive returns its directory, the metadata and the top of the hierarchy, and nodes are
- * byte ranges of the archive: one pre-signed URL serves the whole cloud.
- * Written with fflate's streaming Zip (ZipPassThrough = stored), to a temporary file renamed when
- * complete. fflate writes no ZIP64 records, so members and offsets must stay under 4 GiB.
+ * One file for a whole octree: stored (uncompressed) ZIP members octree.bin, hierarchy.bin and
+ * metadata.json, in this order, then the central directory — so one suffix read of the archive
+ * returns its directory, the metadata and the top of the hierarchy, and nodes are byte ranges of the
+ * archive: one pre-signed URL serves the whole cloud. Either a new .zip, or appended to the `.smlm`
+ * the octree was made from (under `potree/`): its tables stay where they were, so ShareLoc readers
+ * still read them, and the one object serves both the table and the streamed octree.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { Zip, ZipPassThrough } from 'fflate';
+import { appendStoredMembers, writeStoredZip } from '../zip/write-stored-node.js';
 
 const OCTREE_MEMBERS = ['octree.bin', 'hierarchy.bin', 'metadata.json'] as const;
-const LIMIT = 2 ** 32 - 1;
+/** Where an octree appended to a .smlm lives inside it. */
+const SMLM_OCTREE_FOLDER = 'potree/';
 
 export function zipOctree(dir: string, zipFile: string): number {
-  const sizes = OCTREE_MEMBERS.map((m) => fs.statSync(path.join(dir, m)).size);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (total >= LIMIT - 64 * 1024) throw new Error(`${zipFile}: the octree is ${total} bytes; a single-file octree holds less than 4 GiB (no ZIP64): write a folder instead`);
-  const tmp = `${zipFile}.${process.pid}.partial`;
-  const fd = fs.openSync(tmp, 'w');
-  let written = 0;
-  try {
-    let failed: Error | undefined;
-    const zip = new Zip((err, chunk) => {
-      if (err) failed = err;
-      else {
-        fs.writeSync(fd, chunk);
-        written += chunk.length;
-      }
-    });
-    const buf = Buffer.allocUnsafe(8 << 20);
-    for (const m of OCTREE_MEMBERS) {
-      const member = new ZipPassThrough(m);
-      zip.add(member);
-      const src = fs.openSync(path.join(dir, m), 'r');
-      try {
-        for (;;) {
-          const n = fs.readSync(src, buf, 0, buf.length, null);
-          if (n === 0) break;
-          member.push(buf.subarray(0, n));
-        }
-        member.push(new Uint8Array(0), true);
-      } finally {
-        fs.closeSync(src);
-      }
-      if (failed) throw failed;
-    }
-    zip.end();
-    if (failed) throw failed;
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, zipFile);
-  return written;
+  return writeStoredZip(zipFile, OCTREE_MEMBERS.map((m) => ({ name: m, path: path.join(dir, m) })));
+}
+
+/** Appends the octree in `dir` to `smlm` (replacing one appended before); returns the new size. */
+export function appendOctree(dir: string, smlm: string): number {
+  const files = OCTREE_MEMBERS.map((m) => ({ name: SMLM_OCTREE_FOLDER + m, path: path.join(dir, m) }));
+  return appendStoredMembers(smlm, files, (name) => name.startsWith(SMLM_OCTREE_FOLDER));
 }

@@ -45,6 +45,8 @@ export interface ListZipOptions {
   coalesce?: CoalesceOptions;
   /** Largest central directory accepted (default 512 MiB, about 5 million members). */
   maxDirectoryBytes?: number;
+  /** Only the members for which this is true are listed (and only their local headers read). */
+  members?: (name: string) => boolean;
 }
 
 /** The private entry record unzipit keeps; read through a runtime-checked accessor. */
@@ -105,7 +107,7 @@ export async function listZip(source: ByteSource, opts: ListZipOptions = {}): Pr
     last.delete(e.name); // re-insert so the order is that of the surviving entries
     last.set(e.name, e);
   }
-  const kept = [...last.values()];
+  const kept = [...last.values()].filter((e) => !opts.members || opts.members(e.name));
   const raws = kept.map((e) => rawEntry(source, e));
   for (const [i, r] of raws.entries()) {
     if (r.relativeOffsetOfLocalHeader + 30 > size) {

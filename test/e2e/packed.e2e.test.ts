@@ -88,6 +88,20 @@ print(json.dumps(bool(np.array_equal(a[:], tifffile.imread(${JSON.stringify(tif)
     expect(bad.stderr).toMatch(/notes\.txt.*not a localization table/);
   });
 
+  it('potree convert runs its worker threads from the installed package; the octree holds every point', async () => {
+    // more than 100 000 rows: fewer run in one thread
+    const rows = Array.from({ length: 120_000 }, (_, i) => `${(i * 7.3) % 1000},${(i * 13.1) % 1000},${i % 50}`);
+    fs.writeFileSync(path.join(work, 'pts.csv'), `x,y,frame\n${rows.join('\n')}\n`);
+    const r = await cli(['potree', 'convert', 'pts.csv', '-o', 'pts.zip', '--threads', '2', '--node-points', '5000', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ points: 120_000, threads: 2 });
+    const check = await run(python, ['-c', `
+import json, zipfile
+z = zipfile.ZipFile(${JSON.stringify(path.join(work, 'pts.zip'))})
+print(json.dumps([z.namelist(), z.testzip(), json.loads(z.read('metadata.json'))['points']]))`]);
+    expect(JSON.parse(check.stdout)).toEqual([['octree.bin', 'hierarchy.bin', 'metadata.json'], null, 120_000]);
+  });
+
   it('serve answers 200 for the host page, generates the demo data, and model test / rdf validate pass on it', async () => {
     const port = await freePortPair();
     const s = await serve(bin, ['serve', '--port', String(port)], { cwd: work, env: { IMJOY_SHARE_CACHE: path.join(work, 'cache') } });

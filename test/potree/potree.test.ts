@@ -97,6 +97,53 @@ describe('imjoy-share potree convert', () => {
     expect(fs.existsSync(path.join(dir, 'x.potree'))).toBe(false);
   });
 
+  it('--into appends the octree to the .smlm: its tables untouched, the octree checked, replaced when run again', () => {
+    const smlm = path.join(dir, 'into.smlm');
+    fs.copyFileSync(path.join(dir, 'two.smlm'), smlm);
+    const original = fs.readFileSync(smlm);
+    const zipView = () =>
+      JSON.parse(
+        execFileSync(python, ['-c', 'import sys, json, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({"names": z.namelist(), "bad": z.testzip(), "start_dir": z.start_dir, "first": min([i.header_offset for i in z.infolist() if i.filename.startswith("potree/")] or [0])}))', smlm]).toString(),
+      ) as { names: string[]; bad: string | null; start_dir: number; first: number };
+    const before = zipView();
+    const r = cli('potree', 'convert', '--into', smlm, '--node-points', '5000', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const after = zipView();
+    expect(after.names).toEqual([...before.names, 'potree/octree.bin', 'potree/hierarchy.bin', 'potree/metadata.json']);
+    expect(after.bad).toBeNull(); // every member's CRC, the tables' and the octree's
+    // the tables' bytes stay where they were: the octree starts where the old directory was
+    expect(after.first).toBe(before.start_dir);
+    expect(Buffer.compare(fs.readFileSync(smlm).subarray(0, before.start_dir), original.subarray(0, before.start_dir))).toBe(0);
+    const check = JSON.parse(execFileSync(python, [path.join(repoRoot, 'test/potree/py/check_potree.py'), path.join(dir, 'two.smlm'), smlm], { maxBuffer: 1 << 26 }).toString());
+    expect(check).toMatchObject({ rows: 200000, points: 200000, declared: 200000, exact: true, outside: 0 });
+    // potree info reads it; the table is still a table
+    const info = cli('potree', 'info', smlm, '--json');
+    expect(info.status, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout)).toEqual(JSON.parse(cli('potree', 'info', path.join(dir, 'two.potree'), '--json').stdout));
+    const table = cli('smlm', 'info', smlm, '--json');
+    expect(table.status, table.stderr).toBe(0);
+    // converting it again (its own octree members are not tables) replaces the octree: same bytes
+    const once = fs.readFileSync(smlm);
+    const again = cli('potree', 'convert', smlm, '--into', smlm, '--node-points', '5000');
+    expect(again.status, again.stderr).toBe(0);
+    expect(Buffer.compare(fs.readFileSync(smlm), once)).toBe(0);
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.partial') || f.startsWith('.potree-'))).toEqual([]);
+    // what --into cannot do: one clear line each
+    const none = cli('potree', 'info', path.join(dir, 'two.smlm'));
+    expect(none.status).toBe(2);
+    expect(none.stderr.trim()).toMatch(/two\.smlm: no octree in this \.smlm \(add one: imjoy-share potree convert .*two\.smlm --into/);
+    fs.writeFileSync(path.join(dir, 'pts.csv'), 'x,y\n1,2\n3,4\n');
+    const csv = cli('potree', 'convert', '--into', path.join(dir, 'pts.csv'));
+    expect(csv.status).toBe(2);
+    expect(csv.stderr.trim()).toMatch(/pts\.csv: --into appends to a \.smlm file/);
+    const other = cli('potree', 'convert', path.join(dir, 'two.smlm'), '--into', smlm);
+    expect(other.status).toBe(2);
+    expect(other.stderr.trim()).toMatch(/--into appends to the \.smlm being converted/);
+    const both = cli('potree', 'convert', smlm);
+    expect(both.status).toBe(2);
+    expect(both.stderr.trim()).toMatch(/give either -o <dir\|file\.zip> or --into <file\.smlm>/);
+  });
+
   it('potree info reads the single-file zip, locally and by URL, and a metadata.json URL', async () => {
     const zip = path.join(dir, 'two.zip');
     const made = cli('potree', 'convert', path.join(dir, 'two.smlm'), '-o', zip, '--node-points', '5000');

@@ -42,12 +42,17 @@ with zipfile.ZipFile(sys.argv[1], 'w') as zf:
 }, 180_000);
 afterAll(() => host?.close());
 
+/** A GET URL for `key` on the local S3 server, signed at `signedAt` (now by default) for `expires`. */
+function signS3(key: string, expires: string | number = '1h', signedAt?: Date): Promise<string> {
+  const s3 = host.app.config.s3 as { bucket: string };
+  return presignGet(s3Client({ ...(host.app.config.s3 as object), forcePathStyle: true } as never), s3.bucket, key, expires, signedAt);
+}
+
 /** Puts `bytes` on the local S3 server and returns a pre-signed GET URL for them. */
 async function onS3(key: string, bytes: Uint8Array, type: string): Promise<string> {
   const s3 = host.app.config.s3 as { bucket: string };
-  const client = s3Client({ ...(host.app.config.s3 as object), forcePathStyle: true } as never);
-  await putObject(client, s3.bucket, key, bytes, type);
-  return presignGet(client, s3.bucket, key, '1h');
+  await putObject(s3Client({ ...(host.app.config.s3 as object), forcePathStyle: true } as never), s3.bucket, key, bytes, type);
+  return signS3(key);
 }
 
 /** `load(config)` in the open viewer, then its first complete frame; and the requests to S3 meanwhile. */
@@ -257,5 +262,73 @@ print(json.dumps([names, stored, same, json.loads(z.read('metadata.json'))['poin
     expect(frame.visible_points).toBeGreaterThan(1000);
     expect(toS3.length).toBeGreaterThan(2);
     expect(toS3.every((u) => u === url)).toBe(true); // one URL for everything, signature and all
+  });
+  it('opens a .smlm carrying its octree (`potree convert --into`) through one pre-signed URL: the first node after at most 3 requests', async () => {
+    const smlm = path.join(dir, 'ring-into.smlm');
+    fs.copyFileSync(path.join(dir, 'ring.smlm'), smlm);
+    execFileSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'convert', '--into', smlm, '--node-points', '4000']);
+    // where octree.bin's bytes lie in the archive, by Python's zipfile and the member's local header
+    const [start, end] = JSON.parse(
+      execFileSync(python, ['-c', `
+import sys, json, zipfile, struct
+z = zipfile.ZipFile(sys.argv[1]); i = z.getinfo('potree/octree.bin')
+f = open(sys.argv[1], 'rb'); f.seek(i.header_offset); h = f.read(30)
+n, m = struct.unpack('<HH', h[26:30]); s = i.header_offset + 30 + n + m
+print(json.dumps([s, s + i.file_size]))`, smlm], { encoding: 'utf8' }),
+    ) as [number, number];
+    const url = await onS3('clouds/ring-into.smlm', fs.readFileSync(smlm), 'application/zip');
+    const ranges: string[] = [];
+    const onRequest = (r: { url(): string; headers(): Record<string, string> }) => {
+      if (r.url() === url) ranges.push(r.headers().range ?? '');
+    };
+    host.page.on('request', onRequest);
+    let seen: { frame: any; toS3: string[] };
+    try {
+      seen = await viewFromS3({ url, name: 'ring-into.smlm' });
+    } finally {
+      host.page.off('request', onRequest);
+    }
+    expect(seen.frame).toMatchObject({ name: 'ring-into.smlm', points: 60000 });
+    expect(seen.frame.visible_points).toBeGreaterThan(1000);
+    expect(seen.toS3.every((u) => u === url)).toBe(true);
+    const node = (r: string) => {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(r);
+      return m !== null && Number(m[1]) >= start && Number(m[2]) < end;
+    };
+    const firstNode = ranges.findIndex(node);
+    // the head (and the size), then the tail: the directory, metadata.json and hierarchy.bin at once
+    expect(ranges.slice(0, 2)).toEqual(['bytes=0-65535', `bytes=${fs.statSync(smlm).size - 262144}-${fs.statSync(smlm).size - 1}`]);
+    expect(firstNode, ranges.join(' ')).toBeGreaterThan(0);
+    expect(firstNode, ranges.join(' ')).toBeLessThanOrEqual(3);
+  });
+
+  it('an expired pre-signed URL is renewed through refresh_url; without one, a clear error', async () => {
+    const key = 'clouds/ring-into.smlm';
+    const expired = await signS3(key, 60, new Date(Date.now() - 3_600_000));
+    const fresh = await signS3(key);
+    const r = await withTimeout(
+      host.page.evaluate(
+        async ({ expired, fresh }) => {
+          const w = (window as any).pv;
+          const asked: string[] = [];
+          await w.load({ url: expired, name: 'renewed', refresh_url: async (old: string) => (asked.push(old), fresh) });
+          const frame = await w.wait_for_frame(60000);
+          const error = await w.load({ url: expired, name: 'expired' }).then(
+            () => '',
+            (e: Error) => String(e?.message ?? e),
+          );
+          return { asked, frame, error };
+        },
+        { expired, fresh },
+      ),
+      90_000,
+      'potree viewer refresh_url',
+    );
+    expect(r.asked).toEqual([expired]);
+    expect(r.frame).toMatchObject({ name: 'renewed', points: 60000 });
+    expect(r.error).toMatch(/ring-into\.smlm.*403.*expired/);
+    expect(r.error).not.toMatch(/X-Amz-Signature/); // no secrets in messages
+    const shown = await (await viewerFrame()).$eval('#pv-error', (e) => e.textContent ?? '');
+    expect(shown).toMatch(/403/);
   });
 });

@@ -83,6 +83,24 @@ with open(sys.argv[1], 'wb') as f:
 });
 
 describe('bad input', () => {
+  it('members: only the chosen members are listed, and only their local headers read', async () => {
+    const file = path.join(tmp, 'some.zip');
+    py(`
+import zipfile, sys
+with zipfile.ZipFile(sys.argv[1], 'w', compression=zipfile.ZIP_STORED) as z:
+    for i in range(5): z.writestr(f"t{i}.bin", bytes(300000))
+    z.writestr("potree/metadata.json", b"{}")
+`, file);
+    const all = new CountingSource(new BytesSource(new Uint8Array(fs.readFileSync(file)), file));
+    await listZip(all, { coalesce: { maxGap: 0 } });
+    const some = new CountingSource(new BytesSource(new Uint8Array(fs.readFileSync(file)), file));
+    const { entries } = await listZip(some, { coalesce: { maxGap: 0 }, members: (n) => n.startsWith('potree/') });
+    expect(entries.map((e) => e.name)).toEqual(['potree/metadata.json']);
+    expect(new TextDecoder().decode(await readEntry(some, entries[0]!))).toBe('{}');
+    // five local headers fewer
+    expect(all.reads.length - (some.reads.length - 1)).toBe(5);
+  });
+
   it('not a ZIP: names the file', async () => {
     const tif = path.join(shared, 'tiff', fs.readdirSync(path.join(shared, 'tiff'))[0]);
     await expect(withNodeSource(tif, (s) => listZip(s))).rejects.toThrow(new RegExp(`${tif.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a ZIP archive`));

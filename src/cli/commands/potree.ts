@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import '../../smlm/node.js';
 import { convertFile, parseBytes } from '../../potree/convert-node.js';
-import { zipOctree } from '../../potree/zip-node.js';
+import { appendOctree, zipOctree } from '../../potree/zip-node.js';
 import { openNodeSource } from '../../io/open-node.js';
 import { listZip, readEntry } from '../../zip/zip.js';
 
@@ -29,41 +29,49 @@ export function registerPotree(program: Command) {
   const potree = program.command('potree').description('huge localization tables as Potree 2.0 octrees, streamed by chunks');
   potree
     .command('convert')
-    .description('convert a .smlm (every table; channel kept) or a localization CSV into a Potree 2.0 folder, or one .zip file')
-    .argument('<input>', '.smlm or .csv/.tsv/.txt file')
-    .requiredOption('-o, --output <dir|file.zip>', 'the octree folder (metadata.json, hierarchy.bin, octree.bin), or a .zip holding them (stored: one URL serves the cloud)')
+    .description('convert a .smlm (every table; channel kept) or a localization CSV into a Potree 2.0 folder, one .zip file, or stored members appended to the .smlm itself')
+    .argument('[input]', '.smlm or .csv/.tsv/.txt file (with --into: the same .smlm, or left out)')
+    .option('-o, --output <dir|file.zip>', 'the octree folder (metadata.json, hierarchy.bin, octree.bin), or a .zip holding them (stored: one URL serves the cloud)')
+    .option('--into <file.smlm>', 'append the octree to this .smlm (its tables untouched; one URL serves both); replaces an octree appended before')
     .option('--node-points <points>', 'points of the coarsest level; each level below holds 4× more', '20000')
     .option('--threads <n>', 'worker threads (default: the cores, at most 8)')
     .option('--max-memory <size>', 'memory the conversion may use, e.g. 512M, 2G', '1G')
     .option('--no-progress', 'no progress line on stderr')
     .option('--json', 'print the summary as JSON')
-    .action(async (input: string, o: { output: string; nodePoints: string; threads?: string; maxMemory: string; progress: boolean; json?: boolean }) => {
+    .action(async (input: string | undefined, o: { output?: string; into?: string; nodePoints: string; threads?: string; maxMemory: string; progress: boolean; json?: boolean }) => {
       const t = Date.now();
-      const zip = /\.zip$/i.test(o.output);
-      // a zip is made from a folder beside it, removed afterwards
-      const dir = zip ? fs.mkdtempSync(path.join(path.dirname(path.resolve(o.output)), '.potree-')) : o.output;
+      if (!o.output === !o.into) throw new Error('potree convert: give either -o <dir|file.zip> or --into <file.smlm>');
+      if (o.into && input && path.resolve(input) !== path.resolve(o.into)) throw new Error(`potree convert: --into appends to the .smlm being converted; ${input} is not ${o.into}`);
+      input ??= o.into;
+      if (!input) throw new Error('potree convert: which file? (potree convert <input> -o <dir|file.zip>)');
+      if (o.into && !/\.smlm$/i.test(o.into)) throw new Error(`${o.into}: --into appends to a .smlm file (a ZIP archive); write -o <file.zip> for other inputs`);
+      const target = (o.output ?? o.into)!;
+      const single = Boolean(o.into) || /\.zip$/i.test(target);
+      // a single file is made from a folder beside it, removed afterwards
+      const dir = single ? fs.mkdtempSync(path.join(path.dirname(path.resolve(target)), '.potree-')) : target;
       let r: Awaited<ReturnType<typeof convertFile>>;
       try {
-        r = await convertFile(input, zip ? path.join(dir, 'cloud') : dir, {
+        r = await convertFile(input, single ? path.join(dir, 'cloud') : dir, {
           nodePoints: count(o.nodePoints, '--node-points'),
           threads: o.threads === undefined ? undefined : count(o.threads, '--threads'),
           maxMemory: parseBytes(o.maxMemory, '--max-memory'),
           onProgress: o.progress && process.stderr.isTTY ? progressLine() : undefined,
         });
-        if (zip) r = { ...r, bytes: zipOctree(path.join(dir, 'cloud'), o.output) };
+        if (o.into) r = { ...r, bytes: appendOctree(path.join(dir, 'cloud'), o.into) };
+        else if (single) r = { ...r, bytes: zipOctree(path.join(dir, 'cloud'), target) };
       } finally {
-        if (zip) fs.rmSync(dir, { recursive: true, force: true });
+        if (single) fs.rmSync(dir, { recursive: true, force: true });
       }
       if (o.json) process.stdout.write(JSON.stringify({ ...r, seconds: (Date.now() - t) / 1000 }) + '\n');
       else {
         const s = (Date.now() - t) / 1000;
-        process.stdout.write(`${o.output}: ${r.points} points in ${r.nodes} nodes (depth ${r.depth}), ${(r.bytes / 1e6).toFixed(1)} MB; attributes ${r.attributes.join(', ')}\n  ${s.toFixed(1)} s, ${(r.points / s / 1e6).toFixed(2)} M points/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}, peak memory ${r.peak_rss_mb} MB\n`);
+        process.stdout.write(`${target}: ${r.points} points in ${r.nodes} nodes (depth ${r.depth}), ${(r.bytes / 1e6).toFixed(1)} MB; attributes ${r.attributes.join(', ')}\n  ${s.toFixed(1)} s, ${(r.points / s / 1e6).toFixed(2)} M points/s on ${r.threads} thread${r.threads > 1 ? 's' : ''}, peak memory ${r.peak_rss_mb} MB\n`);
       }
     });
   potree
     .command('info')
-    .description('summary of a Potree 2.0 octree — a folder, its single-file .zip, or the URL of either\'s metadata.json / .zip: points, nodes, depth, attributes')
-    .argument('<dir|zip|url>', 'the octree folder, a .zip from `potree convert -o x.zip`, or an http(s) URL of metadata.json or of such a zip')
+    .description('summary of a Potree 2.0 octree — a folder, its single-file .zip, a .smlm holding one, or the URL of any of these: points, nodes, depth, attributes')
+    .argument('<dir|zip|smlm|url>', 'the octree folder, a .zip from `potree convert -o x.zip`, a .smlm from `--into`, or an http(s) URL of metadata.json or of such a file')
     .option('--json', 'print JSON')
     .action(async (where: string, o: { json?: boolean }) => {
       const { name, text } = await metadataText(where);
@@ -85,12 +93,12 @@ export function registerPotree(program: Command) {
 async function metadataText(where: string): Promise<{ name: string; text: string }> {
   const isUrl = /^https?:\/\//i.test(where);
   const path0 = where.split('?')[0]!;
-  if (/\.zip$/i.test(path0)) {
+  if (/\.(zip|smlm)$/i.test(path0)) {
     const source = openNodeSource(where);
     try {
       const { entries } = await listZip(source);
       const e = entries.find((x) => x.name === 'metadata.json' || x.name.endsWith('/metadata.json'));
-      if (!e) throw new Error(`${path0}: no metadata.json in this zip (is it a Potree octree?)`);
+      if (!e) throw new Error(/\.smlm$/i.test(path0) ? `${path0}: no octree in this .smlm (add one: imjoy-share potree convert ${path0} --into ${path0})` : `${path0}: no metadata.json in this zip (is it a Potree octree?)`);
       return { name: `${path0}#${e.name}`, text: new TextDecoder().decode(await readEntry(source, e)) };
     } finally {
       await (source as { close?: () => Promise<void> }).close?.();

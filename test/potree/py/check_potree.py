@@ -1,6 +1,6 @@
 """An independent check of a Potree 2.0 folder against the .smlm it was made from (numpy + zipfile).
 
-usage: check_potree.py <in.smlm> <octree dir>; prints JSON: counts, exactness, boxes, level fractions.
+usage: check_potree.py <in.smlm> <octree dir | zip or .smlm holding it>; prints JSON: counts, exactness, boxes, level fractions.
 Reads the hierarchy as potree's loader does: one breadth-first chunk, children in index order 0..7
 for each node's child mask; node points as array-of-structs records in attribute order.
 """
@@ -20,12 +20,21 @@ for k, f in enumerate(man['files']):
     tables.append(np.frombuffer(z.read(f['name']), dtype=dt, count=f['rows']))
 rows = sum(len(t) for t in tables)
 
-meta = json.load(open(os.path.join(folder, 'metadata.json')))
+def octree_file(name):
+    if os.path.isdir(folder):
+        return open(os.path.join(folder, name), 'rb').read()
+    # a single file: the members stored, under potree/ in a .smlm
+    oz = zipfile.ZipFile(folder)
+    info = next(i for i in oz.infolist() if i.filename in (name, 'potree/' + name))
+    assert info.compress_type == zipfile.ZIP_STORED, info
+    return oz.read(info)
+
+meta = json.loads(octree_file('metadata.json'))
 attrs = meta['attributes']
 rec = np.dtype([(a['name'], (TYPES[a['type']], a['numElements']) if a['numElements'] > 1 else TYPES[a['type']]) for a in attrs])
 assert rec.itemsize == sum(a['size'] for a in attrs)
-hier = np.fromfile(os.path.join(folder, 'hierarchy.bin'), dtype=np.dtype([('type', 'u1'), ('mask', 'u1'), ('n', '<u4'), ('off', '<u8'), ('size', '<u8')]))
-octree = np.fromfile(os.path.join(folder, 'octree.bin'), dtype='u1')
+hier = np.frombuffer(octree_file('hierarchy.bin'), dtype=np.dtype([('type', 'u1'), ('mask', 'u1'), ('n', '<u4'), ('off', '<u8'), ('size', '<u8')]))
+octree = np.frombuffer(octree_file('octree.bin'), dtype='u1')
 scale, offset = np.array(meta['scale']), np.array(meta['offset'])
 bmin, bmax = np.array(meta['boundingBox']['min']), np.array(meta['boundingBox']['max'])
 
