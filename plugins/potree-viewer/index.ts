@@ -312,6 +312,8 @@ function info() {
     channels: loaded ? channelCount(loaded.attributes) : 0,
     visible_nodes: pco?.visibleNodes.length ?? 0,
     visible_points: pco?.numVisiblePoints ?? 0,
+    // the points of the nodes loaded and drawn (visible_points also counts nodes still loading)
+    drawn_points: pco?.visibleNodes.reduce((a, n) => a + n.geometryNode.numPoints, 0) ?? 0,
     view: view ? get_view() : undefined,
   };
 }

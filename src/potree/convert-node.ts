@@ -38,6 +38,8 @@ export interface ConvertOptions {
   nodePoints?: number;
   growth?: number;
   seed?: number;
+  /** Levels per hierarchy chunk (default: one chunk up to 50 000 nodes, else 4). */
+  hierarchyStep?: number;
   /** Worker threads (default: the machine's cores, at most 8; 1 runs in this thread). */
   threads?: number;
   /** Bytes the conversion may use beyond the process's own (default 1 GiB). */
@@ -247,11 +249,11 @@ async function convertRecords(tables: RecordFile[], channels: string[], tmp: str
     await pool.run(ranges.map(([a, b], i) => ({ kind: 'place', loc, q, index, nodes: n, cursor: cursors[i]!, out, ...common(a, b) })), report('write'));
 
     passSeconds.push((performance.now() - t0) / 1000);
-    const hierarchy = hierarchyOf(nodes, plan.stride);
-    fs.writeFileSync(path.join(tmp, 'hierarchy.bin'), hierarchy);
-    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchyBytes: hierarchy.length, description: opts.description });
+    const hierarchy = hierarchyOf(nodes, plan.stride, opts.hierarchyStep);
+    fs.writeFileSync(path.join(tmp, 'hierarchy.bin'), hierarchy.bytes);
+    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchy, description: opts.description });
     fs.writeFileSync(path.join(tmp, 'metadata.json'), JSON.stringify(meta, null, 2));
-    return { points: rows, nodes: n, depth: grid.depth, bytes: octreeBytes + hierarchy.length, attributes: meta.attributes.map((a) => a.name), channels, threads, pass_seconds: passSeconds.map((v) => Math.round(v * 1000) / 1000) };
+    return { points: rows, nodes: n, depth: grid.depth, bytes: octreeBytes + hierarchy.bytes.length, attributes: meta.attributes.map((a) => a.name), channels, threads, pass_seconds: passSeconds.map((v) => Math.round(v * 1000) / 1000) };
   } finally {
     await pool.close();
   }

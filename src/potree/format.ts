@@ -49,7 +49,7 @@ export function quantization(cube: Box, resolution = 0.01): Quantization {
   return { scale: [s, s, s], offset: [...cube.min] };
 }
 
-export function metadata(grid: { cube: Box; extent: Box; depth: number }, q: Quantization, columns: AttributeStats[], opts: { name: string; points: number; hierarchyBytes: number; description?: string }) {
+export function metadata(grid: { cube: Box; extent: Box; depth: number }, q: Quantization, columns: AttributeStats[], opts: { name: string; points: number; hierarchy: { firstChunkSize: number; stepSize: number }; description?: string }) {
   const box = grid.cube;
   const ext = grid.extent;
   const attributes: PotreeAttribute[] = [
@@ -69,7 +69,7 @@ export function metadata(grid: { cube: Box; extent: Box; depth: number }, q: Qua
     description: opts.description ?? '',
     points: opts.points,
     projection: '',
-    hierarchy: { firstChunkSize: opts.hierarchyBytes, stepSize: grid.depth + 1, depth: grid.depth },
+    hierarchy: { firstChunkSize: opts.hierarchy.firstChunkSize, stepSize: opts.hierarchy.stepSize, depth: grid.depth },
     offset: q.offset,
     scale: q.scale,
     // PotreeConverter's base spacing: the cube's size over 128

@@ -60,6 +60,25 @@ describe('imjoy-share potree convert', () => {
     expect(fs.readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
 
+  it('hierarchy in chunks with proxy nodes: every node reached through them, the same points and octree.bin', () => {
+    const one = path.join(dir, 'two.potree'); // made by the first test, one chunk
+    const oneCheck = JSON.parse(execFileSync(python, [path.join(repoRoot, 'test/potree/py/check_potree.py'), path.join(dir, 'two.smlm'), one], { maxBuffer: 1 << 26 }).toString());
+    expect(oneCheck.chunks).toBe(1);
+    for (const step of [1, 2]) {
+      const out = path.join(dir, `step${step}.potree`);
+      const r = cli('potree', 'convert', path.join(dir, 'two.smlm'), '-o', out, '--node-points', '5000', '--hierarchy-step', String(step));
+      expect(r.status, r.stderr).toBe(0);
+      const check = JSON.parse(execFileSync(python, [path.join(repoRoot, 'test/potree/py/check_potree.py'), path.join(dir, 'two.smlm'), out], { maxBuffer: 1 << 26 }).toString());
+      expect(check).toMatchObject({ rows: 200000, points: 200000, exact: true, outside: 0, nodes: oneCheck.nodes });
+      // a chunk per node at each multiple of the step below the root
+      expect(check.chunks).toBeGreaterThan(step === 1 ? oneCheck.nodes / 2 : 2);
+      const meta = JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8'));
+      expect(meta.hierarchy.stepSize).toBe(step);
+      expect(meta.hierarchy.firstChunkSize).toBeLessThan(fs.statSync(path.join(out, 'hierarchy.bin')).size);
+      expect(Buffer.compare(fs.readFileSync(path.join(out, 'octree.bin')), fs.readFileSync(path.join(one, 'octree.bin')))).toBe(0);
+    }
+  });
+
   it('out of core: threads and a small memory limit give the same octree; a stored .smlm is read in place', () => {
     // the same table stored (not deflated): the records are read from the .smlm itself
     const stored = path.join(dir, 'stored.smlm');

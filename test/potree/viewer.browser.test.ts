@@ -38,6 +38,8 @@ with zipfile.ZipFile(sys.argv[1], 'w') as zf:
     zf.writestr('manifest.json', json.dumps({'format_version': '0.2', 'formats': {'t': fmt}, 'files': files}))
 `, path.join(dir, 'ring.smlm')]);
   execFileSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'convert', path.join(dir, 'ring.smlm'), '-o', path.join(dir, 'ring'), '--node-points', '4000']);
+  // the same with a hierarchy chunk per level: below the root, every node is reached through a proxy
+  execFileSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'convert', path.join(dir, 'ring.smlm'), '-o', path.join(dir, 'ring-chunked'), '--node-points', '4000', '--hierarchy-step', '1']);
   host = await openHost({ mounts: { '/pc/': dir } });
 }, 180_000);
 afterAll(() => host?.close());
@@ -142,6 +144,19 @@ describe('Potree Viewer', () => {
     // the octree is read by ranges, not as a whole
     expect(host.requests.filter((u) => u.endsWith('/pc/ring/octree.bin')).length).toBeGreaterThan(0);
     expect(host.external()).toEqual([]);
+  });
+
+  it('follows proxy nodes into the hierarchy chunks below the root', async () => {
+    const before = host.requests.length;
+    const { frame } = await viewFromS3({ url: `${host.app.url}/pc/ring-chunked/metadata.json`, name: 'chunked' });
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'ring-chunked', 'metadata.json'), 'utf8'));
+    expect(meta.hierarchy.stepSize).toBe(1);
+    // the root chunk holds the root's points only; more are drawn, so proxies were followed
+    const root = fs.readFileSync(path.join(dir, 'ring-chunked', 'hierarchy.bin')).readUInt32LE(2);
+    expect(frame).toMatchObject({ name: 'chunked', points: 60000 });
+    expect(frame.visible_nodes).toBeGreaterThan(1);
+    expect(frame.drawn_points).toBeGreaterThan(root);
+    expect(host.requests.slice(before).filter((u) => u.endsWith('/pc/ring-chunked/hierarchy.bin')).length).toBeGreaterThan(1);
   });
 
   it('set_view: colour by any attribute through a colormap, channels, frame range, clip box, clear errors', async () => {

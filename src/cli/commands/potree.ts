@@ -34,11 +34,12 @@ export function registerPotree(program: Command) {
     .option('-o, --output <dir|file.zip>', 'the octree folder (metadata.json, hierarchy.bin, octree.bin), or a .zip holding them (stored: one URL serves the cloud)')
     .option('--into <file.smlm>', 'append the octree to this .smlm (its tables untouched; one URL serves both); replaces an octree appended before')
     .option('--node-points <points>', 'points of the coarsest level; each level below holds 4× more', '20000')
+    .option('--hierarchy-step <levels>', 'levels per hierarchy chunk (default: one chunk up to 50 000 nodes, else 4)')
     .option('--threads <n>', 'worker threads (default: the cores, at most 8)')
     .option('--max-memory <size>', 'memory the conversion may use, e.g. 512M, 2G', '1G')
     .option('--no-progress', 'no progress line on stderr')
     .option('--json', 'print the summary as JSON')
-    .action(async (input: string | undefined, o: { output?: string; into?: string; nodePoints: string; threads?: string; maxMemory: string; progress: boolean; json?: boolean }) => {
+    .action(async (input: string | undefined, o: { output?: string; into?: string; nodePoints: string; hierarchyStep?: string; threads?: string; maxMemory: string; progress: boolean; json?: boolean }) => {
       const t = Date.now();
       if (!o.output === !o.into) throw new Error('potree convert: give either -o <dir|file.zip> or --into <file.smlm>');
       if (o.into && input && path.resolve(input) !== path.resolve(o.into)) throw new Error(`potree convert: --into appends to the .smlm being converted; ${input} is not ${o.into}`);
@@ -53,6 +54,7 @@ export function registerPotree(program: Command) {
       try {
         r = await convertFile(input, single ? path.join(dir, 'cloud') : dir, {
           nodePoints: count(o.nodePoints, '--node-points'),
+          hierarchyStep: o.hierarchyStep === undefined ? undefined : count(o.hierarchyStep, '--hierarchy-step'),
           threads: o.threads === undefined ? undefined : count(o.threads, '--threads'),
           maxMemory: parseBytes(o.maxMemory, '--max-memory'),
           onProgress: o.progress && process.stderr.isTTY ? progressLine() : undefined,

@@ -1,8 +1,8 @@
 """An independent check of a Potree 2.0 folder against the .smlm it was made from (numpy + zipfile).
 
 usage: check_potree.py <in.smlm> <octree dir | zip or .smlm holding it>; prints JSON: counts, exactness, boxes, level fractions.
-Reads the hierarchy as potree's loader does: one breadth-first chunk, children in index order 0..7
-for each node's child mask; node points as array-of-structs records in attribute order.
+Reads the hierarchy as potree's loader does: breadth-first chunks, children in index order 0..7
+for each node's child mask, proxy records (type 2) leading to the chunks below; node points as array-of-structs records in attribute order.
 """
 import json, os, sys, zipfile
 import numpy as np
@@ -38,21 +38,44 @@ octree = np.frombuffer(octree_file('octree.bin'), dtype='u1')
 scale, offset = np.array(meta['scale']), np.array(meta['offset'])
 bmin, bmax = np.array(meta['boundingBox']['min']), np.array(meta['boundingBox']['max'])
 
+HIER = np.dtype([('type', 'u1'), ('mask', 'u1'), ('n', '<u4'), ('off', '<u8'), ('size', '<u8')])
+
+def parse_chunk(root, offset, size):
+    """One hierarchy chunk, as potree's loader reads it: records breadth-first from the chunk's root;
+    a proxy record (type 2) gives the offset and size of the chunk its node roots, read in turn."""
+    recs = hier_bytes[offset:offset + size]
+    assert len(recs) == size and size % HIER.itemsize == 0, ('chunk outside hierarchy.bin', offset, size)
+    recs = np.frombuffer(recs, dtype=HIER)
+    queue = [root]
+    for i, r in enumerate(recs):
+        node = queue[i]
+        if r['type'] == 2:
+            assert i > 0, 'a chunk begins with a proxy'
+            chunks.append((node, int(r['off']), int(r['size']), int(r['n'])))
+            continue
+        node.update(n=int(r['n']), off=int(r['off']), size=int(r['size']), mask=int(r['mask']), type=int(r['type']))
+        for c in range(8):
+            if r['mask'] & (1 << c):
+                mid = (node['min'] + node['max']) / 2
+                lo = np.where([c & 4, c & 2, c & 1], mid, node['min'])
+                hi = np.where([c & 4, c & 2, c & 1], node['max'], mid)
+                child = {'name': node['name'] + str(c), 'level': node['level'] + 1, 'min': lo, 'max': hi}
+                nodes.append(child)
+                queue.append(child)
+    assert len(queue) == len(recs), ('records and child masks disagree', len(queue), len(recs))
+
+hier_bytes = octree_file('hierarchy.bin')
 nodes = [{'name': 'r', 'level': 0, 'min': bmin, 'max': bmax}]
-k = 0
-q = 0
-while q < len(nodes):
-    node = nodes[q]
-    r = hier[q]
-    node.update(n=int(r['n']), off=int(r['off']), size=int(r['size']), mask=int(r['mask']))
-    for c in range(8):
-        if r['mask'] & (1 << c):
-            mid = (node['min'] + node['max']) / 2
-            lo = np.where([c & 4, c & 2, c & 1], mid, node['min'])
-            hi = np.where([c & 4, c & 2, c & 1], node['max'], mid)
-            nodes.append({'name': node['name'] + str(c), 'level': node['level'] + 1, 'min': lo, 'max': hi})
-    q += 1
-assert len(nodes) == len(hier), (len(nodes), len(hier))
+chunks = [(nodes[0], 0, meta['hierarchy']['firstChunkSize'], None)]
+read = 0
+nchunks = 0
+while chunks:
+    node, off, size, n = chunks.pop()
+    parse_chunk(node, off, size)
+    assert n is None or node['n'] == n, ('proxy and chunk disagree on points', node['name'])
+    read += size
+    nchunks += 1
+assert read == len(hier_bytes), ('hierarchy.bin bytes not in any chunk', read, len(hier_bytes))
 
 parts, levels, outside = [], [], 0
 for node in nodes:
@@ -87,5 +110,5 @@ for L in sorted(set(lev.tolist())):
     m = lev == L
     if m.sum() >= 5000:
         fractions[str(L)] = {'points': int(m.sum()), 'fractions': [float(np.mean(allp['channel'][m] == k)) for k in range(len(tables))]}
-print(json.dumps({'rows': rows, 'points': int(len(allp)), 'declared': int(meta['points']), 'nodes': len(nodes), 'exact': exact,
+print(json.dumps({'rows': rows, 'points': int(len(allp)), 'declared': int(meta['points']), 'nodes': len(nodes), 'chunks': nchunks, 'exact': exact,
                   'outside': outside, 'pos_err': pos_err, 'scale': float(scale[0]), 'global': glob, 'levels': fractions}))
