@@ -8,8 +8,7 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { Potree, type PointCloudOctree } from 'potree-core';
 import { $, imjoy, errorBox, withErrors } from '../_shared/ui.js';
 import { HttpSource } from '../../src/io/http-source.js';
-import { listZip, ZIP_STORED } from '../../src/zip/zip.js';
-import { PrefetchedSource } from '../../src/io/prefetched-source.js';
+import { OCTREE_FILES, openSingleFile, type OctreeFile } from '../../src/potree/single-file.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
 import { applyView, channelCount, defaultView, nextView, ViewMaterial, type Attribute, type View } from './view.js';
 import { initToolbar, syncToolbar } from './toolbar.js';
@@ -26,63 +25,36 @@ let material: ViewMaterial | undefined;
 
 const showError = errorBox('pv-error');
 
-const FILES = ['metadata.json', 'hierarchy.bin', 'octree.bin'] as const;
-type FileName = (typeof FILES)[number];
+const FILES = OCTREE_FILES;
+type FileName = OctreeFile;
 /** Where a file's bytes are: a source, and where the file starts in it (a member of a stored zip). */
 interface Place {
   source: ByteSource;
   offset: number;
-  /** Known for zip members; a file of its own is read whole with one suffix request. */
+  /** Known for zip members; a file of its own is read whole with one range request. */
   size?: number;
 }
 type Files = Record<FileName, Place>;
 type RefreshUrl = (oldUrl: string) => Promise<string> | string;
-/** The tail read first: a single-file octree's directory, metadata and top of its hierarchy. */
-const TAIL_BYTES = 256 * 1024;
-/** The head read first: the size comes with it, and a zip's octree.bin header and first node. */
-const HEAD_BYTES = 64 * 1024;
 /** A file read whole must be smaller than this. */
 const WHOLE_FILE_LIMIT = 16 << 20;
-
-const concat = (a: Uint8Array, b: Uint8Array) => {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-};
 
 const httpSource = (url: string, refresh?: RefreshUrl) => new HttpSource(url, { refreshUrl: refresh && (async (u: string) => String(await refresh(u))) });
 
 /**
  * The three files as byte ranges of one stored zip (`potree convert -o x.zip`) or of a .smlm that
- * carries its octree (`--into`). Two requests, head then tail, read the size, the directory,
- * metadata.json and the top of hierarchy.bin (written last for this reason) and, in a zip,
- * octree.bin's header; a .smlm's octree.bin header is one more. Plain `bytes=a-b` ranges only: a
- * suffix range (`bytes=-N`) is not CORS-safelisted, and its preflight would need the bucket to
- * allow the Range header.
+ * carries its octree (`--into`): src/potree/single-file.ts reads the head and the tail first, so the
+ * first node comes after two or three requests.
  */
 async function zipFiles(url: string, refresh?: RefreshUrl): Promise<Files> {
-  const http = httpSource(url, refresh);
-  const [head] = await http.readMany([{ offset: 0, length: HEAD_BYTES }], { clip: true });
-  const size = await http.size(); // known from the head's Content-Range
-  const tailAt = Math.max(head!.length, size - TAIL_BYTES);
-  const [tail] = tailAt < size ? await http.readMany([{ offset: tailAt, length: size - tailAt }]) : [new Uint8Array(0)];
-  // a file of a few hundred KiB: head and tail are one window
-  const windows = tailAt === head!.length ? [{ offset: 0, bytes: concat(head!, tail!) }] : [{ offset: 0, bytes: head! }, { offset: tailAt, bytes: tail! }];
-  const source = new PrefetchedSource(http, windows, size);
-  // only the octree's members: a .smlm's tables' headers would cost requests of their own
-  const { entries } = await listZip(source, { members: (n) => FILES.some((f) => n === f || n.endsWith(`/${f}`)) });
+  const { source, octree } = await openSingleFile(httpSource(url, refresh));
   const shown = url.split('?')[0]!;
-  const files: Partial<Files> = {};
-  for (const f of FILES) {
-    const e = entries.find((x) => x.name === f || x.name.endsWith(`/${f}`));
-    if (!e) {
-      const file = shown.split('/').pop();
-      throw new Error(/\.smlm$/i.test(shown) ? `${shown} has no octree: add one with \`imjoy-share potree convert ${file} --into ${file}\`` : `${shown}: no ${f} in this zip (is it a Potree 2.0 octree?)`);
-    }
-    if (e.method !== ZIP_STORED) throw new Error(`${shown}: ${e.name} is compressed; nodes are read by byte range only from stored members`);
-    files[f] = { source, offset: e.dataOffset, size: e.size };
+  if (!octree) {
+    const file = shown.split('/').pop();
+    throw new Error(/\.smlm$/i.test(shown) ? `${shown} has no octree: add one with \`imjoy-share potree convert ${file} --into ${file}\`` : `${shown}: no Potree 2.0 octree in this zip (metadata.json, hierarchy.bin, octree.bin)`);
   }
+  const files: Partial<Files> = {};
+  for (const f of FILES) files[f] = { source, ...octree[f] };
   return files as Files;
 }
 

@@ -12,6 +12,9 @@ import { DTYPE_ARRAYS } from '../../src/smlm/layout.js';
 import { SmlmRenderer, type LayerStyle, type ViewSettings } from './renderer.js';
 import { $, el, errorBox, imjoy } from '../_shared/ui.js';
 import { workerClient, workerFromUrl } from '../_shared/worker-rpc.js';
+import { viewerWindow } from '../_shared/viewer.js';
+import { HttpSource } from '../../src/io/http-source.js';
+import { openSingleFile } from '../../src/potree/single-file.js';
 
 
 
@@ -75,6 +78,51 @@ export interface LoadOptions {
   name?: string;
   /** Add to the tables already shown instead of replacing them. */
   append?: boolean;
+  /**
+   * Bytes above which a .smlm is not loaded whole: one that carries an octree (`imjoy-share potree
+   * convert x.smlm --into x.smlm`) opens in the Potree Viewer instead; default 1 GiB.
+   */
+  octree_above?: number;
+}
+
+const OCTREE_ABOVE = 2 ** 30;
+/** The .smlm shown or offered, when it carries an octree (its URL). */
+let octree: { url: string; name: string } | undefined;
+const size = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
+
+/**
+ * Whether a .smlm at `url` carries an octree (then "Open as octree" is offered); a file bigger than
+ * `above` opens as an octree instead of being loaded whole — or, without one, is refused with the
+ * command that makes one. True when it was opened as an octree.
+ */
+async function octreeInstead(url: string, name: string, above: number): Promise<boolean> {
+  octree = undefined;
+  $('sv-octree').hidden = true;
+  $('sv-note').hidden = true;
+  if (!/\.(smlm|zip)$/i.test(url.split('?')[0]!)) return false;
+  // errors (403, 404, a broken archive) are for the table reader to report, in its words
+  const file = await openSingleFile(new HttpSource(url)).catch(() => undefined);
+  if (!file) return false;
+  if (file.octree) {
+    octree = { url, name };
+    $('sv-octree').hidden = false;
+  }
+  if (file.size <= above) return false;
+  if (!file.octree) {
+    throw new Error(`${name} is ${size(file.size)}, more than this viewer loads at once (${size(above)}): make an octree inside it with \`imjoy-share potree convert ${name} --into ${name}\` and open it again`);
+  }
+  await open_as_octree();
+  const note = $('sv-note');
+  note.textContent = `${name} is ${size(file.size)}: opened as an octree in the Potree Viewer, which streams only the points in view.`;
+  note.hidden = false;
+  return true;
+}
+
+/** Opens the .smlm shown (by URL, carrying an octree) in the Potree Viewer; its get_info(). */
+async function open_as_octree() {
+  if (!octree) throw new Error('open_as_octree: the file shown carries no octree (make one: `imjoy-share potree convert x.smlm --into x.smlm`), or it was not opened by URL');
+  const w = await viewerWindow(imjoy(), { name: 'Potree Viewer' });
+  return w.load({ url: octree.url, name: octree.name });
 }
 
 async function load(opts: LoadOptions = {}) {
@@ -89,8 +137,15 @@ async function load(opts: LoadOptions = {}) {
       view.setTables(tables, styles);
     } else {
       let input: { url?: string; blob?: Blob; bytes?: Uint8Array; name?: string };
-      if (opts.url) input = { url: await resolveUrl(opts.url), name: opts.name ?? opts.url.replace(/[?#].*$/, '').replace(/^.*\//, '') };
-      else if (opts.data instanceof Blob) input = { blob: opts.data, name: opts.name ?? (opts.data as File).name };
+      if (opts.url) {
+        input = { url: await resolveUrl(opts.url), name: opts.name ?? opts.url.replace(/[?#].*$/, '').replace(/^.*\//, '') };
+        if (!opts.append && (await octreeInstead(input.url!, input.name!, opts.octree_above ?? OCTREE_ABOVE))) {
+          tables = [];
+          view.setTables(tables, []);
+          refreshPanel();
+          return get_tables();
+        }
+      } else if (opts.data instanceof Blob) input = { blob: opts.data, name: opts.name ?? (opts.data as File).name };
       else if (opts.data) {
         const d = opts.data as Uint8Array | ArrayBuffer;
         input = { bytes: d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength), name: opts.name ?? 'data' };
@@ -299,6 +354,7 @@ function init() {
     const f = $<HTMLInputElement>('sv-file').files?.[0];
     if (f) load({ data: f, name: f.name }).catch(() => {});
   };
+  $('sv-octree').onclick = () => void open_as_octree().catch((e) => showError(String((e as Error).message ?? e)));
   $('sv-shot').onclick = () => {
     const a = document.createElement('a');
     a.href = `data:image/png;base64,${screenshot({ overlays: true })}`;
@@ -334,5 +390,6 @@ imjoy().export({
   screenshot,
   get_tables,
   get_view,
+  open_as_octree,
 });
 

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHost, pngBytes, withTimeout, type Host } from '../helpers/host.js';
+import { openHost, pngBytes, tmpDir, withTimeout, type Host } from '../helpers/host.js';
 import { dataSummary, testData } from '../helpers/fixtures.js';
 import { repoRoot } from '../helpers/paths.js';
 import { pyReadSmlm } from './pyreader.js';
@@ -59,10 +60,16 @@ describe('SMLM Viewer plugin', () => {
   let host: Host;
   let src: string;
   const py = pyReadSmlm(TOWER).tables[0].columns;
+  // the same file carrying its octree (`potree convert --into`)
+  const pc = tmpDir('smlm-octree-');
 
   beforeAll(async () => {
     execFileSync(process.execPath, ['build.mjs', '--only', 'smlm-viewer', '--quiet'], { cwd: repoRoot });
-    host = await openHost({ mounts: { '/data/': testData() }, viewport: { width: 1000, height: 700 } });
+    execFileSync(process.execPath, ['build.mjs', '--only', 'potree-viewer', '--quiet'], { cwd: repoRoot });
+    execFileSync(process.execPath, ['build.mjs', '--cli-only'], { cwd: repoRoot });
+    fs.copyFileSync(TOWER, path.join(pc, 'tower.smlm'));
+    execFileSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'convert', '--into', path.join(pc, 'tower.smlm'), '--node-points', '2000']);
+    host = await openHost({ mounts: { '/data/': testData(), '/pc/': pc }, viewport: { width: 1000, height: 700 } });
     src = `${host.app.url}/dist/plugins/SMLM-Viewer.imjoy.html`;
     await withTimeout(
       host.page.evaluate(async (src) => {
@@ -252,6 +259,38 @@ describe('SMLM Viewer plugin', () => {
       document.getElementById('sv-app')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, '"frame","x [nm]","y [nm]"\n1,10,20\n2,30,40\n');
     await expect.poll(() => call<any[]>('get_tables'), { timeout: 30_000 }).toEqual([{ name: 'dropped.csv', channel: 'default', rows: 2, columns: ['frame', 'x', 'y'] }]);
+  });
+
+  it('a .smlm carrying an octree: "Open as octree" opens it in the Potree Viewer; a big one opens there instead', async () => {
+    const url = `${host.app.url}/pc/tower.smlm`;
+    const tables = await call<any[]>('load', { url });
+    expect(tables.map((t) => [t.name, t.rows])).toEqual([[GEN.table, GEN.rows]]);
+    const frame = async () => {
+      for (const f of host.page.frames()) if (await f.$('#sv-octree').catch(() => null)) return f;
+      throw new Error('no SMLM Viewer frame');
+    };
+    expect(await (await frame()).$eval('#sv-octree', (e) => (e as HTMLElement).hidden)).toBe(false);
+    const info = await call<any>('open_as_octree');
+    expect(info).toMatchObject({ name: 'tower.smlm', points: GEN.rows });
+    // above octree_above bytes: not loaded here, opened in the (same) Potree Viewer instead
+    expect(await call<any[]>('load', { url, octree_above: 1000 })).toEqual([]);
+    const potree = await withTimeout(
+      host.page.evaluate(async () => {
+        const w = await window.imjoy.api.getWindow('Potree Viewer');
+        return { info: await w.get_info(), frame: await w.wait_for_frame(60000) };
+      }),
+      90_000,
+      'Potree Viewer',
+    );
+    expect(potree.info).toMatchObject({ name: 'tower.smlm', points: GEN.rows });
+    expect(potree.frame.drawn_points).toBeGreaterThan(0);
+    expect(await (await frame()).$eval('#sv-note', (e) => e.textContent ?? '')).toMatch(/tower\.smlm is .*opened as an octree in the Potree Viewer/);
+    // a big one without an octree: refused, with the command that makes one
+    const err = await host.page.evaluate(async (url) => (window as any).smlm.load({ url, octree_above: 1000 }).then(() => 'no error', (e: Error) => String(e?.message ?? e)), `${host.app.url}/data/smlm/${GEN.file}`);
+    expect(err).toMatch(new RegExp(`${GEN.file.replace('.', '\\.')} is .* MB, more than this viewer loads at once .*imjoy-share potree convert ${GEN.file.replace('.', '\\.')} --into`));
+    // a file without an octree offers none
+    await call('load', { url: `${host.app.url}/data/smlm/${GEN.file}` });
+    expect(await (await frame()).$eval('#sv-octree', (e) => (e as HTMLElement).hidden)).toBe(true);
   });
 
   it('bad input: a URL that is not an .smlm or CSV gives a clear error', async () => {
