@@ -51,6 +51,8 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 export interface SocketTransportOptions {
   /** Trusted CA certificates (PEM) for https, replacing the default set (tests with a self-signed server). */
   ca?: string | Uint8Array;
+  /** Called each time a connection goes back to its pool, ready for another request (metrics, tests). */
+  onIdle?: (origin: string) => void;
 }
 
 // ---- the few node:net / node:tls shapes used, so this module needs no `node:` import ----------
@@ -308,7 +310,10 @@ class Pool {
   private idle: Conn[] = [];
   private waiters: Waiter[] = [];
   private count = 0;
-  constructor(readonly connect: (onread: OnRead) => Sock) {}
+  constructor(
+    readonly connect: (onread: OnRead) => Sock,
+    readonly onIdle?: () => void,
+  ) {}
 
   /** Calls `take` with a connection — at once when one is free, else when one is released or gone. */
   acquire(signal: AbortSignal, fresh: boolean, take: (c: Conn) => void, fail: (e: unknown) => void): void {
@@ -362,6 +367,7 @@ class Pool {
     }
     c.socket.unref();
     this.idle.push(c);
+    this.onIdle?.();
   }
   gone(c: Conn) {
     this.count--;
@@ -641,7 +647,7 @@ let shared: Transport | undefined;
 
 /** The transport; without options one shared instance with one pool per origin. */
 export function socketTransport(options: SocketTransportOptions = {}): Transport {
-  if (options.ca !== undefined) return makeTransport(net as unknown as NetModule, tls as unknown as TlsModule, options);
+  if (options.ca !== undefined || options.onIdle) return makeTransport(net as unknown as NetModule, tls as unknown as TlsModule, options);
   return (shared ??= makeTransport(net as unknown as NetModule, tls as unknown as TlsModule, options));
 }
 
@@ -658,7 +664,8 @@ function makeTransport(net: NetModule, tls: TlsModule, options: SocketTransportO
       const connect = secure
         ? (onread: OnRead) => tls.connect({ host, port, onread, ALPNProtocols: ['http/1.1'], ...(net.isIP(host) ? {} : { servername: host }), ...(ca === undefined ? {} : { ca }) })
         : (onread: OnRead) => net.connect({ host, port, onread });
-      pools.set(u.origin, (pool = new Pool(connect)));
+      const origin = u.origin;
+      pools.set(origin, (pool = new Pool(connect, options.onIdle && (() => options.onIdle!(origin)))));
     }
     return pool;
   };
