@@ -9,7 +9,7 @@ describe('fuzz (short run)', () => {
     const { rows, findings } = await runFuzz({ root: repoRoot, mutants: 250, seed: 20261206, workers: 1 });
     const bad = findings.filter((f) => f.outcome !== 'unnamed');
     expect(bad, formatTable(rows)).toEqual([]);
-    expect(rows.length).toBe(8);
+    expect(rows.length).toBe(10);
     for (const r of rows) {
       // the run is real: both verdicts and refusals happen for every format
       expect(r.counts.clear, r.format).toBeGreaterThan(0);

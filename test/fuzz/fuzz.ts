@@ -82,6 +82,15 @@ function formats(seeds: string, demo: string): Format[] {
       calls: (f) => [['smlm', 'info', `{dir}/${f}`, '--json'], ['smlm', 'info', `{dir}/${f}`, '--json', '--head', '3']],
     },
     { name: 'csv', kind: 'text', seeds: list('csv'), file: keepExt, calls: (f) => [['smlm', 'info', `{dir}/${f}`, '--json']] },
+    // a mutated .smlm converted to an octree in one file, which potree info then reads and checks
+    {
+      name: 'potree-convert',
+      kind: 'binary',
+      seeds: list('smlm'),
+      file: keepExt,
+      calls: (f) => [['potree', 'convert', `{dir}/${f}`, '-o', '{dir}/out.zip', '--threads', '1', '--node-points', '100', '--no-progress'], ['potree', 'info', '{dir}/out.zip', '--json']],
+    },
+    { name: 'potree', kind: 'binary', seeds: list('potree'), file: keepExt, calls: (f) => [['potree', 'info', `{dir}/${f}`, '--json']] },
     {
       name: 'rdf',
       kind: 'text',

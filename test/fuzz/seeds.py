@@ -90,3 +90,28 @@ tifffile.imwrite(data, rng.integers(0, 65535, (2, 64, 64), dtype=np.uint16), til
 with tifffile.TiffFile(data) as t:
     with t.aszarr() as s:
         s.write_fsspec(path('kerchunk', 'refs.json'), url=os.path.join(out, 'kerchunk') + '/')
+
+# a Potree 2.0 octree in one stored zip, written with numpy and zipfile from the format's description:
+# metadata.json, one hierarchy record per node (type, child mask, points, byte offset, byte size),
+# array-of-structs records (int32 position, then each attribute)
+def potree_zip(name, n_root, n_child):
+    rec = np.dtype([('position', '<i4', 3), ('frame', '<u4')])
+    pts = np.zeros(n_root + n_child, dtype=rec)
+    pts['position'][:n_root] = rng.integers(0, 100000, (n_root, 3))
+    pts['position'][n_root:] = rng.integers(0, 50000, (n_child, 3))  # child 0: the low octant
+    pts['frame'] = rng.integers(1, 1000, n_root + n_child)
+    hier = np.zeros(2, dtype=[('type', 'u1'), ('mask', 'u1'), ('n', '<u4'), ('off', '<u8'), ('size', '<u8')])
+    hier[0] = (0, 1, n_root, 0, n_root * rec.itemsize)
+    hier[1] = (1, 0, n_child, n_root * rec.itemsize, n_child * rec.itemsize)
+    meta = {'version': '2.0', 'name': name, 'description': '', 'points': n_root + n_child, 'projection': '',
+            'hierarchy': {'firstChunkSize': hier.nbytes, 'stepSize': 2, 'depth': 1}, 'offset': [0, 0, 0], 'scale': [0.01, 0.01, 0.01],
+            'spacing': 7.8125, 'boundingBox': {'min': [0, 0, 0], 'max': [1000, 1000, 1000]}, 'encoding': 'DEFAULT',
+            'attributes': [{'name': 'position', 'description': '', 'size': 12, 'numElements': 3, 'elementSize': 4, 'type': 'int32', 'min': [0, 0, 0], 'max': [1000, 1000, 1000], 'scale': [1, 1, 1], 'offset': [0, 0, 0]},
+                           {'name': 'frame', 'description': '', 'size': 4, 'numElements': 1, 'elementSize': 4, 'type': 'uint32', 'min': [1], 'max': [999], 'scale': [1], 'offset': [0]}]}
+    with zipfile.ZipFile(path('potree', name), 'w', zipfile.ZIP_STORED) as z:
+        z.writestr('octree.bin', pts.tobytes())
+        z.writestr('hierarchy.bin', hier.tobytes())
+        z.writestr('metadata.json', json.dumps(meta))
+
+
+potree_zip('cloud.zip', 300, 200)

@@ -76,7 +76,19 @@ describe('imjoy-share potree convert', () => {
       expect(meta.hierarchy.stepSize).toBe(step);
       expect(meta.hierarchy.firstChunkSize).toBeLessThan(fs.statSync(path.join(out, 'hierarchy.bin')).size);
       expect(Buffer.compare(fs.readFileSync(path.join(out, 'octree.bin')), fs.readFileSync(path.join(one, 'octree.bin')))).toBe(0);
+      // potree info walks the chunks too, and agrees with the independent reader
+      const info = cli('potree', 'info', out, '--json');
+      expect(info.status, info.stderr).toBe(0);
+      expect(JSON.parse(info.stdout)).toMatchObject({ points: 200000, nodes: check.nodes, chunks: check.chunks });
     }
+    // a damaged octree: one clear line naming it
+    const broken = path.join(dir, 'broken.potree');
+    fs.cpSync(path.join(dir, 'step2.potree'), broken, { recursive: true });
+    fs.truncateSync(path.join(broken, 'octree.bin'), 1000);
+    const bad = cli('potree', 'info', broken);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/broken\.potree: a node at level \d+ lies at bytes \d+\.\.\d+, beyond octree\.bin \(1000 bytes\)/);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('out of core: threads and a small memory limit give the same octree; a stored .smlm is read in place', () => {

@@ -5,7 +5,9 @@ import '../../smlm/node.js';
 import { convertFile, parseBytes } from '../../potree/convert-node.js';
 import { appendOctree, zipOctree } from '../../potree/zip-node.js';
 import { openNodeSource } from '../../io/open-node.js';
-import { listZip, readEntry } from '../../zip/zip.js';
+import type { ByteSource } from '../../io/byte-source.js';
+import { OCTREE_FILES, openSingleFile, type OctreeFile } from '../../potree/single-file.js';
+import { readHierarchy } from '../../potree/hierarchy-read.js';
 
 const count = (v: string, what: string) => {
   const n = Number(v);
@@ -76,47 +78,99 @@ export function registerPotree(program: Command) {
     .argument('<dir|zip|smlm|url>', 'the octree folder, a .zip from `potree convert -o x.zip`, a .smlm from `--into`, or an http(s) URL of metadata.json or of such a file')
     .option('--json', 'print JSON')
     .action(async (where: string, o: { json?: boolean }) => {
-      const { name, text } = await metadataText(where);
-      let meta: { version?: string; points?: number; hierarchy?: { depth?: number; firstChunkSize?: number }; attributes?: { name: string; type: string; min: number[]; max: number[] }[] };
+      const octree = await openOctree(where);
+      let info;
       try {
-        meta = JSON.parse(text);
-      } catch (e) {
-        throw new Error(`${name}: not valid JSON (${(e as Error).message})`);
+        info = await checkedInfo(octree);
+      } finally {
+        await octree.close();
       }
-      if (meta.version !== '2.0' || !Array.isArray(meta.attributes)) throw new Error(`${name}: not Potree 2.0 metadata`);
-      const nodes = Math.floor((meta.hierarchy?.firstChunkSize ?? 0) / 22);
-      const info = { points: meta.points, nodes, depth: meta.hierarchy?.depth, attributes: meta.attributes.map((a) => ({ name: a.name, type: a.type, min: a.min, max: a.max })) };
       if (o.json) process.stdout.write(JSON.stringify(info) + '\n');
-      else process.stdout.write(`${where.split('?')[0]}: ${info.points} points, ${nodes} nodes in the first hierarchy chunk, depth ${info.depth}\n${info.attributes.map((a) => `  ${a.name.padEnd(16)} ${a.type.padEnd(7)} ${a.min.join(',')} … ${a.max.join(',')}`).join('\n')}\n`);
+      else process.stdout.write(`${where.split('?')[0]}: ${info.points} points in ${info.nodes} nodes (${info.chunks} hierarchy chunk${info.chunks > 1 ? 's' : ''}), depth ${info.depth}\n${info.attributes.map((a) => `  ${a.name.padEnd(16)} ${a.type.padEnd(7)} ${a.min.join(',')} … ${a.max.join(',')}`).join('\n')}\n`);
     });
 }
 
-/** The metadata.json text of an octree folder, its single-file zip (local or URL), or a metadata.json URL. */
-async function metadataText(where: string): Promise<{ name: string; text: string }> {
+interface Place {
+  source: ByteSource;
+  offset: number;
+  size: number;
+}
+interface OpenOctree {
+  name: string;
+  files: Record<OctreeFile, Place>;
+  close(): Promise<void>;
+}
+
+const METADATA_LIMIT = 16 << 20;
+
+/** metadata.json checked, and the hierarchy walked and checked against octree.bin: the summary. */
+async function checkedInfo(t: OpenOctree) {
+  const m = t.files['metadata.json'];
+  if (m.size > METADATA_LIMIT) throw new Error(`${t.name}: metadata.json is ${m.size} bytes (more than ${METADATA_LIMIT})`);
+  let meta: { version?: string; points?: number; hierarchy?: { depth?: number; firstChunkSize?: number }; attributes?: { name: string; type: string; size: number; min: number[]; max: number[] }[] };
+  try {
+    meta = JSON.parse(new TextDecoder().decode(await m.source.read(m.offset, m.size)));
+  } catch (e) {
+    throw new Error(`${t.name}: metadata.json is not valid JSON (${(e as Error).message})`);
+  }
+  const attrs = meta?.attributes;
+  if (meta?.version !== '2.0' || !Array.isArray(attrs) || !attrs.every((a) => a && typeof a.name === 'string' && Number.isSafeInteger(a.size) && a.size > 0)) {
+    throw new Error(`${t.name}: not Potree 2.0 metadata (version "2.0" and attributes with names and sizes)`);
+  }
+  const first = meta.hierarchy?.firstChunkSize;
+  if (!Number.isSafeInteger(first)) throw new Error(`${t.name}: metadata.json has no hierarchy.firstChunkSize`);
+  const h = t.files['hierarchy.bin'];
+  const walked = await readHierarchy({
+    read: (offset, size) => h.source.read(h.offset + offset, size),
+    hierarchySize: h.size,
+    firstChunkSize: first!,
+    octreeSize: t.files['octree.bin'].size,
+    recordSize: attrs.reduce((a, x) => a + x.size, 0),
+    where: t.name,
+  });
+  if (walked.points !== meta.points) throw new Error(`${t.name}: metadata.json says ${meta.points} points, its nodes hold ${walked.points}`);
+  if (walked.depth !== meta.hierarchy?.depth) throw new Error(`${t.name}: metadata.json says depth ${meta.hierarchy?.depth}, its hierarchy is ${walked.depth} deep`);
+  const list = (v: unknown) => (Array.isArray(v) ? v : [v]);
+  return { points: walked.points, nodes: walked.nodes, chunks: walked.chunks, depth: walked.depth, attributes: attrs.map((a) => ({ name: a.name, type: a.type, min: list(a.min), max: list(a.max) })) };
+}
+
+/** The three files of an octree folder, its single-file zip or .smlm (local or URL), or a metadata.json URL. */
+async function openOctree(where: string): Promise<OpenOctree> {
   const isUrl = /^https?:\/\//i.test(where);
   const path0 = where.split('?')[0]!;
-  if (/\.(zip|smlm)$/i.test(path0)) {
-    const source = openNodeSource(where);
-    try {
-      const { entries } = await listZip(source);
-      const e = entries.find((x) => x.name === 'metadata.json' || x.name.endsWith('/metadata.json'));
-      if (!e) throw new Error(/\.smlm$/i.test(path0) ? `${path0}: no octree in this .smlm (add one: imjoy-share potree convert ${path0} --into ${path0})` : `${path0}: no metadata.json in this zip (is it a Potree octree?)`);
-      return { name: `${path0}#${e.name}`, text: new TextDecoder().decode(await readEntry(source, e)) };
-    } finally {
-      await (source as { close?: () => Promise<void> }).close?.();
-    }
-  }
-  if (isUrl) {
-    const res = await fetch(where).catch((e: Error) => {
-      throw new Error(`${path0}: ${e.message}`);
-    });
-    if (!res.ok) throw new Error(`${path0}: HTTP ${res.status}`);
-    return { name: path0, text: await res.text() };
-  }
-  const file = fs.statSync(where, { throwIfNoEntry: false })?.isDirectory() ? path.join(where, 'metadata.json') : where;
+  const opened: ByteSource[] = [];
+  const close = async () => {
+    for (const s of opened) await (s as { close?: () => Promise<void> }).close?.();
+  };
   try {
-    return { name: file, text: fs.readFileSync(file, 'utf8') };
+    if (/\.(zip|smlm)$/i.test(path0)) {
+      const source = openNodeSource(where);
+      opened.push(source);
+      const { octree } = await openSingleFile(source);
+      if (!octree) throw new Error(/\.smlm$/i.test(path0) ? `${path0}: no octree in this .smlm (add one: imjoy-share potree convert ${path0} --into ${path0})` : `${path0}: no Potree octree in this zip (metadata.json, hierarchy.bin, octree.bin)`);
+      const files = Object.fromEntries(OCTREE_FILES.map((f) => [f, { source, ...octree[f] }])) as Record<OctreeFile, Place>;
+      return { name: path0, files, close };
+    }
+    let urlOf: (f: OctreeFile) => string;
+    if (isUrl) {
+      if (!/metadata\.json$/.test(path0)) throw new Error(`${path0}: give the URL of a metadata.json, a .zip or a .smlm`);
+      const query = where.slice(path0.length);
+      urlOf = (f) => path0.replace(/metadata\.json$/, f) + query;
+    } else {
+      const st = fs.statSync(where, { throwIfNoEntry: false });
+      if (!st) throw new Error(`${where}: no such file or folder`);
+      const dir = st.isDirectory() ? where : path.dirname(where);
+      urlOf = (f) => path.join(dir, f);
+    }
+    const files: Partial<Record<OctreeFile, Place>> = {};
+    for (const f of OCTREE_FILES) {
+      const source = openNodeSource(urlOf(f));
+      opened.push(source);
+      files[f] = { source, offset: 0, size: await source.size() };
+    }
+    return { name: isUrl ? path0 : where, files: files as Record<OctreeFile, Place>, close };
   } catch (e) {
-    throw new Error(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    await close();
+    throw e;
   }
 }
