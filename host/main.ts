@@ -91,7 +91,7 @@ async function boot(): Promise<void> {
   });
   imjoy.pm.internal_plugins = {};
   const close = (w: any) => {
-    windowClosed(w.window_id);
+    void windowClosed(w.window_id);
     if (typeof w.close === 'function') void w.close();
     wm.removeWindow(w);
   };

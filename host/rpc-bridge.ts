@@ -43,16 +43,19 @@ interface OpenWindow {
 const windows = new Map<string, OpenWindow>();
 let server: any;
 
-/** Called when a window goes away (its tab's ×, close_window, or the plugin closing itself). */
-export function windowClosed(windowId: string): void {
+/**
+ * Called when a window goes away (its tab's ×, close_window, or the plugin closing itself).
+ * Resolves when the server has unregistered the window's service (close_window waits for it).
+ */
+export function windowClosed(windowId: string): Promise<void> {
   const ow = windows.get(windowId);
-  if (!ow) return;
+  if (!ow) return Promise.resolve();
   windows.delete(windowId);
   ow.closed = true;
   const err = new Error(`window ${ow.name} (${windowId}) was closed`);
   for (const reject of ow.running) reject(err);
   // The service goes with the window: a later get_service or call fails at once, naming it.
-  void server?.unregisterService(ow.service_id).catch((e: unknown) => console.warn(`imjoy-share: unregistering ${ow.service_id}:`, e));
+  return Promise.resolve(server?.unregisterService(ow.service_id)).catch((e: unknown) => console.warn(`imjoy-share: unregistering ${ow.service_id}:`, e));
 }
 
 /** An engine image (`store(image)` of a zarr service) → a store object reading through this page's connection. */
@@ -96,7 +99,7 @@ export async function startRpcBridge(opts: BridgeOptions): Promise<BridgeInfo | 
       objects.delete(w.window_id);
     } else objects.set(w.window_id, w);
   });
-  imjoy.event_bus.on('close_window', (w: any) => windowClosed(w.window_id));
+  imjoy.event_bus.on('close_window', (w: any) => void windowClosed(w.window_id));
 
   server = await hyphaWebsocketClient.connectToServer({
     server_url: cfg.server_url,
@@ -167,8 +170,11 @@ export async function startRpcBridge(opts: BridgeOptions): Promise<BridgeInfo | 
       const ow = windows.get(window_id);
       if (!ow) throw new Error(`no window ${window_id}; list_windows() names the open ones`);
       const w = ow.w ?? objects.get(window_id);
-      windowClosed(window_id);
+      const unregistered = windowClosed(window_id);
       if (w) opts.closeWindow(w);
+      // returns once the service is gone from the server: get_service after close_window fails
+      // (hypha-rpc removes it locally only when the server has confirmed)
+      await unregistered;
     },
   });
   return { server_url: cfg.server_url, workspace: server.config.workspace, client_id: server.config.client_id, service_id: host.id };

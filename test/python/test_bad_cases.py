@@ -59,9 +59,10 @@ async def main():
     rdf = await caller.get_service(window["service_id"])
     assert window["window_id"] in [w["window_id"] for w in await host.list_windows()]
     await host.close_window(window_id=window["window_id"])
+    # close_window returns once the server has dropped the window's service
+    await fails_fast("service of a closed window", caller.get_service(window["service_id"]), "not found")
     assert window["window_id"] not in [w["window_id"] for w in await host.list_windows()]
     await fails_fast("call to a closed window", rdf.validate({"source": "x"}))
-    await fails_fast("service of a closed window", caller.get_service(window["service_id"]), "not found")
     await caller.disconnect()
 
 

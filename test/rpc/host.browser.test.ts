@@ -148,6 +148,8 @@ describe('plugins called over RPC through the host page', () => {
     const { w, svc: viewer } = await open('Reference Viewer');
     expect((await imjoyHost.list_windows()).map((x: { window_id: string }) => x.window_id)).toContain(w.window_id);
     await imjoyHost.close_window(w.window_id);
+    // close_window returns once the server has dropped the window's service
+    await expect(py.getService(w.service_id)).rejects.toThrow(/not found/);
     expect((await imjoyHost.list_windows()).map((x: { window_id: string }) => x.window_id)).not.toContain(w.window_id);
     let t = Date.now();
     await expect(viewer.get_view_state()).rejects.toThrow(/closed|not found/);
