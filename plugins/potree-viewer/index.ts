@@ -9,6 +9,12 @@ import { Potree, type PointCloudOctree } from 'potree-core';
 import { $, imjoy, errorBox, withErrors } from '../_shared/ui.js';
 import { HttpSource } from '../../src/io/http-source.js';
 import { OCTREE_FILES, openSingleFile, type OctreeFile } from '../../src/potree/single-file.js';
+import { BlobSource, BytesSource } from '../../src/io/byte-source.js';
+import { tableFromColumns, type ColumnInput } from '../../src/smlm/load.js';
+import type { SmlmTable } from '../../src/smlm/types.js';
+import type { OctreeInMemory } from '../../src/potree/convert-memory.js';
+import { assetUrl } from '../_shared/assets.js';
+import { workerClient, workerFromUrl } from '../_shared/worker-rpc.js';
 import type { ByteSource } from '../../src/io/byte-source.js';
 import { applyView, channelCount, defaultView, nextView, ViewMaterial, type Attribute, type View } from './view.js';
 import { initToolbar, syncToolbar } from './toolbar.js';
@@ -147,9 +153,22 @@ function fit(pco: PointCloudOctree) {
  * `url`: a Potree 2.0 metadata.json (octree.bin and hierarchy.bin beside it); or `urls`: each
  * file's own URL — e.g. three pre-signed S3 URLs.
  */
+/** A table given by API: named columns (typed arrays, numpy arrays over RPC, number lists). */
+interface TableInput {
+  name?: string;
+  channel?: string;
+  columns: Record<string, ColumnInput> | { name: string; data: ColumnInput }[];
+}
+
 interface LoadConfig {
   url?: string;
   urls?: Partial<Record<FileName, string>>;
+  /** A one-file octree (zip, or .smlm carrying one) as a File/Blob: nodes read by slices. */
+  file?: Blob;
+  /** Localizations to convert here (in a worker), one table… */
+  columns?: Record<string, ColumnInput>;
+  /** …or several (a channel each). */
+  tables?: TableInput[];
   name?: string;
   point_budget?: number;
   /** Called with an expired pre-signed URL (HTTP 403); returns a fresh one for the same file. */
@@ -163,12 +182,43 @@ function placesOf(urlOf: (f: FileName) => string, refresh?: RefreshUrl): Files {
   return files as Files;
 }
 
+let worker: ReturnType<typeof workerClient> | undefined;
+
+/** Tables given by API → an octree in memory, converted in the plugin's worker. */
+async function converted(config: LoadConfig): Promise<Files> {
+  const name = config.name ?? 'columns';
+  const inputs: TableInput[] = config.tables ?? [{ name, columns: config.columns! }];
+  if (!Array.isArray(inputs) || !inputs.length) throw new Error('load: tables must be a non-empty list of {name, columns}');
+  const tables: SmlmTable[] = inputs.map((t, k) => {
+    const cols = Array.isArray(t.columns) ? Object.fromEntries(t.columns.map((c) => [c.name, c.data])) : t.columns;
+    const label = t.name ?? `table ${k}`;
+    return { ...tableFromColumns(label, cols), channel: t.channel ?? label };
+  });
+  worker ??= workerClient(await workerFromUrl(await assetUrl(imjoy(), 'potree.worker.js')));
+  $('pv-status').textContent = `converting ${tables.reduce((a, t) => a + t.rows, 0).toLocaleString()} points…`;
+  const { files } = await worker.call<OctreeInMemory>('convert', { tables, name }).result;
+  const out: Partial<Files> = {};
+  for (const f of FILES) out[f] = { source: new BytesSource(files[f], f), offset: 0, size: files[f].byteLength };
+  return out as Files;
+}
+
+/** A one-file octree from a File or Blob (read by slices, never whole). */
+async function blobFiles(file: Blob, name: string): Promise<Files> {
+  const { source, octree } = await openSingleFile(new BlobSource(file, name));
+  if (!octree) throw new Error(`${name} has no octree: add one with \`imjoy-share potree convert ${name} --into ${name}\``);
+  const files: Partial<Files> = {};
+  for (const f of FILES) files[f] = { source, ...octree[f] };
+  return files as Files;
+}
+
 /** Where the three files are, for each way of naming a cloud. */
 async function filesOf(config: LoadConfig): Promise<{ files: Files; url: string }> {
   const abs = (u: string) => new URL(u, location.href).href;
   const refresh = config?.refresh_url;
   let files: Files;
   let url: string;
+  if (config?.columns || config?.tables) return { files: await converted(config), url: '' };
+  if (config?.file) return { files: await blobFiles(config.file, config.name ?? (config.file as File).name ?? 'file'), url: '' };
   if (config?.url && /\.(zip|smlm)$/i.test(config.url.split('?')[0]!)) {
     url = abs(config.url);
     files = await zipFiles(url, refresh);
@@ -180,7 +230,7 @@ async function filesOf(config: LoadConfig): Promise<{ files: Files; url: string 
     files = placesOf((f) => urls[f]!, refresh);
   } else {
     url = config?.url ? abs(config.url) : '';
-    if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json, of one .zip of the octree or of a .smlm holding one, or {urls: {"metadata.json", "hierarchy.bin", "octree.bin"}}');
+    if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json, of one .zip of the octree or of a .smlm holding one; {urls: {"metadata.json", "hierarchy.bin", "octree.bin"}}; {file} (a File or Blob of such a .zip or .smlm); or {columns} / {tables} of localizations to convert');
     // the files beside it, with the same query string (a signature for a folder, where there is one)
     const [path, query] = url.split('?') as [string, string | undefined];
     files = placesOf((f) => path.replace(/metadata\.json$/, f) + (query ? `?${query}` : ''), refresh);

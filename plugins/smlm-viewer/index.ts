@@ -14,6 +14,7 @@ import { $, el, errorBox, imjoy } from '../_shared/ui.js';
 import { workerClient, workerFromUrl } from '../_shared/worker-rpc.js';
 import { viewerWindow } from '../_shared/viewer.js';
 import { HttpSource } from '../../src/io/http-source.js';
+import { BlobSource } from '../../src/io/byte-source.js';
 import { openSingleFile } from '../../src/potree/single-file.js';
 
 
@@ -86,27 +87,28 @@ export interface LoadOptions {
 }
 
 const OCTREE_ABOVE = 2 ** 30;
-/** The .smlm shown or offered, when it carries an octree (its URL). */
-let octree: { url: string; name: string } | undefined;
+/** The .smlm shown or offered, when it carries an octree: its URL or File. */
+let octree: { url?: string; file?: Blob; name: string } | undefined;
 const size = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
 
+/** "Open as octree" is offered for a file that carries one, and for any tables shown (converted then). */
+const offerOctree = () => void ($('sv-octree').hidden = !(octree || tables.length));
+
 /**
- * Whether a .smlm at `url` carries an octree (then "Open as octree" is offered); a file bigger than
- * `above` opens as an octree instead of being loaded whole — or, without one, is refused with the
- * command that makes one. True when it was opened as an octree.
+ * Whether a .smlm (a URL or a File) carries an octree; a file bigger than `above` opens as an octree
+ * instead of being loaded whole — or, without one, is refused with the command that makes one. True
+ * when it was opened as an octree.
  */
-async function octreeInstead(url: string, name: string, above: number): Promise<boolean> {
+async function octreeInstead(input: { url?: string; blob?: Blob; name: string }, above: number): Promise<boolean> {
   octree = undefined;
-  $('sv-octree').hidden = true;
   $('sv-note').hidden = true;
-  if (!/\.(smlm|zip)$/i.test(url.split('?')[0]!)) return false;
+  const name = input.name;
+  if (!/\.(smlm|zip)$/i.test((input.url ?? name).split('?')[0]!)) return false;
   // errors (403, 404, a broken archive) are for the table reader to report, in its words
-  const file = await openSingleFile(new HttpSource(url)).catch(() => undefined);
+  const source = input.url ? new HttpSource(input.url) : new BlobSource(input.blob!, name);
+  const file = await openSingleFile(source).catch(() => undefined);
   if (!file) return false;
-  if (file.octree) {
-    octree = { url, name };
-    $('sv-octree').hidden = false;
-  }
+  if (file.octree) octree = { url: input.url, file: input.url ? undefined : input.blob, name };
   if (file.size <= above) return false;
   if (!file.octree) {
     throw new Error(`${name} is ${size(file.size)}, more than this viewer loads at once (${size(above)}): make an octree inside it with \`imjoy-share potree convert ${name} --into ${name}\` and open it again`);
@@ -118,11 +120,15 @@ async function octreeInstead(url: string, name: string, above: number): Promise<
   return true;
 }
 
-/** Opens the .smlm shown (by URL, carrying an octree) in the Potree Viewer; its get_info(). */
+/**
+ * The data shown, in the Potree Viewer: the octree the .smlm carries (by URL or File: only the
+ * points in view are read), else the tables converted there. Its get_info().
+ */
 async function open_as_octree() {
-  if (!octree) throw new Error('open_as_octree: the file shown carries no octree (make one: `imjoy-share potree convert x.smlm --into x.smlm`), or it was not opened by URL');
   const w = await viewerWindow(imjoy(), { name: 'Potree Viewer' });
-  return w.load({ url: octree.url, name: octree.name });
+  if (octree) return w.load(octree.url ? { url: octree.url, name: octree.name } : { file: octree.file, name: octree.name });
+  if (!tables.length) throw new Error('open_as_octree: nothing is shown; load a .smlm, a CSV or columns first');
+  return w.load({ name: tables[0]!.name, tables: tables.map((t) => ({ name: t.name, channel: t.channel, columns: t.columns.map((c) => ({ name: c.name, data: c.data })) })) });
 }
 
 async function load(opts: LoadOptions = {}) {
@@ -130,6 +136,7 @@ async function load(opts: LoadOptions = {}) {
   showError();
   try {
     const keep = opts.append ? tables : [];
+    if (!opts.append) octree = undefined;
     const styles = opts.append ? view.layers.map((l) => l.style) : [];
     const cols = opts.columns ?? (opts.data && !(opts.data instanceof Blob) && !ArrayBuffer.isView(opts.data) && !(opts.data instanceof ArrayBuffer) ? (opts.data as { columns: Record<string, ColumnInput> }).columns : undefined);
     if (cols) {
@@ -139,17 +146,18 @@ async function load(opts: LoadOptions = {}) {
       let input: { url?: string; blob?: Blob; bytes?: Uint8Array; name?: string };
       if (opts.url) {
         input = { url: await resolveUrl(opts.url), name: opts.name ?? opts.url.replace(/[?#].*$/, '').replace(/^.*\//, '') };
-        if (!opts.append && (await octreeInstead(input.url!, input.name!, opts.octree_above ?? OCTREE_ABOVE))) {
-          tables = [];
-          view.setTables(tables, []);
-          refreshPanel();
-          return get_tables();
-        }
       } else if (opts.data instanceof Blob) input = { blob: opts.data, name: opts.name ?? (opts.data as File).name };
       else if (opts.data) {
         const d = opts.data as Uint8Array | ArrayBuffer;
         input = { bytes: d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength), name: opts.name ?? 'data' };
       } else throw new Error('load() needs {url}, {data} or {columns}');
+      if (!opts.append && (input.url || input.blob) && (await octreeInstead({ ...input, name: input.name ?? 'data' }, opts.octree_above ?? OCTREE_ABOVE))) {
+        tables = [];
+        view.setTables(tables, []);
+        refreshPanel();
+        offerOctree();
+        return get_tables();
+      }
       // Progressive display: tables appear as soon as their metadata arrives and fill in block by block.
       view.begin(styles, keep.length ? boundsOf(keep) : undefined);
       keep.forEach((t) => view.addTable(t));
@@ -173,6 +181,7 @@ async function load(opts: LoadOptions = {}) {
       else view.setTables(tables, styles);
     }
     refreshPanel();
+    offerOctree();
     return get_tables();
   } catch (e) {
     showError(String((e as Error).message ?? e));

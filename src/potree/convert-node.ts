@@ -1,15 +1,9 @@
 /**
  * `imjoy-share potree convert`: localizations (.smlm, every table; a CSV) → a Potree 2.0 folder,
- * out of core. The records are never held whole: three passes read them block by block from the
- * .smlm itself (a stored table) or from one inflated copy (a deflated table is inflated once, not
- * three times) — 1: column ranges and the extent; 2: points per level and cell, hence the nodes
- * and each node's place in octree.bin; 3: every record written at its place. Passes run over row
- * ranges in worker threads. Memory stays within `maxMemory` (block sizes and per-level tables are
- * sized from it). Everything is written into a temporary folder renamed at the end, so a killed
- * conversion leaves no octree that looks complete.
- *
- * Written by hand rather than with PotreeConverter (C++, not in npm) because the level of detail
- * differs on purpose (lod.ts) and every column is kept in its own type.
+ * out of core (convert.ts). The records are never held whole: the passes read them block by block
+ * from the .smlm itself (a stored table) or from one inflated copy (a deflated table is inflated
+ * once, not three times), in worker threads over row ranges. Everything is written into a
+ * temporary folder renamed at the end, so a killed conversion leaves no octree that looks complete.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,46 +18,16 @@ import { planTables, readSmlmManifest } from '../smlm/read.js';
 import type { SmlmTable } from '../smlm/types.js';
 import { dtypeOfData } from '../smlm/write.js';
 import { ZIP_STORED } from '../zip/zip.js';
-import { metadata, quantization, type AttributeStats } from './format.js';
-import { gridOf, type Box, type Vec3 } from './grid.js';
-import type { ColumnRange, Locator } from './kernels.js';
-import { hashLimits, levelThresholds } from './lod.js';
-import { hierarchyOf, listNodes } from './nodes.js';
-import { planRecords, type RecordPlan } from './record-plan.js';
-import { type CellData, type RecordFile, runTask, type Task, type TaskResult } from './tasks-node.js';
-import { CellTable } from './grid.js';
+import { buildOctree, type ConvertOptions, type ConvertSummary, type Runner } from './convert.js';
+import type { PassResult } from './passes.js';
+import { type RecordFile, runTask, type Task } from './tasks-node.js';
 
-export interface ConvertOptions {
-  /** Points of the root level (default 20 000); level L holds about nodePoints · growth^L. */
-  nodePoints?: number;
-  growth?: number;
-  seed?: number;
-  /** Levels per hierarchy chunk (default: one chunk up to 50 000 nodes, else 4). */
-  hierarchyStep?: number;
-  /** Worker threads (default: the machine's cores, at most 8; 1 runs in this thread). */
-  threads?: number;
-  /** Bytes the conversion may use beyond the process's own (default 1 GiB). */
-  maxMemory?: number;
-  onProgress?: (phase: 'read' | 'count' | 'write', done: number, total: number) => void;
-  name?: string;
-  description?: string;
-}
+export type { ConvertOptions };
 
-export interface ConvertResult {
-  points: number;
-  nodes: number;
-  depth: number;
-  bytes: number;
-  attributes: string[];
-  channels: string[];
-  threads: number;
+export interface ConvertResult extends ConvertSummary {
   /** Peak resident memory of the process, MB. */
   peak_rss_mb: number;
-  /** Seconds of each pass: ranges, counts, writing (inflating a deflated table comes before). */
-  pass_seconds: number[];
 }
-
-const GiB = 2 ** 30;
 
 /** Parses a memory size: 1073741824, 512M, 2G, 1.5GiB. */
 export function parseBytes(s: string, what: string): number {
@@ -134,14 +98,14 @@ class Pool {
       for (let i = 0; i < size; i++) this.workers.push(new Worker(file));
     }
   }
-  async run(tasks: Task[], progress: (rows: number) => void): Promise<TaskResult[]> {
+  async run(tasks: Task[], progress: (rows: number) => void): Promise<PassResult[]> {
     if (!this.workers.length) return tasks.map((t) => runTask(t, progress));
     return Promise.all(
       tasks.map(
         (task, i) =>
-          new Promise<TaskResult>((resolve, reject) => {
+          new Promise<PassResult>((resolve, reject) => {
             const w = this.workers[i % this.workers.length]!;
-            const onMessage = (m: { progress?: number; result?: TaskResult; error?: string }) => {
+            const onMessage = (m: { progress?: number; result?: PassResult; error?: string }) => {
               if (m.progress) progress(m.progress);
               else {
                 w.off('message', onMessage);
@@ -163,100 +127,29 @@ class Pool {
   }
 }
 
-/** Rows [0, rows) in `parts` contiguous ranges. */
-const split = (rows: number, parts: number) => Array.from({ length: parts }, (_, i) => [Math.floor((rows * i) / parts), Math.floor((rows * (i + 1)) / parts)] as const);
-
-async function convertRecords(tables: RecordFile[], channels: string[], tmp: string, opts: ConvertOptions, where: string): Promise<Omit<ConvertResult, 'peak_rss_mb'>> {
-  const plan: RecordPlan = planRecords(tables.map((t) => ({ name: t.name, rows: t.rows, layout: t.layout })), where);
-  const rows = tables.reduce((a, t) => a + t.rows, 0);
-  if (rows === 0) throw new Error(`${where}: no localizations (every table is empty)`);
-  if (rows > 2 ** 32 - 1) throw new Error(`${where}: ${rows} rows; at most 2³²−1 points`);
-  const maxMemory = opts.maxMemory ?? GiB;
-  const threads = Math.max(1, Math.min(opts.threads ?? Math.min(os.availableParallelism(), 8), Math.ceil(rows / 100_000)));
-  // memory: a quarter for the per-level cell tables (one per thread plus the merged one), the
-  // rest for each thread's blocks (input + output records + 13 bytes of scratch per row)
-  const maxIn = Math.max(...tables.map((t) => t.layout.stride));
-  const blockRows = Math.max(1024, Math.min(1 << 20, Math.floor((maxMemory * 0.5) / threads / (maxIn + plan.stride + 13))));
-  const denseLimit = Math.floor((maxMemory * 0.25) / 8 / (threads + 2));
-  const ranges = split(rows, threads * 2 > rows ? 1 : threads);
-  const common = (start: number, end: number) => ({ tables, plan, start, end, blockRows, where });
-  const pool = new Pool(threads);
-  const passSeconds: number[] = [];
-  let t0 = performance.now();
-  const report = (phase: 'read' | 'count' | 'write') => {
-    let done = 0;
-    const now = performance.now();
-    if (phase !== 'read') passSeconds.push((now - t0) / 1000);
-    t0 = now;
-    opts.onProgress?.(phase, 0, rows);
-    return (n: number) => opts.onProgress?.(phase, (done += n), rows);
+/** Passes run over record files: in this thread, or in worker threads (one per range). */
+function fileRunner(tables: RecordFile[], out: string): Runner {
+  return {
+    threads: Math.min(os.availableParallelism(), 8),
+    async start(threads) {
+      const pool = new Pool(threads);
+      return {
+        run: (passes, progress) => pool.run(passes.map((p) => ({ ...p, tables, out })), progress),
+        allocate: async (bytes) => {
+          fs.closeSync(fs.openSync(out, 'w'));
+          fs.truncateSync(out, bytes);
+        },
+        close: () => pool.close(),
+      };
+    },
   };
-  try {
-    // pass 1: ranges of every column, the extent
-    const r1 = (await pool.run(ranges.map(([a, b]) => ({ kind: 'range', ...common(a, b) })), report('read'))) as { ranges: ColumnRange[][] }[];
-    const tableRanges = tables.map((t, k) =>
-      t.layout.columns.map((_, j) => ({ min: Math.min(...r1.map((r) => r.ranges[k]![j]!.min)), max: Math.max(...r1.map((r) => r.ranges[k]![j]!.max)) })),
-    );
-    const stats: AttributeStats[] = plan.columns.map((c) => {
-      let min = Infinity;
-      let max = -Infinity;
-      tables.forEach((t, k) => {
-        const j = t.layout.columns.findIndex((cc) => cc.name === c.name);
-        if (j >= 0 && t.rows) {
-          min = Math.min(min, tableRanges[k]![j]!.min);
-          max = Math.max(max, tableRanges[k]![j]!.max);
-        } else if (c.name === 'channel' && tables.length > 1) {
-          min = Math.min(min, k);
-          max = Math.max(max, k);
-        } else if (c.name === 'z' && t.rows) min = Math.min(min, 0), max = Math.max(max, 0);
-      });
-      return { name: c.name, dtype: c.dtype, min: min <= max ? min : 0, max: min <= max ? max : 0 };
-    });
-    const axis = (n: string) => stats.find((s) => s.name === n);
-    const extent: Box = {
-      min: ['x', 'y', 'z'].map((n) => axis(n)?.min ?? 0) as Vec3,
-      max: ['x', 'y', 'z'].map((n) => axis(n)?.max ?? 0) as Vec3,
-    };
-    const t = levelThresholds(rows, opts.nodePoints ?? 20_000, opts.growth ?? 4);
-    const grid = gridOf(extent, t.length - 1);
-    const loc: Locator = { grid, limits: hashLimits(t), seed: opts.seed ?? 0 };
+}
 
-    // pass 2: points per level and cell → the nodes and their places in octree.bin
-    const r2 = (await pool.run(ranges.map(([a, b]) => ({ kind: 'count', loc, denseLimit, ...common(a, b) })), report('count'))) as { counts: CellData[] }[];
-    const counts = grid.cells.map((cells, L) => {
-      const merged = new CellTable(cells, denseLimit);
-      for (const r of r2) merged.merge(CellTable.from(r.counts[L]!));
-      return merged;
-    });
-    const nodes = listNodes(grid, counts, plan.stride, denseLimit);
-    const n = nodes.level.length;
-    const octreeBytes = nodes.offset[n - 1]! + nodes.points[n - 1]! * plan.stride;
-    // each range writes its rows of a node after those of the ranges before it
-    const perRange = r2.map((r) => r.counts.map((c) => CellTable.from(c)));
-    const cursors = perRange.map(() => new Float64Array(n));
-    for (let k = 0; k < n; k++) {
-      let at = nodes.offset[k]!;
-      perRange.forEach((pr, i) => {
-        cursors[i]![k] = at;
-        at += pr[nodes.level[k]!]!.get(nodes.cell[k]!) * plan.stride;
-      });
-    }
-    const out = path.join(tmp, 'octree.bin');
-    fs.closeSync(fs.openSync(out, 'w'));
-    fs.truncateSync(out, octreeBytes);
-    const q = quantization(grid.cube);
-    const index = nodes.index.map((c) => ({ dense: c.dense, map: c.map }));
-    await pool.run(ranges.map(([a, b], i) => ({ kind: 'place', loc, q, index, nodes: n, cursor: cursors[i]!, out, ...common(a, b) })), report('write'));
-
-    passSeconds.push((performance.now() - t0) / 1000);
-    const hierarchy = hierarchyOf(nodes, plan.stride, opts.hierarchyStep);
-    fs.writeFileSync(path.join(tmp, 'hierarchy.bin'), hierarchy.bytes);
-    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchy, description: opts.description });
-    fs.writeFileSync(path.join(tmp, 'metadata.json'), JSON.stringify(meta, null, 2));
-    return { points: rows, nodes: n, depth: grid.depth, bytes: octreeBytes + hierarchy.bytes.length, attributes: meta.attributes.map((a) => a.name), channels, threads, pass_seconds: passSeconds.map((v) => Math.round(v * 1000) / 1000) };
-  } finally {
-    await pool.close();
-  }
+async function convertRecords(tables: RecordFile[], channels: string[], tmp: string, opts: ConvertOptions, where: string): Promise<ConvertSummary> {
+  const built = await buildOctree(tables, channels, opts, where, fileRunner(tables, path.join(tmp, 'octree.bin')));
+  fs.writeFileSync(path.join(tmp, 'hierarchy.bin'), built.hierarchy);
+  fs.writeFileSync(path.join(tmp, 'metadata.json'), JSON.stringify(built.metadata, null, 2));
+  return built.summary;
 }
 
 /** Runs `build` into a temporary folder beside `outDir` and renames it into place when complete. */

@@ -5,6 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tmpDir } from '../helpers/host.js';
+import { FileSource } from '../../src/io/file-source.js';
+import { loadLocalizations } from '../../src/smlm/load.js';
+import '../../src/smlm/node.js';
+import { convertInMemory } from '../../src/potree/convert-memory.js';
 import { python, repoRoot } from '../helpers/paths.js';
 
 // `imjoy-share potree convert` as a user runs it, on a two-channel .smlm written by Python
@@ -58,6 +62,16 @@ describe('imjoy-share potree convert', () => {
     for (const l of levels) expect(Math.abs(l.fractions[0] - 0.3), JSON.stringify(l)).toBeLessThan(0.02);
     // no half-written folder is left behind
     expect(fs.readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('in memory, as the browser converts: the same three files as potree convert, byte for byte', async () => {
+    const source = new FileSource(path.join(dir, 'two.smlm'));
+    const data = await loadLocalizations(source).finally(() => source.close());
+    const mem = await convertInMemory(data.tables, { name: 'two.smlm', nodePoints: 5000 });
+    expect(mem.summary).toMatchObject({ points: 200000, channels: ['clusters', 'background'] });
+    for (const f of ['metadata.json', 'hierarchy.bin', 'octree.bin'] as const) {
+      expect(Buffer.compare(Buffer.from(mem.files[f]), fs.readFileSync(path.join(dir, 'two.potree', f))), f).toBe(0);
+    }
   });
 
   it('hierarchy in chunks with proxy nodes: every node reached through them, the same points and octree.bin', () => {

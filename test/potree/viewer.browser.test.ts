@@ -346,4 +346,54 @@ print(json.dumps([s, s + i.file_size]))`, smlm], { encoding: 'utf8' }),
     const shown = await (await viewerFrame()).$eval('#pv-error', (e) => e.textContent ?? '');
     expect(shown).toMatch(/403/);
   });
+
+  it('converts columns given by API (typed arrays and an ImJoy ndarray, as numpy arrives over RPC) in its worker', async () => {
+    const r = await withTimeout(
+      host.page.evaluate(async () => {
+        // a ring of 50 000 points around (0, 0), radius 5000, a frame column as Python's client sends it
+        const n = 50_000;
+        const x = new Float32Array(n);
+        const y = new Float32Array(n);
+        const frame = new Uint16Array(n);
+        for (let i = 0; i < n; i++) {
+          const t = (2 * Math.PI * i) / n;
+          x[i] = 5000 * Math.cos(t) + ((i * 7919) % 101) - 50;
+          y[i] = 5000 * Math.sin(t) + ((i * 104729) % 97) - 48;
+          frame[i] = i % 1000;
+        }
+        const wire = new Uint8Array(frame.byteLength + 13);
+        wire.set(new Uint8Array(frame.buffer), 13);
+        const w = (window as any).pv;
+        const info = await w.load({ columns: { x, y, frame: { _rtype: 'ndarray', _rvalue: wire.subarray(13), _rshape: [n], _rdtype: 'uint16' } }, name: 'ring columns' });
+        await w.set_view({ camera: { position: [0, -1, 25000], target: [0, 0, 0] } });
+        const frame1 = await w.wait_for_frame(60000);
+        return { info, frame: frame1, shot: await w.screenshot() };
+      }),
+      120_000,
+      'potree viewer columns',
+    );
+    expect(r.info).toMatchObject({ name: 'ring columns', points: 50000 });
+    expect(r.info.attributes.map((a: { name: string }) => a.name)).toEqual(['position', 'x', 'y', 'frame']);
+    expect(r.info.attributes.find((a: { name: string }) => a.name === 'frame')).toMatchObject({ type: 'uint16', min: 0, max: 999 });
+    expect(r.frame.drawn_points).toBeGreaterThan(1000);
+    // a ring: lit pixels in every quadrant
+    const q = quadrants(PNG.sync.read(pngBytes(r.shot)));
+    for (const k of ['tl', 'tr', 'bl', 'br'] as const) expect(q[k], JSON.stringify(q)).toBeGreaterThan(20);
+    expect(host.requests).toContain(`${host.app.url}/dist/plugins/Potree-Viewer/potree.worker.js`);
+  });
+
+  it('opens a one-file octree from a File or Blob (a local .smlm carrying one), reading slices of it', async () => {
+    const r = await withTimeout(
+      host.page.evaluate(async (url) => {
+        const blob = new Blob([await (await fetch(url)).arrayBuffer()]);
+        const w = (window as any).pv;
+        await w.load({ file: blob, name: 'local ring.smlm' });
+        return w.wait_for_frame(60000);
+      }, `${host.app.url}/pc/ring-into.smlm`),
+      90_000,
+      'potree viewer file',
+    );
+    expect(r).toMatchObject({ name: 'local ring.smlm', points: 60000 });
+    expect(r.drawn_points).toBeGreaterThan(1000);
+  });
 });

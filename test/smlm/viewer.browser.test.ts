@@ -288,9 +288,23 @@ describe('SMLM Viewer plugin', () => {
     // a big one without an octree: refused, with the command that makes one
     const err = await host.page.evaluate(async (url) => (window as any).smlm.load({ url, octree_above: 1000 }).then(() => 'no error', (e: Error) => String(e?.message ?? e)), `${host.app.url}/data/smlm/${GEN.file}`);
     expect(err).toMatch(new RegExp(`${GEN.file.replace('.', '\\.')} is .* MB, more than this viewer loads at once .*imjoy-share potree convert ${GEN.file.replace('.', '\\.')} --into`));
-    // a file without an octree offers none
+    // a file without an octree: its tables are converted in the Potree Viewer
     await call('load', { url: `${host.app.url}/data/smlm/${GEN.file}` });
-    expect(await (await frame()).$eval('#sv-octree', (e) => (e as HTMLElement).hidden)).toBe(true);
+    expect(await (await frame()).$eval('#sv-octree', (e) => (e as HTMLElement).hidden)).toBe(false);
+    expect(await call<any>('open_as_octree')).toMatchObject({ name: GEN.table, points: GEN.rows });
+    // a local File carrying an octree, bigger than octree_above: opened there, read by slices
+    const local = await withTimeout(
+      host.page.evaluate(async (url) => {
+        const file = new File([await (await fetch(url)).arrayBuffer()], 'local.smlm');
+        const tables = await (window as any).smlm.load({ data: file, octree_above: 1000 });
+        const w = await window.imjoy.api.getWindow('Potree Viewer');
+        return { tables, frame: await w.wait_for_frame(60000) };
+      }, url),
+      90_000,
+      'local .smlm as octree',
+    );
+    expect(local.tables).toEqual([]);
+    expect(local.frame).toMatchObject({ name: 'local.smlm', points: GEN.rows });
   });
 
   it('bad input: a URL that is not an .smlm or CSV gives a clear error', async () => {

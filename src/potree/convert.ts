@@ -1,0 +1,162 @@
+/**
+ * Localizations → a Potree 2.0 octree, whatever holds the records and the output: three passes over
+ * row ranges (passes.ts) — 1: column ranges and the extent; 2: points per level and cell, hence
+ * the nodes and each node's place in octree.bin; 3: every record written at its place — run by a
+ * `Runner`: worker threads over files in Node (convert-node.ts), arrays in the browser
+ * (convert-memory.ts). Memory stays within `maxMemory` (block sizes and per-level tables are sized
+ * from it).
+ *
+ * Written by hand rather than with PotreeConverter (C++, not in npm) because the level of detail
+ * differs on purpose (lod.ts) and every column is kept in its own type.
+ */
+import { metadata, quantization, type AttributeStats } from './format.js';
+import { CellTable, gridOf, type Box, type Vec3 } from './grid.js';
+import type { ColumnRange, Locator } from './kernels.js';
+import { hashLimits, levelThresholds } from './lod.js';
+import { hierarchyOf, listNodes } from './nodes.js';
+import type { CellData, Pass, PassResult } from './passes.js';
+import { planRecords, type InputTable, type RecordPlan } from './record-plan.js';
+
+export interface ConvertOptions {
+  /** Points of the root level (default 20 000); level L holds about nodePoints · growth^L. */
+  nodePoints?: number;
+  growth?: number;
+  seed?: number;
+  /** Levels per hierarchy chunk (default: one chunk up to 50 000 nodes, else 4). */
+  hierarchyStep?: number;
+  /** Worker threads (default: the machine's cores, at most 8; 1 runs in this thread). */
+  threads?: number;
+  /** Bytes the conversion may use beyond the process's own (default 1 GiB). */
+  maxMemory?: number;
+  onProgress?: (phase: 'read' | 'count' | 'write', done: number, total: number) => void;
+  name?: string;
+  description?: string;
+}
+
+export interface ConvertSummary {
+  points: number;
+  nodes: number;
+  depth: number;
+  bytes: number;
+  attributes: string[];
+  channels: string[];
+  threads: number;
+  /** Seconds of each pass: ranges, counts, writing (inflating a deflated table comes before). */
+  pass_seconds: number[];
+}
+
+/** Runs the passes: in this thread or in several, over whatever holds the records. */
+export interface Runner {
+  /** The threads it would use by default. */
+  threads: number;
+  start(threads: number): Promise<{
+    run(passes: Pass[], progress: (rows: number) => void): Promise<PassResult[]>;
+    /** octree.bin is this many bytes: make room before pass 3 writes it. */
+    allocate(bytes: number): Promise<void>;
+    close(): Promise<void>;
+  }>;
+}
+
+export interface BuiltOctree {
+  summary: ConvertSummary;
+  hierarchy: Uint8Array;
+  metadata: ReturnType<typeof metadata>;
+}
+
+const GiB = 2 ** 30;
+
+/** Fewer than 100 000 rows per thread are not worth one. */
+const threadsFor = (rows: number, wanted: number) => Math.max(1, Math.min(wanted, Math.ceil(rows / 100_000)));
+
+/** Rows [0, rows) in `parts` contiguous ranges. */
+const split = (rows: number, parts: number) => Array.from({ length: parts }, (_, i) => [Math.floor((rows * i) / parts), Math.floor((rows * (i + 1)) / parts)] as const);
+
+export async function buildOctree(tables: InputTable[], channels: string[], opts: ConvertOptions, where: string, runner: Runner): Promise<BuiltOctree> {
+  const plan: RecordPlan = planRecords(tables.map((t) => ({ name: t.name, rows: t.rows, layout: t.layout })), where);
+  const rows = tables.reduce((a, t) => a + t.rows, 0);
+  if (rows === 0) throw new Error(`${where}: no localizations (every table is empty)`);
+  if (rows > 2 ** 32 - 1) throw new Error(`${where}: ${rows} rows; at most 2³²−1 points`);
+  const maxMemory = opts.maxMemory ?? GiB;
+  const threads = threadsFor(rows, opts.threads ?? runner.threads);
+  // memory: a quarter for the per-level cell tables (one per thread plus the merged one), the
+  // rest for each thread's blocks (input + output records + 13 bytes of scratch per row)
+  const maxIn = Math.max(...tables.map((t) => t.layout.stride));
+  const blockRows = Math.max(1024, Math.min(1 << 20, Math.floor((maxMemory * 0.5) / threads / (maxIn + plan.stride + 13))));
+  const denseLimit = Math.floor((maxMemory * 0.25) / 8 / (threads + 2));
+  const ranges = split(rows, threads * 2 > rows ? 1 : threads);
+  const common = (start: number, end: number) => ({ plan, start, end, blockRows, where });
+  const pool = await runner.start(threads);
+  const passSeconds: number[] = [];
+  let t0 = performance.now();
+  const report = (phase: 'read' | 'count' | 'write') => {
+    let done = 0;
+    const now = performance.now();
+    if (phase !== 'read') passSeconds.push((now - t0) / 1000);
+    t0 = now;
+    opts.onProgress?.(phase, 0, rows);
+    return (n: number) => opts.onProgress?.(phase, (done += n), rows);
+  };
+  try {
+    // pass 1: ranges of every column, the extent
+    const r1 = (await pool.run(ranges.map(([a, b]) => ({ kind: 'range', ...common(a, b) })), report('read'))) as { ranges: ColumnRange[][] }[];
+    const tableRanges = tables.map((t, k) =>
+      t.layout.columns.map((_, j) => ({ min: Math.min(...r1.map((r) => r.ranges[k]![j]!.min)), max: Math.max(...r1.map((r) => r.ranges[k]![j]!.max)) })),
+    );
+    const stats: AttributeStats[] = plan.columns.map((c) => {
+      let min = Infinity;
+      let max = -Infinity;
+      tables.forEach((t, k) => {
+        const j = t.layout.columns.findIndex((cc) => cc.name === c.name);
+        if (j >= 0 && t.rows) {
+          min = Math.min(min, tableRanges[k]![j]!.min);
+          max = Math.max(max, tableRanges[k]![j]!.max);
+        } else if (c.name === 'channel' && tables.length > 1) {
+          min = Math.min(min, k);
+          max = Math.max(max, k);
+        } else if (c.name === 'z' && t.rows) min = Math.min(min, 0), max = Math.max(max, 0);
+      });
+      return { name: c.name, dtype: c.dtype, min: min <= max ? min : 0, max: min <= max ? max : 0 };
+    });
+    const axis = (n: string) => stats.find((s) => s.name === n);
+    const extent: Box = {
+      min: ['x', 'y', 'z'].map((n) => axis(n)?.min ?? 0) as Vec3,
+      max: ['x', 'y', 'z'].map((n) => axis(n)?.max ?? 0) as Vec3,
+    };
+    const t = levelThresholds(rows, opts.nodePoints ?? 20_000, opts.growth ?? 4);
+    const grid = gridOf(extent, t.length - 1);
+    const loc: Locator = { grid, limits: hashLimits(t), seed: opts.seed ?? 0 };
+
+    // pass 2: points per level and cell → the nodes and their places in octree.bin
+    const r2 = (await pool.run(ranges.map(([a, b]) => ({ kind: 'count', loc, denseLimit, ...common(a, b) })), report('count'))) as { counts: CellData[] }[];
+    const counts = grid.cells.map((cells, L) => {
+      const merged = new CellTable(cells, denseLimit);
+      for (const r of r2) merged.merge(CellTable.from(r.counts[L]!));
+      return merged;
+    });
+    const nodes = listNodes(grid, counts, plan.stride, denseLimit);
+    const n = nodes.level.length;
+    const octreeBytes = nodes.offset[n - 1]! + nodes.points[n - 1]! * plan.stride;
+    // each range writes its rows of a node after those of the ranges before it
+    const perRange = r2.map((r) => r.counts.map((c) => CellTable.from(c)));
+    const cursors = perRange.map(() => new Float64Array(n));
+    for (let k = 0; k < n; k++) {
+      let at = nodes.offset[k]!;
+      perRange.forEach((pr, i) => {
+        cursors[i]![k] = at;
+        at += pr[nodes.level[k]!]!.get(nodes.cell[k]!) * plan.stride;
+      });
+    }
+    await pool.allocate(octreeBytes);
+    const q = quantization(grid.cube);
+    const index = nodes.index.map((c) => ({ dense: c.dense, map: c.map }));
+    await pool.run(ranges.map(([a, b], i) => ({ kind: 'place', loc, q, index, nodes: n, cursor: cursors[i]!, ...common(a, b) })), report('write'));
+
+    passSeconds.push((performance.now() - t0) / 1000);
+    const hierarchy = hierarchyOf(nodes, plan.stride, opts.hierarchyStep);
+    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchy, description: opts.description });
+    const summary = { points: rows, nodes: n, depth: grid.depth, bytes: octreeBytes + hierarchy.bytes.length, attributes: meta.attributes.map((a) => a.name), channels, threads, pass_seconds: passSeconds.map((v) => Math.round(v * 1000) / 1000) };
+    return { summary, hierarchy: hierarchy.bytes, metadata: meta };
+  } finally {
+    await pool.close();
+  }
+}

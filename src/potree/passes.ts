@@ -1,0 +1,97 @@
+/**
+ * The converter's three passes over a range of rows, whatever holds the records: read them block by
+ * block (`PassIo.block`), run the kernels and (pass 3) write each node's records at its place in
+ * octree.bin (`PassIo.write`). Node reads and writes files (tasks-node.ts, also in worker threads);
+ * the browser reads and writes arrays (convert-memory.ts). Several ranges run at once write disjoint
+ * byte ranges, so they need no locks.
+ */
+import { CellTable } from './grid.js';
+import { type ColumnRange, countBlock, locateBlock, type Locator, placeBlock, type Quant, rangeBlock } from './kernels.js';
+import type { InputTable, RecordPlan } from './record-plan.js';
+
+interface Common {
+  plan: RecordPlan;
+  /** Global rows [start, end): the tables one after the other. */
+  start: number;
+  end: number;
+  blockRows: number;
+  where: string;
+}
+
+/** Serialized CellTable (structured clone keeps typed arrays and Maps, not classes). */
+export type CellData = { dense?: Float64Array; map?: Map<number, number> };
+
+export type Pass =
+  | ({ kind: 'range' } & Common)
+  | ({ kind: 'count'; loc: Locator; denseLimit: number } & Common)
+  | ({ kind: 'place'; loc: Locator; q: Quant; index: CellData[]; nodes: number; cursor: Float64Array } & Common);
+
+export type PassResult = { ranges: ColumnRange[][] } | { counts: CellData[] } | { written: number };
+
+export interface PassIo {
+  tables: InputTable[];
+  /** Records [row, row + n) of table `t`: into `buf` (n records long), or a view of them held already. */
+  block(t: number, row: number, n: number, buf: Uint8Array): Uint8Array;
+  /** Writes `bytes` at byte `at` of octree.bin (pass 3). */
+  write(bytes: Uint8Array, at: number): void;
+}
+
+/** Calls f for each block of records in the pass's rows. */
+function eachBlock(pass: Common, io: PassIo, f: (t: number, block: Uint8Array, rows: number, row0: number) => void, progress?: (rows: number) => void) {
+  let first = 0;
+  const bufs = new Map<number, Uint8Array>();
+  io.tables.forEach((tbl, t) => {
+    const a = Math.max(pass.start, first);
+    const b = Math.min(pass.end, first + tbl.rows);
+    const stride = tbl.layout.stride;
+    if (a < b) {
+      let buf = bufs.get(stride);
+      if (!buf) bufs.set(stride, (buf = new Uint8Array(pass.blockRows * stride)));
+      for (let r = a; r < b; r += pass.blockRows) {
+        const n = Math.min(pass.blockRows, b - r);
+        f(t, io.block(t, r - first, n, buf), n, r);
+        progress?.(n);
+      }
+    }
+    first += tbl.rows;
+  });
+}
+
+export function runPass(pass: Pass, io: PassIo, progress?: (rows: number) => void): PassResult {
+  if (pass.kind === 'range') {
+    const ranges = io.tables.map((t) => t.layout.columns.map(() => ({ min: Infinity, max: -Infinity })));
+    eachBlock(pass, io, (t, block, rows, row0) => {
+      const tbl = io.tables[t]!;
+      const cols = tbl.layout.columns.map((c) => ({ name: c.name, offset: c.byteOffset, dtype: c.dtype }));
+      rangeBlock(block, rows, tbl.layout.stride, cols, ranges[t]!, row0, `${pass.where}: table ${tbl.name}`);
+    }, progress);
+    return { ranges };
+  }
+  const level = new Uint8Array(pass.blockRows);
+  const cell = new Float64Array(pass.blockRows);
+  if (pass.kind === 'count') {
+    const counts = pass.loc.grid.cells.map((n) => new CellTable(n, pass.denseLimit));
+    eachBlock(pass, io, (t, block, rows, row0) => {
+      locateBlock(block, rows, io.tables[t]!.layout.stride, pass.plan.tables[t]!, row0, pass.loc, level, cell);
+      countBlock(rows, level, cell, counts);
+    }, progress);
+    return { counts: counts.map((c) => ({ dense: c.dense, map: c.map })) };
+  }
+  const index = pass.index.map((d) => CellTable.from(d));
+  const inBlock = new Uint32Array(pass.nodes);
+  const nodeOf = new Uint32Array(pass.blockRows);
+  const out = new Uint8Array(pass.blockRows * pass.plan.stride);
+  const cursor = pass.cursor;
+  let written = 0;
+  eachBlock(pass, io, (t, block, rows, row0) => {
+    const stride = io.tables[t]!.layout.stride;
+    locateBlock(block, rows, stride, pass.plan.tables[t]!, row0, pass.loc, level, cell);
+    const runs = placeBlock(block, rows, stride, pass.plan.tables[t]!, pass.plan, pass.q, level, cell, index, inBlock, nodeOf, out);
+    for (const r of runs) {
+      io.write(out.subarray(r.start, r.start + r.length), cursor[r.node]!);
+      cursor[r.node] += r.length;
+      written += r.length;
+    }
+  }, progress);
+  return { written };
+}
