@@ -48,7 +48,6 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_
 if las:
     scale = 0.01
     mins = np.array([d['x'].min(), d['y'].min(), d['z'].min()], dtype=np.float64)
-    maxs = np.array([d['x'].max(), d['y'].max(), d['z'].max()], dtype=np.float64)
     rec = np.zeros(n, dtype=[('X', '<i4'), ('Y', '<i4'), ('Z', '<i4'), ('intensity', '<u2'), ('flags', 'u1'), ('cls', 'u1'), ('angle', 'i1'), ('user', 'u1'), ('src', '<u2')])
     rec['X'] = np.round((d['x'] - mins[0]) / scale); rec['Y'] = np.round((d['y'] - mins[1]) / scale); rec['Z'] = np.round((d['z'] - mins[2]) / scale)
     rec['intensity'] = np.clip(d['photons'], 0, 65535)
@@ -59,7 +58,11 @@ if las:
     struct.pack_into('<HIIBHI', header, 94, 227, 227, 0, 0, 20, n)
     struct.pack_into('<ddd', header, 131, scale, scale, scale)
     struct.pack_into('<ddd', header, 155, mins[0], mins[1], mins[2])
-    struct.pack_into('<dddddd', header, 179, maxs[0], mins[0], maxs[1], mins[1], maxs[2], mins[2])
+    # the bounds of the stored integers: rounding may put a point up to half a step past the float
+    # maximum, and PotreeConverter refuses points outside the header's box
+    lo = mins + np.array([rec[k].min() for k in 'XYZ']) * scale
+    hi = mins + np.array([rec[k].max() for k in 'XYZ']) * scale
+    struct.pack_into('<dddddd', header, 179, hi[0], lo[0], hi[1], lo[1], hi[2], lo[2])
     with open(las, 'wb') as f:
         f.write(header)
         for i in range(0, n, 1 << 20):
