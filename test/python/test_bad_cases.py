@@ -63,6 +63,27 @@ async def main():
     await fails_fast("service of a closed window", caller.get_service(window["service_id"]), "not found")
     assert window["window_id"] not in [w["window_id"] for w in await host.list_windows()]
     await fails_fast("call to a closed window", rdf.validate({"source": "x"}))
+
+    # a call still running when its window closes: the caller gets an error, not a hang (a store
+    # whose reads never answer keeps add_image waiting)
+    window = await host.create_window(src="Reference Viewer")
+    viewer = await caller.get_service(window["service_id"])
+    reading = asyncio.Event()
+
+    async def get_item(key):
+        reading.set()
+        await asyncio.get_running_loop().create_future()
+
+    running = asyncio.ensure_future(viewer.add_image(source={"_rintf": True, "getItem": get_item, "containsItem": lambda key: True}))
+    await reading.wait()
+    await host.close_window(window["window_id"])
+    try:
+        await running
+    except Exception as e:
+        assert "was closed" in str(e), e
+        print(f"ok  call running when its window closed: {str(e).splitlines()[0][:100]}")
+    else:
+        raise AssertionError("call running when its window closed: no error")
     await caller.disconnect()
 
 
