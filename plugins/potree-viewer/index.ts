@@ -253,6 +253,7 @@ async function load(config: LoadConfig) {
     // potree-core's own material for metadata.json clouds ignores the colour mode without an RGB
     // attribute (points render black); ours also colours by any attribute and filters (view.ts)
     material = new ViewMaterial();
+    material.setLevelShares(meta.imjoy_share?.level_shares);
     pco.material = material;
     scene.add(pco);
     clouds = [pco];

@@ -36,10 +36,16 @@ export interface View {
   /** The channels shown; null: all. */
   channels: number[] | null;
   camera: { position: Vec3; target: Vec3 };
+  /** 'opaque' (the nearest point wins) or 'additive' (points add up: brightness shows density). */
+  blending: 'opaque' | 'additive';
+  /** Additive: each point's share of full brightness, at the finest level of detail. */
+  density_gain: number;
 }
 
-const KEYS = ['color_by', 'colormap', 'range', 'point_budget', 'point_size', 'point_size_type', 'clip_box', 'frame_range', 'channels', 'camera'] as const;
+const KEYS = ['color_by', 'colormap', 'range', 'point_budget', 'point_size', 'point_size_type', 'clip_box', 'frame_range', 'channels', 'camera', 'blending', 'density_gain'] as const;
 const ELEVATION = 'position z';
+/** Levels of detail with a weight of their own (deeper ones share the last). */
+const LEVELS = 32;
 const CULL = 'gl_Position = vec4(100.0, 100.0, 100.0, 0.0); return;';
 
 /**
@@ -58,7 +64,12 @@ const CULL = 'gl_Position = vec4(100.0, 100.0, 100.0, 0.0); return;';
  * potree-core upgrade) fail loudly.
  */
 const PATCHES: [anchor: string, replace: (a: string) => string][] = [
-  ['in vec4 indices;', (a) => `${a}\nin float pv_color;\nin float pv_channel;\nin float pv_frame;\nuniform bool pvUseChannels;\nuniform bool pvUseFrames;\nuniform vec2 pvFrameRange;`],
+  ['in vec4 indices;', (a) => `${a}\nin float pv_color;\nin float pv_channel;\nin float pv_frame;\nuniform bool pvUseChannels;\nuniform bool pvUseFrames;\nuniform vec2 pvFrameRange;\nuniform float pvLevelWeight[${LEVELS}];`],
+  // additive blending: each point weighs 1 / (the share of the points its level of detail shows),
+  // found with potree-core's own getLOD (the deepest visible node at the point), so a region drawn
+  // down to a coarse level is as bright as one drawn to the leaves: no steps at node borders
+  ['#if (defined(adaptive_point_size) || defined(color_type_lod)) && defined(tree_type_octree)', () => '#if (defined(adaptive_point_size) || defined(color_type_lod) || defined(pv_density)) && defined(tree_type_octree)'],
+  ['// NORMAL FILTERING', (a) => `#ifdef pv_density\n\tvOpacity *= pvLevelWeight[int(min(getLOD(), ${LEVELS - 1}.0))];\n\t#endif\n\n\t${a}`],
   ['float w = (intensity - intensityRange.x)', () => 'float w = (pv_color - intensityRange.x)'],
   [
     '// CLIPPING',
@@ -93,6 +104,8 @@ export class ViewMaterial extends PointCloudMaterial {
   /** The attributes behind pv_color, pv_channel and pv_frame. */
   sources: { color?: string; channel?: string; frame?: string } = {};
   colormap = '';
+  /** Additive blending with weights by level of detail. */
+  density = false;
 
   constructor() {
     super({ size: 2, minSize: 2, pointSizeType: PointSizeType.FIXED } as never);
@@ -100,6 +113,7 @@ export class ViewMaterial extends PointCloudMaterial {
       pvUseChannels: { type: 'b', value: false },
       pvUseFrames: { type: 'b', value: false },
       pvFrameRange: { type: 'fv', value: [0, 0] },
+      pvLevelWeight: { value: new Float32Array(LEVELS).fill(1) },
     });
     // potree-core converts the gradient from sRGB to linear with swapped branches, which saturates
     // every colour to white; with equal input and output encodings no conversion runs
@@ -109,8 +123,25 @@ export class ViewMaterial extends PointCloudMaterial {
   }
 
   override applyDefines(src: string): string {
-    const out = super.applyDefines(src);
+    const out = super.applyDefines(this.density ? `#define pv_density\n${src}` : src);
     return src.includes('in vec3 position;') ? patchVertexShader(out) : out;
+  }
+
+  /** Level weights from the share of the points each level of detail shows (cumulative, 0..1). */
+  setLevelShares(shares: number[] | undefined) {
+    const w = this.uniforms.pvLevelWeight!.value as Float32Array;
+    w.fill(1);
+    // a cloud without them (another converter's): every point weighs 1
+    shares?.forEach((t, L) => {
+      if (L < LEVELS && t > 0 && t <= 1) w[L] = 1 / t;
+    });
+    if (shares?.length) w.fill(w[Math.min(shares.length, LEVELS) - 1]!, Math.min(shares.length, LEVELS));
+  }
+
+  override updateMaterial(pco: never, visibleNodes: never, camera: never, renderer: never) {
+    super.updateMaterial(pco, visibleNodes, camera, renderer);
+    // potree-core fills the visible-node texture getLOD reads only for adaptive size or LOD colour
+    if (this.density && this.pointSizeType !== PointSizeType.ADAPTIVE) (this as unknown as { updateVisibilityTextureData(n: unknown): void }).updateVisibilityTextureData(visibleNodes);
   }
 
   override onBeforeRender(_r: THREE.WebGLRenderer, _s: THREE.Scene, _c: THREE.Camera, geometry: THREE.BufferGeometry) {
@@ -158,6 +189,8 @@ export function defaultView(attrs: Attribute[], camera: View['camera'], keep?: V
     frame_range: null,
     channels: null,
     camera,
+    blending: keep?.blending ?? 'opaque',
+    density_gain: keep?.density_gain ?? 0.05,
   };
 }
 
@@ -232,6 +265,14 @@ export function nextView(view: View, change: Record<string, unknown>, attrs: Att
     }
     next.channels = c.channels === null ? null : [...new Set(c.channels as number[])].sort((a, b) => a - b);
   }
+  if (has('blending')) {
+    if (c.blending !== 'opaque' && c.blending !== 'additive') throw new Error(`blending: expected "opaque" or "additive"; got ${fmt(c.blending)}`);
+    next.blending = c.blending;
+  }
+  if (has('density_gain')) {
+    if (!isNum(c.density_gain) || c.density_gain <= 0 || c.density_gain >= 1) throw new Error(`density_gain: expected a number in (0, 1), each point's share of full brightness; got ${fmt(c.density_gain)}`);
+    next.density_gain = c.density_gain;
+  }
   if (has('camera')) {
     const cam = c.camera as { position?: unknown; target?: unknown };
     const bad = typeof cam !== 'object' || (cam.position !== undefined && !isVec(cam.position, 3)) || (cam.target !== undefined && !isVec(cam.target, 3));
@@ -299,6 +340,14 @@ export function applyView(m: ViewMaterial, view: View, attrs: Attribute[]) {
     m.setClipBoxes([]);
     m.clipMode = ClipMode.DISABLED;
   }
+
+  // potree-core blends additively whenever opacity < 1; the weights need the pv_density define
+  const density = view.blending === 'additive';
+  if (m.density !== density) {
+    m.density = density;
+    (m as unknown as { updateShaderSource(): void }).updateShaderSource();
+  }
+  m.opacity = density ? view.density_gain : 1;
 
   m.pointSizeType = SIZE_TYPES[view.point_size_type];
   m.size = view.point_size;

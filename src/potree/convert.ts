@@ -153,7 +153,7 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
 
     passSeconds.push((performance.now() - t0) / 1000);
     const hierarchy = hierarchyOf(nodes, plan.stride, opts.hierarchyStep);
-    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchy, description: opts.description });
+    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchy, description: opts.description, levelShares: t });
     const summary = { points: rows, nodes: n, depth: grid.depth, bytes: octreeBytes + hierarchy.bytes.length, attributes: meta.attributes.map((a) => a.name), channels, threads, pass_seconds: passSeconds.map((v) => Math.round(v * 1000) / 1000) };
     return { summary, hierarchy: hierarchy.bytes, metadata: meta };
   } finally {

@@ -49,7 +49,7 @@ export function quantization(cube: Box, resolution = 0.01): Quantization {
   return { scale: [s, s, s], offset: [...cube.min] };
 }
 
-export function metadata(grid: { cube: Box; extent: Box; depth: number }, q: Quantization, columns: AttributeStats[], opts: { name: string; points: number; hierarchy: { firstChunkSize: number; stepSize: number }; description?: string }) {
+export function metadata(grid: { cube: Box; extent: Box; depth: number }, q: Quantization, columns: AttributeStats[], opts: { name: string; points: number; hierarchy: { firstChunkSize: number; stepSize: number }; description?: string; levelShares?: number[] }) {
   const box = grid.cube;
   const ext = grid.extent;
   const attributes: PotreeAttribute[] = [
@@ -77,5 +77,8 @@ export function metadata(grid: { cube: Box; extent: Box; depth: number }, q: Qua
     boundingBox: { min: box.min, max: box.max },
     encoding: 'DEFAULT',
     attributes,
+    // not Potree's: how the levels were sampled (lod.ts), so a viewer can weight additive blending
+    // by the share of the points each level of detail shows; potree-core ignores it
+    ...(opts.levelShares ? { imjoy_share: { sampling: 'uniform', level_shares: opts.levelShares } } : {}),
   };
 }

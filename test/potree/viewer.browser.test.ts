@@ -396,4 +396,32 @@ print(json.dumps([s, s + i.file_size]))`, smlm], { encoding: 'utf8' }),
     expect(r).toMatchObject({ name: 'local ring.smlm', points: 60000 });
     expect(r.drawn_points).toBeGreaterThan(1000);
   });
+
+  it('additive blending weighs each point by its level of detail: as bright with the root alone as with every node', async () => {
+    await viewFromS3({ url: `${host.app.url}/pc/ring/metadata.json`, name: 'ring' });
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'ring', 'metadata.json'), 'utf8'));
+    const root = fs.readFileSync(path.join(dir, 'ring', 'hierarchy.bin')).readUInt32LE(2);
+    // every point white (frame ≥ 0 > the range's top), one pixel, a small share of full brightness each
+    const base = { blending: 'additive', density_gain: 0.02, color_by: 'frame', colormap: 'gray', range: [-1, 0], point_size: 1, point_size_type: 'fixed', camera: { position: [10000, 9999, 25000], target: [10000, 10000, 0] } };
+    const shot = async (budget: number) => {
+      const { view, png } = await viewShot({ ...base, point_budget: budget });
+      const info = await host.page.evaluate(() => (window as any).pv.get_info());
+      let sum = 0;
+      for (let i = 0; i < png.width * png.height; i++) sum += png.data[i * 4]!;
+      return { view, sum, drawn: info.drawn_points as number };
+    };
+    const coarse = await shot(root + 10); // the root alone
+    const fine = await shot(1_000_000); // every node
+    expect(coarse.view).toMatchObject({ blending: 'additive', density_gain: 0.02 });
+    expect(coarse.drawn).toBe(root);
+    expect(fine.drawn).toBe(60000);
+    expect(meta.imjoy_share.level_shares[0]).toBeCloseTo(root / 60000, 1);
+    // 15× fewer points, each weighing 15×: the same light within 20 % (unweighted: 1/15 of it)
+    expect(coarse.sum / fine.sum, JSON.stringify({ coarse: coarse.sum, fine: fine.sum })).toBeGreaterThan(0.8);
+    expect(coarse.sum / fine.sum).toBeLessThan(1.25);
+    // back to opaque; a bad value is a clear error
+    const err = await host.page.evaluate(() => (window as any).pv.set_view({ density_gain: 2 }).then(() => '', (e: Error) => e.message));
+    expect(err).toMatch(/density_gain: expected a number in \(0, 1\)/);
+    expect((await viewShot({ blending: 'opaque' })).view.blending).toBe('opaque');
+  });
 });
