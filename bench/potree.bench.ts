@@ -10,6 +10,7 @@
  * Targets: ≥ 2 M points/s per core, ≥ 1.6× on 2 cores (wall time), peak RSS ≤ 0.5× PotreeConverter's.
  */
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FileSource } from '../src/io/file-source.js';
@@ -50,6 +51,31 @@ function run(cmd: string, args: string[]): Run {
   return { seconds: (performance.now() - t) / 1000, cpu: Number(m[1]) + Number(m[2]), peak_rss_mb: Math.round(Number(m[3]) / 1024) };
 }
 
+/**
+ * What two threads can gain on this machine at all: the same streaming loop (a 16 MiB array per
+ * thread, beyond the caches, as the converter's passes stream records) in one thread and split
+ * over two, best of three. Virtual cores share their host's memory bandwidth and often a physical
+ * core; a speed-up is judged against this ceiling, measured in the same run.
+ */
+async function machineScaling(): Promise<number> {
+  const code = `const { parentPort, workerData } = require('node:worker_threads');
+    const a = new Float32Array(1 << 22); for (let i = 0; i < a.length; i++) a[i] = i * 0.5;
+    let s = 0; for (let r = 0; r < workerData; r++) for (let i = 0; i < a.length; i += 4) s += a[i] > r ? 1 : 0;
+    parentPort.postMessage(s);`;
+  const run = (threads: number) =>
+    new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      let done = 0;
+      for (let i = 0; i < threads; i++) {
+        const w = new Worker(code, { eval: true, workerData: 240 / threads });
+        w.once('error', reject);
+        w.once('message', () => void w.terminate().then(() => ++done === threads && resolve(performance.now() - t)));
+      }
+    });
+  const best = async (threads: number) => Math.min(await run(threads), await run(threads), await run(threads));
+  return (await best(1)) / (await best(2));
+}
+
 async function main() {
   if (process.argv[2] === '--naive') return naive(process.argv[3]!);
   fs.mkdirSync(dir, { recursive: true });
@@ -72,7 +98,8 @@ async function main() {
   row('imjoy-share potree convert, 1 thread', one);
   row('imjoy-share potree convert, 2 threads', two);
   row('naive in-memory builder (tree only)', nv);
-  console.log(`speed-up on 2 threads (wall): ${(one.seconds / two.seconds).toFixed(2)}× (target ≥ 1.6×)`);
+  const ceiling = await machineScaling();
+  console.log(`speed-up on 2 threads (wall): ${(one.seconds / two.seconds).toFixed(2)}× (target ≥ 1.6×); a plain streaming loop gains ${ceiling.toFixed(2)}× on this machine, so ${((one.seconds / two.seconds - 1) / (ceiling - 1) * 100).toFixed(0)} % of what two threads can give`);
   console.log(`1 thread vs naive: ${(nv.cpu / one.cpu).toFixed(2)}× less CPU, peak memory ${(one.peak_rss_mb / nv.peak_rss_mb).toFixed(2)}× the naive builder's`);
   console.log(`points per CPU-second: ${rate(one.cpu).toFixed(2)} M (target ≥ 2 M)`);
   if (wantLas) {
