@@ -35,10 +35,16 @@ describe('static server', () => {
   afterAll(() => srv.close());
 
   it('serves Range requests with 206 and Content-Range, and CORS for plugin frames', async () => {
-    const r = await fetch(`${srv.url}/d/a.tif`, { headers: { Range: 'bytes=100-199' } });
+    const r = await fetch(`${srv.url}/d/a.tif`, { headers: { Range: 'bytes=100-199', Origin: 'http://127.0.0.1:1' } });
     expect(r.status).toBe(206);
     expect(r.headers.get('content-range')).toBe('bytes 100-199/5000');
+    expect(r.headers.get('access-control-allow-origin')).toBe('*');
     expect(r.headers.get('access-control-expose-headers')).toContain('Content-Range');
+    // CORS headers only for pages (which send Origin); Vary tells caches so
+    const plain = await fetch(`${srv.url}/d/a.tif`, { headers: { Range: 'bytes=100-199' } });
+    expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+    expect(plain.headers.get('vary')).toBe('Origin');
+    await plain.arrayBuffer();
     expect(Buffer.from(await r.arrayBuffer()).equals(body.subarray(100, 200))).toBe(true);
     const bad = await fetch(`${srv.url}/d/a.tif`, { headers: { Range: 'bytes=6000-6001' } });
     expect(bad.status).toBe(416);
