@@ -5,7 +5,8 @@
  * hierarchy.bin and read once, every node's bytes inside octree.bin and equal to its points' records.
  * For `potree info`, which thereby validates an octree, and for the fuzzer behind it.
  */
-const RECORD = 22;
+import { RECORD } from './nodes.js';
+
 /** Potree's node names grow by a digit per level; nothing real is this deep. */
 const MAX_DEPTH = 40;
 

@@ -80,7 +80,8 @@ export function listNodes(grid: Grid, counts: CellTable[], stride: number, dense
   return { level, points, cell, morton: mortons, mask, offset, index, levelStart };
 }
 
-const RECORD = 22;
+/** Bytes of a hierarchy record: type, child mask, points, byte offset, byte size. */
+export const RECORD = 22;
 /** Nodes up to which the hierarchy is one chunk: 1.1 MB, read at once. */
 const ONE_CHUNK_NODES = 50_000;
 /** Levels per hierarchy chunk beyond that, as PotreeConverter writes them. */
