@@ -211,6 +211,22 @@ async function blobFiles(file: Blob, name: string): Promise<Files> {
   return files as Files;
 }
 
+/**
+ * A Potree 1.x cloud (PotreeConverter 1's cloud.js, a node per file under its octree folder), read
+ * with potree-core's own loader; its box stands in for the attributes 2.0 metadata lists.
+ */
+async function legacyCloud(url: string) {
+  const shown = url.split('?')[0]!;
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${shown}: HTTP ${res.status}`);
+  const cloud = await res.json().catch(() => undefined);
+  const box = cloud?.tightBoundingBox ?? cloud?.boundingBox;
+  if (!box || typeof cloud.version !== 'string') throw new Error(`${shown}: not a Potree 1.x cloud.js (version, boundingBox)`);
+  const position: Attribute = { name: 'position', type: 'int32', numElements: 3, min: [box.lx, box.ly, box.lz], max: [box.ux, box.uy, box.uz] };
+  const pco = await potree.loadPointCloud('cloud.js', shown.slice(0, shown.lastIndexOf('/') + 1));
+  return { url, pco, meta: { name: shown.split('/').slice(-2, -1)[0], points: Number(cloud.points ?? 0), attributes: [position] } };
+}
+
 /** Where the three files are, for each way of naming a cloud. */
 async function filesOf(config: LoadConfig): Promise<{ files: Files; url: string }> {
   const abs = (u: string) => new URL(u, location.href).href;
@@ -230,7 +246,7 @@ async function filesOf(config: LoadConfig): Promise<{ files: Files; url: string 
     files = placesOf((f) => urls[f]!, refresh);
   } else {
     url = config?.url ? abs(config.url) : '';
-    if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json, of one .zip of the octree or of a .smlm holding one; {urls: {"metadata.json", "hierarchy.bin", "octree.bin"}}; {file} (a File or Blob of such a .zip or .smlm); or {columns} / {tables} of localizations to convert');
+    if (!/metadata\.json(\?|$)/.test(url)) throw new Error('load: pass {url} of a Potree 2.0 metadata.json (or a 1.x cloud.js), of one .zip of the octree or of a .smlm holding one; {urls: {"metadata.json", "hierarchy.bin", "octree.bin"}}; {file} (a File or Blob of such a .zip or .smlm); or {columns} / {tables} of localizations to convert');
     // the files beside it, with the same query string (a signature for a folder, where there is one)
     const [path, query] = url.split('?') as [string, string | undefined];
     files = placesOf((f) => path.replace(/metadata\.json$/, f) + (query ? `?${query}` : ''), refresh);
@@ -243,12 +259,19 @@ async function load(config: LoadConfig) {
   showError();
   $('pv-status').textContent = 'loading…';
   try {
-    const { files, url } = await filesOf(config ?? {});
-    const rm = requestManager(files);
-    const meta = await rm.fetch(await rm.getUrl('metadata.json')).then((r) => r.json());
+    let url: string;
+    let meta: { name?: string; points: number; description?: string; attributes?: Attribute[]; imjoy_share?: { level_shares?: number[] } };
+    let pco: PointCloudOctree;
+    if (config?.url && /cloud\.js(\?|$)/.test(config.url)) ({ url, meta, pco } = await legacyCloud(new URL(config.url, location.href).href));
+    else {
+      const opened = await filesOf(config ?? {});
+      url = opened.url;
+      const rm = requestManager(opened.files);
+      meta = await rm.fetch(await rm.getUrl('metadata.json')).then((r) => r.json());
+      pco = await potree.loadPointCloud('metadata.json', rm);
+    }
     for (const c of clouds) scene.remove(c);
     clouds = [];
-    const pco = await potree.loadPointCloud('metadata.json', rm);
     const attributes: Attribute[] = meta.attributes ?? [];
     // potree-core's own material for metadata.json clouds ignores the colour mode without an RGB
     // attribute (points render black); ours also colours by any attribute and filters (view.ts)

@@ -16,19 +16,26 @@ import { hashLimits, levelThresholds } from './lod.js';
 import { hierarchyOf, listNodes } from './nodes.js';
 import type { CellData, Pass, PassResult } from './passes.js';
 import { planRecords, type InputTable, type RecordPlan } from './record-plan.js';
+import { MAX_POISSON_DEPTH, type MinTable, mergeMin, resolveLevels, samplingResolution, tableBytes } from './poisson.js';
 
 export interface ConvertOptions {
   /** Points of the root level (default 20 000); level L holds about nodePoints · growth^L. */
   nodePoints?: number;
   growth?: number;
   seed?: number;
+  /**
+   * 'density' (default): each level a uniform sample of all the points, so density is kept at every
+   * level (lod.ts); 'poisson': at most one point per sampling cell and level, space covered evenly
+   * (poisson.ts).
+   */
+  sampling?: 'density' | 'poisson';
   /** Levels per hierarchy chunk (default: one chunk up to 50 000 nodes, else 4). */
   hierarchyStep?: number;
   /** Worker threads (default: the machine's cores, at most 8; 1 runs in this thread). */
   threads?: number;
   /** Bytes the conversion may use beyond the process's own (default 1 GiB). */
   maxMemory?: number;
-  onProgress?: (phase: 'read' | 'count' | 'write', done: number, total: number) => void;
+  onProgress?: (phase: 'read' | 'sample' | 'count' | 'write', done: number, total: number) => void;
   name?: string;
   description?: string;
 }
@@ -88,7 +95,7 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
   const pool = await runner.start(threads);
   const passSeconds: number[] = [];
   let t0 = performance.now();
-  const report = (phase: 'read' | 'count' | 'write') => {
+  const report = (phase: 'read' | 'sample' | 'count' | 'write') => {
     let done = 0;
     const now = performance.now();
     if (phase !== 'read') passSeconds.push((now - t0) / 1000);
@@ -125,6 +132,18 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
     const t = levelThresholds(rows, opts.nodePoints ?? 20_000, opts.growth ?? 4);
     const grid = gridOf(extent, t.length - 1);
     const loc: Locator = { grid, limits: hashLimits(t), seed: opts.seed ?? 0 };
+    const poisson = opts.sampling === 'poisson' && grid.depth > 0;
+    if (poisson) {
+      if (grid.depth > MAX_POISSON_DEPTH) throw new Error(`${where}: Poisson sampling goes to depth ${MAX_POISSON_DEPTH}; this octree needs ${grid.depth} (use the default sampling or more --node-points)`);
+      const res = samplingResolution(grid.depth);
+      // the tables of every thread and the merged one share a quarter of the memory
+      const limit = Math.floor((maxMemory * 0.25) / tableBytes(1) / (threads + 1));
+      const rs = (await pool.run(ranges.map(([a, b]) => ({ kind: 'sample', grid, seed: loc.seed, res, limit, ...common(a, b) })), report('sample'))) as { table: MinTable }[];
+      const table = rs[0]!.table;
+      for (const r of rs.slice(1)) mergeMin(table, r.table, limit, where);
+      resolveLevels(table, grid.depth);
+      loc.poisson = { table, res };
+    }
 
     // pass 2: points per level and cell → the nodes and their places in octree.bin
     const r2 = (await pool.run(ranges.map(([a, b]) => ({ kind: 'count', loc, denseLimit, ...common(a, b) })), report('count'))) as { counts: CellData[] }[];
@@ -153,7 +172,7 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
 
     passSeconds.push((performance.now() - t0) / 1000);
     const hierarchy = hierarchyOf(nodes, plan.stride, opts.hierarchyStep);
-    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchy, description: opts.description, levelShares: t });
+    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchy, description: opts.description, levelShares: poisson ? undefined : t });
     const summary = { points: rows, nodes: n, depth: grid.depth, bytes: octreeBytes + hierarchy.bytes.length, attributes: meta.attributes.map((a) => a.name), channels, threads, pass_seconds: passSeconds.map((v) => Math.round(v * 1000) / 1000) };
     return { summary, hierarchy: hierarchy.bytes, metadata: meta };
   } finally {

@@ -79,6 +79,6 @@ export function metadata(grid: { cube: Box; extent: Box; depth: number }, q: Qua
     attributes,
     // not Potree's: how the levels were sampled (lod.ts), so a viewer can weight additive blending
     // by the share of the points each level of detail shows; potree-core ignores it
-    ...(opts.levelShares ? { imjoy_share: { sampling: 'uniform', level_shares: opts.levelShares } } : {}),
+    imjoy_share: opts.levelShares ? { sampling: 'uniform', level_shares: opts.levelShares } : { sampling: 'poisson' },
   };
 }

@@ -8,6 +8,7 @@ import type { SmlmDType } from '../smlm/types.js';
 import type { CellTable, Grid } from './grid.js';
 import { hashRow } from './lod.js';
 import type { RecordPlan, TablePlan } from './record-plan.js';
+import { find, type MinTable, putMin } from './poisson.js';
 
 type Getter = (dv: DataView, o: number) => number;
 
@@ -99,6 +100,33 @@ export interface Locator {
   /** Hash limits per level (lod.ts). */
   limits: number[];
   seed: number;
+  /** Poisson sampling (poisson.ts): the finest sampling cells' winners and their levels. */
+  poisson?: { table: MinTable; res: number };
+}
+
+/** One row's sampling cell at resolution `res` per axis of the cube (poisson.ts). */
+function samplingKeys(block: Uint8Array, rows: number, stride: number, t: TablePlan, grid: Grid, res: number, out: Float64Array): void {
+  const dv = dataView(block);
+  const k = res / (grid.cube.max[0] - grid.cube.min[0]);
+  const [mx, my, mz] = grid.cube.min;
+  const gx = getter(t.xyz[0]!.dtype);
+  const gy = getter(t.xyz[1]!.dtype);
+  const gz = t.xyz[2] ? getter(t.xyz[2].dtype) : undefined;
+  const [ox, oy] = [t.xyz[0]!.offset, t.xyz[1]!.offset];
+  const oz = t.xyz[2]?.offset ?? 0;
+  const clamp = (v: number) => (v < 0 ? 0 : v >= res ? res - 1 : v);
+  for (let r = 0, o = 0; r < rows; r++, o += stride) {
+    const sx = clamp(Math.floor((gx(dv, o + ox) - mx) * k));
+    const sy = clamp(Math.floor((gy(dv, o + oy) - my) * k));
+    const sz = clamp(gz ? Math.floor((gz(dv, o + oz) - mz) * k) : Math.floor(-mz * k));
+    out[r] = (sx * res + sy) * res + sz;
+  }
+}
+
+/** Poisson's first look at the rows: the smallest row hash in each finest sampling cell. */
+export function sampleBlock(block: Uint8Array, rows: number, stride: number, t: TablePlan, row0: number, grid: Grid, seed: number, res: number, table: MinTable, keys: Float64Array, limit: number, where: string): void {
+  samplingKeys(block, rows, stride, t, grid, res, keys);
+  for (let r = 0; r < rows; r++) putMin(table, keys[r]!, hashRow(row0 + r, seed), limit, where);
 }
 
 /** Each record's level (from the hash of its global row number) and its cell index at that level. */
@@ -117,10 +145,16 @@ export function locateBlock(block: Uint8Array, rows: number, stride: number, t: 
   const ny = grid.dims.map((d) => d[1]);
   const nz = grid.dims.map((d) => d[2]);
   const last = limits.length - 1;
+  const poisson = loc.poisson;
+  if (poisson) samplingKeys(block, rows, stride, t, grid, poisson.res, cell); // cell[] reused as scratch for the keys
   for (let r = 0, o = 0; r < rows; r++, o += stride) {
     const h = hashRow(row0 + r, seed);
     let L = 0;
-    while (L < last && h >= limits[L]!) L++;
+    if (poisson) {
+      // the row wins its finest cell, hence is kept from that cell's winner's level, or goes to the leaves
+      const i = find(poisson.table, cell[r]!);
+      L = i >= 0 && poisson.table.mins[i] === h ? poisson.table.levels[i]! : last;
+    } else while (L < last && h >= limits[L]!) L++;
     const s = D - L;
     let ix = Math.floor((gx(dv, o + ox) - mx) * k);
     let iy = Math.floor((gy(dv, o + oy) - my) * k);

@@ -6,7 +6,9 @@
  * byte ranges, so they need no locks.
  */
 import { CellTable } from './grid.js';
-import { type ColumnRange, countBlock, locateBlock, type Locator, placeBlock, type Quant, rangeBlock } from './kernels.js';
+import { type ColumnRange, countBlock, locateBlock, type Locator, placeBlock, type Quant, rangeBlock, sampleBlock } from './kernels.js';
+import type { Grid } from './grid.js';
+import { type MinTable, newMinTable } from './poisson.js';
 import type { InputTable, RecordPlan } from './record-plan.js';
 
 interface Common {
@@ -23,10 +25,11 @@ export type CellData = { dense?: Float64Array; map?: Map<number, number> };
 
 export type Pass =
   | ({ kind: 'range' } & Common)
+  | ({ kind: 'sample'; grid: Grid; seed: number; res: number; limit: number } & Common)
   | ({ kind: 'count'; loc: Locator; denseLimit: number } & Common)
   | ({ kind: 'place'; loc: Locator; q: Quant; index: CellData[]; nodes: number; cursor: Float64Array } & Common);
 
-export type PassResult = { ranges: ColumnRange[][] } | { counts: CellData[] } | { written: number };
+export type PassResult = { ranges: ColumnRange[][] } | { table: MinTable } | { counts: CellData[] } | { written: number };
 
 export interface PassIo {
   tables: InputTable[];
@@ -66,6 +69,14 @@ export function runPass(pass: Pass, io: PassIo, progress?: (rows: number) => voi
       rangeBlock(block, rows, tbl.layout.stride, cols, ranges[t]!, row0, `${pass.where}: table ${tbl.name}`);
     }, progress);
     return { ranges };
+  }
+  if (pass.kind === 'sample') {
+    const table = newMinTable();
+    const keys = new Float64Array(pass.blockRows);
+    eachBlock(pass, io, (t, block, rows, row0) => {
+      sampleBlock(block, rows, io.tables[t]!.layout.stride, pass.plan.tables[t]!, row0, pass.grid, pass.seed, pass.res, table, keys, pass.limit, pass.where);
+    }, progress);
+    return { table };
   }
   const level = new Uint8Array(pass.blockRows);
   const cell = new Float64Array(pass.blockRows);

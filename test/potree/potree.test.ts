@@ -74,6 +74,26 @@ describe('imjoy-share potree convert', () => {
     }
   });
 
+  it('--sampling poisson: exactly one point per sampling cell at every level (checked from the columns), the same octree on 1 and 2 threads', () => {
+    const one = path.join(dir, 'poisson1.potree');
+    const two = path.join(dir, 'poisson2.potree');
+    const a = cli('potree', 'convert', path.join(dir, 'two.smlm'), '-o', one, '--node-points', '5000', '--sampling', 'poisson', '--threads', '1', '--json');
+    const b = cli('potree', 'convert', path.join(dir, 'two.smlm'), '-o', two, '--node-points', '5000', '--sampling', 'poisson', '--threads', '2', '--json');
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.status, b.stderr).toBe(0);
+    for (const f of ['octree.bin', 'hierarchy.bin', 'metadata.json']) expect(Buffer.compare(fs.readFileSync(path.join(one, f)), fs.readFileSync(path.join(two, f))), f).toBe(0);
+    const check = JSON.parse(execFileSync(python, [path.join(repoRoot, 'test/potree/py/check_potree.py'), path.join(dir, 'two.smlm'), one], { maxBuffer: 1 << 26 }).toString());
+    expect(check).toMatchObject({ rows: 200000, points: 200000, exact: true, outside: 0 });
+    const levels = Object.values(check.poisson) as { cells: number; covered: number; most_in_a_cell: number }[];
+    expect(levels.length).toBe(JSON.parse(a.stdout).depth);
+    for (const l of levels) expect(l, JSON.stringify(check.poisson)).toMatchObject({ covered: l.cells, most_in_a_cell: 1 });
+    // unlike the default, coarse levels thin dense clusters: the clustered channel's share of the root falls below its 30 %
+    expect(Object.values(check.levels as Record<string, { fractions: number[] }>)[0]!.fractions[0]).toBeLessThan(0.25);
+    const bad = cli('potree', 'convert', path.join(dir, 'two.smlm'), '-o', path.join(dir, 'x.potree'), '--sampling', 'grid');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/--sampling: density or poisson, not "grid"/);
+  });
+
   it('hierarchy in chunks with proxy nodes: every node reached through them, the same points and octree.bin', () => {
     const one = path.join(dir, 'two.potree'); // made by the first test, one chunk
     const oneCheck = JSON.parse(execFileSync(python, [path.join(repoRoot, 'test/potree/py/check_potree.py'), path.join(dir, 'two.smlm'), one], { maxBuffer: 1 << 26 }).toString());

@@ -22,7 +22,7 @@ function progressLine() {
     const now = Date.now();
     if (done < total && now - last < 200) return;
     last = now;
-    const pass = { read: '1/3 ranges', count: '2/3 nodes', write: '3/3 write' }[phase] ?? phase;
+    const pass = { read: 'ranges', sample: 'sampling cells', count: 'nodes', write: 'write' }[phase] ?? phase;
     process.stderr.write(`\r\x1b[Kpotree convert: pass ${pass} ${((100 * done) / total).toFixed(0)}% (${done.toLocaleString()} of ${total.toLocaleString()} points)${done === total && phase === 'write' ? '\n' : ''}`);
   };
 }
@@ -36,18 +36,20 @@ export function registerPotree(program: Command) {
     .option('-o, --output <dir|file.zip>', 'the octree folder (metadata.json, hierarchy.bin, octree.bin), or a .zip holding them (stored: one URL serves the cloud)')
     .option('--into <file.smlm>', 'append the octree to this .smlm (its tables untouched; one URL serves both); replaces an octree appended before')
     .option('--node-points <points>', 'points of the coarsest level; each level below holds 4× more', '20000')
+    .option('--sampling <kind>', 'density (default: every level a uniform sample, density kept) or poisson (one point per sampling cell and level)', 'density')
     .option('--hierarchy-step <levels>', 'levels per hierarchy chunk (default: one chunk up to 50 000 nodes, else 4)')
     .option('--threads <n>', 'worker threads (default: the cores, at most 8)')
     .option('--max-memory <size>', 'memory the conversion may use, e.g. 512M, 2G', '1G')
     .option('--no-progress', 'no progress line on stderr')
     .option('--json', 'print the summary as JSON')
-    .action(async (input: string | undefined, o: { output?: string; into?: string; nodePoints: string; hierarchyStep?: string; threads?: string; maxMemory: string; progress: boolean; json?: boolean }) => {
+    .action(async (input: string | undefined, o: { output?: string; into?: string; nodePoints: string; sampling: string; hierarchyStep?: string; threads?: string; maxMemory: string; progress: boolean; json?: boolean }) => {
       const t = Date.now();
       if (!o.output === !o.into) throw new Error('potree convert: give either -o <dir|file.zip> or --into <file.smlm>');
       if (o.into && input && path.resolve(input) !== path.resolve(o.into)) throw new Error(`potree convert: --into appends to the .smlm being converted; ${input} is not ${o.into}`);
       input ??= o.into;
       if (!input) throw new Error('potree convert: which file? (potree convert <input> -o <dir|file.zip>)');
       if (o.into && !/\.smlm$/i.test(o.into)) throw new Error(`${o.into}: --into appends to a .smlm file (a ZIP archive); write -o <file.zip> for other inputs`);
+      if (o.sampling !== 'density' && o.sampling !== 'poisson') throw new Error(`--sampling: density or poisson, not "${o.sampling}"`);
       const target = (o.output ?? o.into)!;
       const single = Boolean(o.into) || /\.zip$/i.test(target);
       // a single file is made from a folder beside it, removed afterwards
@@ -56,6 +58,7 @@ export function registerPotree(program: Command) {
       try {
         r = await convertFile(input, single ? path.join(dir, 'cloud') : dir, {
           nodePoints: count(o.nodePoints, '--node-points'),
+          sampling: o.sampling,
           hierarchyStep: o.hierarchyStep === undefined ? undefined : count(o.hierarchyStep, '--hierarchy-step'),
           threads: o.threads === undefined ? undefined : count(o.threads, '--threads'),
           maxMemory: parseBytes(o.maxMemory, '--max-memory'),

@@ -110,5 +110,20 @@ for L in sorted(set(lev.tolist())):
     m = lev == L
     if m.sum() >= 5000:
         fractions[str(L)] = {'points': int(m.sum()), 'fractions': [float(np.mean(allp['channel'][m] == k)) for k in range(len(tables))]}
-print(json.dumps({'rows': rows, 'points': int(len(allp)), 'declared': int(meta['points']), 'nodes': len(nodes), 'chunks': nchunks, 'exact': exact,
+# Poisson sampling: in every sampling cell of level L (the cube split 128·2^L times per axis), exactly
+# one point of level ≤ L — recomputed here from the x/y/z columns and the metadata's cube
+poisson = {}
+if meta.get('imjoy_share', {}).get('sampling') == 'poisson':
+    depth = meta['hierarchy']['depth']
+    size = bmax[0] - bmin[0]
+    xyz = [allp[c].astype(np.float64) if c in allp.dtype.names else None for c in ('x', 'y', 'z')]
+    for L in range(depth):
+        res = 128 * 2 ** L
+        k = res / size
+        idx = [np.clip(np.floor((a - bmin[i]) * k), 0, res - 1) if a is not None else np.full(len(allp), np.clip(np.floor(-bmin[i] * k), 0, res - 1)) for i, a in enumerate(xyz)]
+        key = (idx[0] * res + idx[1]) * res + idx[2]
+        kept = np.unique(key[lev <= L], return_counts=True)
+        occupied = np.unique(key)
+        poisson[str(L)] = {'cells': int(len(occupied)), 'covered': int(len(kept[0])), 'most_in_a_cell': int(kept[1].max())}
+print(json.dumps({'poisson': poisson, 'rows': rows, 'points': int(len(allp)), 'declared': int(meta['points']), 'nodes': len(nodes), 'chunks': nchunks, 'exact': exact,
                   'outside': outside, 'pos_err': pos_err, 'scale': float(scale[0]), 'global': glob, 'levels': fractions}))
