@@ -107,22 +107,36 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
     // pass 1: ranges of every column, the extent
     const r1 = (await pool.run(ranges.map(([a, b]) => ({ kind: 'range', ...common(a, b) })), report('read'))) as { ranges: ColumnRange[][] }[];
     const tableRanges = tables.map((t, k) =>
-      t.layout.columns.map((_, j) => ({ min: Math.min(...r1.map((r) => r.ranges[k]![j]!.min)), max: Math.max(...r1.map((r) => r.ranges[k]![j]!.max)) })),
+      t.layout.columns.map((_, j) => {
+        const parts = r1.map((r) => r.ranges[k]![j]!);
+        const hist = parts.some((p) => p.hist) ? Array.from({ length: 256 }, (_, v) => parts.reduce((a, p) => a + (p.hist?.[v] ?? 0), 0)) : undefined;
+        return { min: Math.min(...parts.map((p) => p.min)), max: Math.max(...parts.map((p) => p.max)), hist };
+      }),
     );
     const stats: AttributeStats[] = plan.columns.map((c) => {
       let min = Infinity;
       let max = -Infinity;
+      // one-byte output columns: a histogram when every row's value is known (a column some tables
+      // lack is filled, not counted, so it gets none)
+      let histogram: number[] | undefined = c.dtype === 'uint8' ? new Array(256).fill(0) : undefined;
       tables.forEach((t, k) => {
         const j = t.layout.columns.findIndex((cc) => cc.name === c.name);
         if (j >= 0 && t.rows) {
           min = Math.min(min, tableRanges[k]![j]!.min);
           max = Math.max(max, tableRanges[k]![j]!.max);
+          const h = tableRanges[k]![j]!.hist;
+          if (histogram && h) h.forEach((n, v) => (histogram![v] += n));
+          else histogram = undefined;
         } else if (c.name === 'channel' && tables.length > 1) {
           min = Math.min(min, k);
           max = Math.max(max, k);
-        } else if (c.name === 'z' && t.rows) min = Math.min(min, 0), max = Math.max(max, 0);
+          if (histogram) histogram[k] += t.rows;
+        } else {
+          if (c.name === 'z' && t.rows) (min = Math.min(min, 0)), (max = Math.max(max, 0));
+          if (t.rows) histogram = undefined;
+        }
       });
-      return { name: c.name, dtype: c.dtype, min: min <= max ? min : 0, max: min <= max ? max : 0 };
+      return { name: c.name, dtype: c.dtype, min: min <= max ? min : 0, max: min <= max ? max : 0, ...(histogram ? { histogram } : {}) };
     });
     const axis = (n: string) => stats.find((s) => s.name === n);
     const extent: Box = {

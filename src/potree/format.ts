@@ -17,6 +17,8 @@ export interface AttributeStats {
   dtype: SmlmDType;
   min: number;
   max: number;
+  /** One-byte attributes: rows per value, 256 bins (PotreeConverter writes them for these). */
+  histogram?: number[];
 }
 
 export interface PotreeAttribute {
@@ -60,7 +62,7 @@ export function metadata(grid: { cube: Box; extent: Box; depth: number }, q: Qua
     },
     ...columns.map((c): PotreeAttribute => {
       const size = SIZE[c.dtype];
-      return { name: c.name, description: '', size, numElements: 1, elementSize: size, type: POTREE_TYPE[c.dtype], min: [c.min], max: [c.max], scale: [1], offset: [0] };
+      return { name: c.name, description: '', size, numElements: 1, elementSize: size, type: POTREE_TYPE[c.dtype], min: [c.min], max: [c.max], scale: [1], offset: [0], ...(c.histogram ? { histogram: c.histogram } : {}) };
     }),
   ];
   return {

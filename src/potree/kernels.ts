@@ -54,6 +54,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export interface ColumnRange {
   min: number;
   max: number;
+  /** uint8 columns: how many rows hold each value (Potree's histogram for one-byte attributes). */
+  hist?: number[];
 }
 
 export function rangeBlock(block: Uint8Array, rows: number, stride: number, cols: { name: string; offset: number; dtype: SmlmDType }[], ranges: ColumnRange[], row0: number, where: string): void {
@@ -92,6 +94,10 @@ export function rangeBlock(block: Uint8Array, rows: number, stride: number, cols
     }
     r.min = lo;
     r.max = hi;
+    if (c.dtype === 'uint8') {
+      const h = (r.hist ??= new Array(256).fill(0));
+      for (let k = 0, o = c.offset; k < rows; k++, o += stride) h[block[o]!]!++;
+    }
   });
 }
 

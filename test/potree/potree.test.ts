@@ -60,6 +60,11 @@ describe('imjoy-share potree convert', () => {
     const levels = Object.values(check.levels) as { points: number; fractions: number[] }[];
     expect(levels.length).toBeGreaterThanOrEqual(2);
     for (const l of levels) expect(Math.abs(l.fractions[0] - 0.3), JSON.stringify(l)).toBeLessThan(0.02);
+    // one-byte attributes carry Potree's 256-bin histogram: here the channel, one table each
+    const meta = JSON.parse(fs.readFileSync(path.join(out, 'metadata.json'), 'utf8'));
+    const channel = meta.attributes.find((a: { name: string }) => a.name === 'channel');
+    expect(channel.histogram).toEqual([60000, 140000, ...new Array(254).fill(0)]);
+    expect(meta.attributes.find((a: { name: string }) => a.name === 'frame').histogram).toBeUndefined();
     // no half-written folder is left behind
     expect(fs.readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
@@ -72,6 +77,14 @@ describe('imjoy-share potree convert', () => {
     for (const f of ['metadata.json', 'hierarchy.bin', 'octree.bin'] as const) {
       expect(Buffer.compare(Buffer.from(mem.files[f]), fs.readFileSync(path.join(dir, 'two.potree', f))), f).toBe(0);
     }
+    // a uint8 column of the input gets its histogram too
+    const n = 5000;
+    const quality = Uint8Array.from({ length: n }, (_, i) => (i * 7) % 5);
+    const cols = { x: Float32Array.from({ length: n }, (_, i) => i), y: Float32Array.from({ length: n }, (_, i) => (i * 13) % 997), quality };
+    const small = await convertInMemory([{ name: 't', channel: 'default', rows: n, columns: Object.entries(cols).map(([name, data]) => ({ name, data })) } as never]);
+    const q = JSON.parse(new TextDecoder().decode(small.files['metadata.json'])).attributes.find((a: { name: string }) => a.name === 'quality');
+    expect(q).toMatchObject({ type: 'uint8', min: [0], max: [4] });
+    expect(q.histogram.slice(0, 6)).toEqual([1000, 1000, 1000, 1000, 1000, 0]);
   });
 
   it('--sampling poisson: exactly one point per sampling cell at every level (checked from the columns), the same octree on 1 and 2 threads', () => {
