@@ -180,7 +180,11 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
       });
     }
     await pool.allocate(octreeBytes);
-    const q = quantization(grid.cube);
+    // the coordinates' own precision: a float's spacing at the largest magnitude, 1 for integers
+    const far = Math.max(...extent.min.map(Math.abs), ...extent.max.map(Math.abs));
+    const xyz = plan.columns.filter((c) => c.name === 'x' || c.name === 'y' || c.name === 'z');
+    const ulp = xyz.some((c) => c.dtype === 'float32') ? 2 ** -23 : xyz.some((c) => c.dtype === 'float64') ? 2 ** -52 : 0;
+    const q = quantization(grid.cube, ulp ? far * ulp : 1);
     const index = nodes.index.map((c) => ({ dense: c.dense, map: c.map }));
     await pool.run(ranges.map(([a, b], i) => ({ kind: 'place', loc, q, index, nodes: n, cursor: cursors[i]!, ...common(a, b) })), report('write'));
 

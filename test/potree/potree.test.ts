@@ -55,7 +55,9 @@ describe('imjoy-share potree convert', () => {
     expect(summary.depth).toBeGreaterThanOrEqual(2);
     const check = JSON.parse(execFileSync(python, [path.join(repoRoot, 'test/potree/py/check_potree.py'), path.join(dir, 'two.smlm'), out], { maxBuffer: 1 << 26 }).toString());
     expect(check).toMatchObject({ rows: 200000, points: 200000, declared: 200000, exact: true, outside: 0 });
-    expect(check.pos_err).toBeLessThanOrEqual(check.scale / 2 + 1e-3);
+    // int32 positions at the data's own precision: float32 near 40 000 holds ~0.005, so 0.001
+    expect(check.scale).toBe(0.001);
+    expect(check.pos_err).toBeLessThanOrEqual(check.scale / 2 + 1e-9);
     expect(check.global[0]).toBeCloseTo(0.3, 5);
     const levels = Object.values(check.levels) as { points: number; fractions: number[] }[];
     expect(levels.length).toBeGreaterThanOrEqual(2);
@@ -157,6 +159,11 @@ describe('imjoy-share potree convert', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toMatch(/nan\.csv.*row 1: x is NaN/);
     expect(fs.existsSync(path.join(dir, 'nan.potree'))).toBe(false);
+    // coordinates in µm: a scale from their precision (the CSV reader keeps float32: ~5e-6 near 40), not 0.01
+    fs.writeFileSync(path.join(dir, 'um.csv'), `x,y\n${Array.from({ length: 2000 }, (_, i) => `${((i * 7919) % 40000) / 1000},${((i * 104729) % 40000) / 1000}`).join('\n')}\n`);
+    const um = cli('potree', 'convert', path.join(dir, 'um.csv'), '-o', path.join(dir, 'um.potree'), '--node-points', '500');
+    expect(um.status, um.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'um.potree', 'metadata.json'), 'utf8')).scale).toEqual([1e-6, 1e-6, 1e-6]);
     const mem = cli('potree', 'convert', stored, '-o', path.join(dir, 'm.potree'), '--max-memory', '1K');
     expect(mem.status).toBe(2);
     expect(mem.stderr.trim()).toMatch(/--max-memory: 1K is too little/);
