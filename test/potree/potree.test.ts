@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startStaticServer } from '../../src/http/static-server.js';
 import fs from 'node:fs';
@@ -167,6 +167,26 @@ describe('imjoy-share potree convert', () => {
     const mem = cli('potree', 'convert', stored, '-o', path.join(dir, 'm.potree'), '--max-memory', '1K');
     expect(mem.status).toBe(2);
     expect(mem.stderr.trim()).toMatch(/--max-memory: 1K is too little/);
+  });
+
+  it('a conversion killed midway leaves nothing that looks like an octree, and the .smlm it was appending to as it was', async () => {
+    const big = path.join(dir, 'big.smlm');
+    execFileSync(python, [path.join(repoRoot, 'bench/py/potree_points.py'), big, '2000000']);
+    const original = fs.readFileSync(big);
+    for (const args of [['-o', path.join(dir, 'killed.zip')], ['-o', path.join(dir, 'killed.potree')], ['--into', big]]) {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'convert', big, ...args, '--threads', '1', '--no-progress'], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r));
+      // killed once it has begun writing: its temporary folder exists
+      const working = () => fs.readdirSync(dir).some((f) => f.includes('.partial') || f.startsWith('.potree-'));
+      for (let i = 0; i < 2000 && !working(); i++) await new Promise((r) => setTimeout(r, 5)); // polling a condition, with a bound
+      expect(working(), args.join(' ')).toBe(true);
+      child.kill('SIGKILL');
+      await exited;
+      expect(fs.existsSync(path.join(dir, 'killed.zip')), args.join(' ')).toBe(false);
+      expect(fs.existsSync(path.join(dir, 'killed.potree')), args.join(' ')).toBe(false);
+      expect(Buffer.compare(fs.readFileSync(big), original), args.join(' ')).toBe(0);
+      for (const f of fs.readdirSync(dir)) if (f.includes('.partial') || f.startsWith('.potree-')) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+    }
   });
 
   it('potree info reads the folder; bad input is one clear line, exit 2', () => {
