@@ -161,6 +161,8 @@ interface TableInput {
 }
 
 interface LoadConfig {
+  /** As url (a string) or file (a File or Blob). */
+  source?: string | Blob;
   url?: string;
   urls?: Partial<Record<FileName, string>>;
   /** A one-file octree (zip, or .smlm carrying one) as a File/Blob: nodes read by slices. */
@@ -255,6 +257,11 @@ async function filesOf(config: LoadConfig): Promise<{ files: Files; url: string 
 }
 
 async function load(config: LoadConfig) {
+  if (config?.source !== undefined) {
+    const { source, ...rest } = config;
+    config = typeof source === 'string' ? { ...rest, url: source } : source instanceof Blob ? { ...rest, file: source } : config;
+    if (config.source !== undefined) throw new Error('load: source must be a URL or a File/Blob');
+  }
   init();
   showError();
   $('pv-status').textContent = 'loading…';

@@ -387,7 +387,7 @@ print(json.dumps([s, s + i.file_size]))`, smlm], { encoding: 'utf8' }),
       host.page.evaluate(async (url) => {
         const blob = new Blob([await (await fetch(url)).arrayBuffer()]);
         const w = (window as any).pv;
-        await w.load({ file: blob, name: 'local ring.smlm' });
+        await w.load({ source: blob, name: 'local ring.smlm' }); // source: a URL, or a File/Blob as {file}
         return w.wait_for_frame(60000);
       }, `${host.app.url}/pc/ring-into.smlm`),
       90_000,
