@@ -17,6 +17,9 @@ import { FileSource } from '../src/io/file-source.js';
 import { loadLocalizations } from '../src/smlm/load.js';
 import '../src/smlm/node.js';
 import { buildOctree } from './potree-naive.js';
+import { HttpSource } from '../src/io/http-source.js';
+import { startStaticServer } from '../src/http/static-server.js';
+import { openSingleFile } from '../src/potree/single-file.js';
 
 const POINTS = Number(process.env.POTREE_POINTS ?? 20_000_000);
 const root = process.env.IMJOY_SHARE_ROOT ?? process.cwd();
@@ -76,6 +79,36 @@ async function machineScaling(): Promise<number> {
   return (await best(1)) / (await best(2));
 }
 
+/**
+ * The viewer's way into a one-file cloud of all the points (src/potree/single-file.ts, which the
+ * Potree Viewer runs), over HTTP: the requests before the root node's bytes arrive.
+ */
+async function firstNode(cli: string, out: string) {
+  const zip = `${out}.zip`;
+  const r = spawnSync(process.execPath, [cli, 'potree', 'convert', smlm, '-o', zip, '--no-progress'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`potree convert -o zip failed: ${r.stderr}`);
+  const server = await startStaticServer({ port: 0, mounts: { '/b/': path.dirname(zip) } });
+  try {
+    const ranges: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      ranges.push(new Headers(init?.headers).get('range') ?? '');
+      return fetch(input, init);
+    };
+    const http = new HttpSource(`${server.url}/b/${path.basename(zip)}?X-Amz-Signature=bench`, { fetch: counting });
+    const { source, octree } = await openSingleFile(http);
+    if (!octree) throw new Error('no octree in the zip');
+    const h = await source.read(octree['hierarchy.bin'].offset, 22);
+    const dv = new DataView(h.buffer, h.byteOffset, 22);
+    const [at, size] = [Number(dv.getBigUint64(6, true)), Number(dv.getBigUint64(14, true))];
+    const before = ranges.length;
+    await source.read(octree['octree.bin'].offset + at, size);
+    console.log(`one-file cloud of ${POINTS.toLocaleString()} points (${(fs.statSync(zip).size / 1e6).toFixed(0)} MB zip): ${before} requests before the root node's (${ranges.join(' ')}; target ≤ 3)`);
+  } finally {
+    await server.close();
+    fs.rmSync(zip, { force: true });
+  }
+}
+
 async function main() {
   if (process.argv[2] === '--naive') return naive(process.argv[3]!);
   fs.mkdirSync(dir, { recursive: true });
@@ -102,6 +135,7 @@ async function main() {
   console.log(`speed-up on 2 threads (wall): ${(one.seconds / two.seconds).toFixed(2)}× (target ≥ 1.6×); a plain streaming loop gains ${ceiling.toFixed(2)}× on this machine, so ${((one.seconds / two.seconds - 1) / (ceiling - 1) * 100).toFixed(0)} % of what two threads can give`);
   console.log(`1 thread vs naive: ${(nv.cpu / one.cpu).toFixed(2)}× less CPU, peak memory ${(one.peak_rss_mb / nv.peak_rss_mb).toFixed(2)}× the naive builder's`);
   console.log(`points per CPU-second: ${rate(one.cpu).toFixed(2)} M (target ≥ 2 M)`);
+  await firstNode(cli, out);
   if (wantLas) {
     const pcRun = (extra: string[]) => () => {
       const pcOut = path.join(dir, 'pc-out');
