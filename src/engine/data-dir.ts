@@ -122,6 +122,9 @@ export class DataDir {
    * such servable file. Hidden files and any `.`/`..` segment are no files of DIR.
    */
   async view(name: string, mode: ZarrMode): Promise<ZarrView | undefined> {
+    // a name checked and indexed less than STAT_MS ago (a remote image: always): no checks again
+    const known = this.entries.get(name);
+    if (known && Date.now() - known.checked < STAT_MS) return this.viewOf(known, name, mode);
     const url = this.remote.get(name);
     if (url) {
       let entry = this.entries.get(name);

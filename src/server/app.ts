@@ -108,7 +108,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       metrics.observe(req, res);
       opts.onRequest?.(req);
     },
-    handlers: [hostConfig, metrics.handler, ...(rpc ? [rpc.tokenHandler] : []), ...engineParts.handlers, ...(opts.handlers ?? [])],
+    // the engine's first: chunk requests are most of the traffic (the others answer a few paths)
+    handlers: [...engineParts.handlers, hostConfig, metrics.handler, ...(rpc ? [rpc.tokenHandler] : []), ...(opts.handlers ?? [])],
     aliases: { '/': path.join(dist, 'host', 'index.html'), '/manifest.imjoy.json': path.join(root, 'manifest.imjoy.json') },
     mounts: {
       '/host/': path.join(dist, 'host'),
