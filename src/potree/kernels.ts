@@ -110,16 +110,25 @@ export interface Locator {
   poisson?: { table: MinTable; res: number };
 }
 
+/** Reading a record's x, y, z (z absent: none) and the factor to cells at `res` per axis of the cube. */
+function coordinates(block: Uint8Array, t: TablePlan, grid: Grid, res: number) {
+  return {
+    dv: dataView(block),
+    k: res / (grid.cube.max[0] - grid.cube.min[0]),
+    min: grid.cube.min,
+    gx: getter(t.xyz[0]!.dtype),
+    gy: getter(t.xyz[1]!.dtype),
+    gz: t.xyz[2] ? getter(t.xyz[2].dtype) : undefined,
+    ox: t.xyz[0]!.offset,
+    oy: t.xyz[1]!.offset,
+    oz: t.xyz[2]?.offset ?? 0,
+  };
+}
+
 /** One row's sampling cell at resolution `res` per axis of the cube (poisson.ts). */
 function samplingKeys(block: Uint8Array, rows: number, stride: number, t: TablePlan, grid: Grid, res: number, out: Float64Array): void {
-  const dv = dataView(block);
-  const k = res / (grid.cube.max[0] - grid.cube.min[0]);
-  const [mx, my, mz] = grid.cube.min;
-  const gx = getter(t.xyz[0]!.dtype);
-  const gy = getter(t.xyz[1]!.dtype);
-  const gz = t.xyz[2] ? getter(t.xyz[2].dtype) : undefined;
-  const [ox, oy] = [t.xyz[0]!.offset, t.xyz[1]!.offset];
-  const oz = t.xyz[2]?.offset ?? 0;
+  const { dv, k, min, gx, gy, gz, ox, oy, oz } = coordinates(block, t, grid, res);
+  const [mx, my, mz] = min;
   const clamp = (v: number) => (v < 0 ? 0 : v >= res ? res - 1 : v);
   for (let r = 0, o = 0; r < rows; r++, o += stride) {
     const sx = clamp(Math.floor((gx(dv, o + ox) - mx) * k));
@@ -137,17 +146,11 @@ export function sampleBlock(block: Uint8Array, rows: number, stride: number, t: 
 
 /** Each record's level (from the hash of its global row number) and its cell index at that level. */
 export function locateBlock(block: Uint8Array, rows: number, stride: number, t: TablePlan, row0: number, loc: Locator, level: Uint8Array, cell: Float64Array): void {
-  const dv = dataView(block);
   const { grid, limits, seed } = loc;
   const D = grid.depth;
   const n = 2 ** D;
-  const k = n / (grid.cube.max[0] - grid.cube.min[0]);
-  const [mx, my, mz] = grid.cube.min;
-  const gx = getter(t.xyz[0]!.dtype);
-  const gy = getter(t.xyz[1]!.dtype);
-  const gz = t.xyz[2] ? getter(t.xyz[2].dtype) : undefined;
-  const [ox, oy] = [t.xyz[0]!.offset, t.xyz[1]!.offset];
-  const oz = t.xyz[2]?.offset ?? 0;
+  const { dv, k, min, gx, gy, gz, ox, oy, oz } = coordinates(block, t, grid, n);
+  const [mx, my, mz] = min;
   const ny = grid.dims.map((d) => d[1]);
   const nz = grid.dims.map((d) => d[2]);
   const last = limits.length - 1;
