@@ -39,12 +39,12 @@ export function newMinTable(capacity = 1 << 16): MinTable {
 export const tableBytes = (entries: number) => 2 * entries * (8 + 4 + 1);
 
 function home(keys: Float64Array, key: number): number {
-  // keys are integers below 2^53: mix the high and low 32 bits
-  const lo = key >>> 0;
-  const hi = Math.floor(key / 4294967296) >>> 0;
-  let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
-  h ^= h >>> 15;
-  return h & (keys.length - 1);
+  // keys are integers below 2^53, with structure in every bit range (x, y, z cells): murmur3's
+  // finalizer over the high and low 32 bits spreads them over the slots
+  let h = (key >>> 0) ^ Math.imul(Math.floor(key / 4294967296) >>> 0, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & (keys.length - 1);
 }
 
 /** The slot of `key`, or of the empty slot where it would go. */
@@ -98,7 +98,9 @@ export function mergeMin(into: MinTable, from: MinTable, limit: number, where: s
 
 /**
  * For each finest cell, the coarsest level whose cell has the same winner: its winner's level. The
- * coarser cells' minimums are folded up from the finest ones, level by level.
+ * coarser cells' minimums are folded up from the finest ones, level by level, into tables like it;
+ * then each finest winner climbs while its parent cell's minimum is its own — most stop at the
+ * first step (the minimum only falls going up), so this costs about one lookup per cell.
  */
 export function resolveLevels(t: MinTable, depth: number): void {
   const top = depth - 1;
@@ -112,32 +114,24 @@ export function resolveLevels(t: MinTable, depth: number): void {
     const p = r / 2;
     return ((x >> 1) * p + (y >> 1)) * p + (z >> 1);
   };
-  // minimums of every coarser level
-  const mins: Map<number, number>[] = [];
-  let below: Iterable<[number, number]> = (function* () {
-    for (let i = 0; i < t.keys.length; i++) if (t.keys[i] !== EMPTY) yield [t.keys[i]!, t.mins[i]!] as [number, number];
-  })();
+  const levels: MinTable[] = [];
+  levels[top] = t;
   for (let L = top - 1; L >= 0; L--) {
-    const m = new Map<number, number>();
-    for (const [k, v] of below) {
-      const pk = parentKey(k, L + 1);
-      const cur = m.get(pk);
-      if (cur === undefined || v < cur) m.set(pk, v);
-    }
-    mins[L] = m;
-    below = m;
+    const below = levels[L + 1]!;
+    const m = newMinTable(Math.min(below.size, res(L) ** 3));
+    for (let i = 0; i < below.keys.length; i++) if (below.keys[i] !== EMPTY) putMin(m, parentKey(below.keys[i]!, L + 1), below.mins[i]!, Infinity, '');
+    levels[L] = m;
   }
   for (let i = 0; i < t.keys.length; i++) {
     if (t.keys[i] === EMPTY) continue;
+    const min = t.mins[i]!;
     let level = top;
     let key = t.keys[i]!;
-    const keys: number[] = [];
-    for (let L = top; L > 0; L--) keys[L - 1] = key = parentKey(key, L);
-    for (let L = 0; L < top; L++) {
-      if (mins[L]!.get(keys[L]!) === t.mins[i]) {
-        level = L;
-        break;
-      }
+    for (let L = top - 1; L >= 0; L--) {
+      key = parentKey(key, L + 1);
+      const m = levels[L]!;
+      if (m.mins[find(m, key)] !== min) break;
+      level = L;
     }
     t.levels[i] = level;
   }
