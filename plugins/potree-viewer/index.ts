@@ -102,6 +102,12 @@ function requestManager(files: Files) {
   };
 }
 
+/** The view as a PNG (base64, no `data:` prefix). */
+async function screenshot(): Promise<string> {
+  renderer!.render(scene, camera);
+  return renderer!.domElement.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
+}
+
 function init() {
   if (renderer) return;
   const box = $('pv-view');
@@ -120,7 +126,7 @@ function init() {
   };
   requestAnimationFrame(frame);
   $('pv-open').onclick = () => void load({ url: $<HTMLInputElement>('pv-url').value.trim() }).catch(() => {});
-  initToolbar((change) => void set_view(change).catch(() => {}));
+  initToolbar((change) => void set_view(change).catch(() => {}), screenshot);
 }
 
 function resize() {
@@ -384,8 +390,5 @@ imjoy().export({
   get_info: async () => info(),
   get_view: async () => get_view(),
   set_view,
-  async screenshot() {
-    renderer!.render(scene, camera);
-    return renderer!.domElement.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
-  },
+  screenshot,
 });

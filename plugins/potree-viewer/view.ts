@@ -168,7 +168,7 @@ const fmt = (v: unknown) => {
 export const colourable = (attrs: Attribute[]) => [ELEVATION, ...attrs.filter((a) => a.numElements === 1 && a.name !== 'position').map((a) => a.name)];
 
 /** An attribute's [min, max] from metadata.json (the elevation: position's z). */
-function extent(attrs: Attribute[], name: string): [number, number] {
+export function extent(attrs: Attribute[], name: string): [number, number] {
   const a = name === ELEVATION ? attrs.find((x) => x.name === 'position') : attrs.find((x) => x.name === name);
   const k = name === ELEVATION ? 2 : 0;
   const lo = a?.min?.[k] ?? 0;

@@ -424,4 +424,32 @@ print(json.dumps([s, s + i.file_size]))`, smlm], { encoding: 'utf8' }),
     expect(err).toMatch(/density_gain: expected a number in \(0, 1\)/);
     expect((await viewShot({ blending: 'opaque' })).view.blending).toBe('opaque');
   });
+
+  it('the toolbar: range sliders over the attribute, size mode, frames, blending, wired to the view', async () => {
+    await viewFromS3({ url: `${host.app.url}/pc/ring/metadata.json`, name: 'ring' });
+    const f = await viewerFrame();
+    const view = () => host.page.evaluate(() => (window as any).pv.get_view());
+    await host.page.evaluate(() => (window as any).pv.set_view({ color_by: 'frame', range: [0, 1000] }));
+    // the sliders span the attribute's extent (frame: 0 … 1000); the low one at a quarter, the high one at three quarters
+    await f.$eval('#pv-lo-slider', (e) => {
+      (e as HTMLInputElement).value = '250';
+      e.dispatchEvent(new Event('input'));
+    });
+    await f.$eval('#pv-hi-slider', (e) => {
+      (e as HTMLInputElement).value = '750';
+      e.dispatchEvent(new Event('input'));
+    });
+    await f.waitForFunction(() => (document.getElementById('pv-lo') as HTMLInputElement).value === '250' && (document.getElementById('pv-hi') as HTMLInputElement).value === '750');
+    expect((await view()).range).toEqual([250, 750]);
+    await f.selectOption('#pv-size-type', 'attenuated');
+    await f.fill('#pv-f0', '1000');
+    await f.$eval('#pv-f0', (e) => e.dispatchEvent(new Event('change')));
+    await f.selectOption('#pv-blend', 'additive');
+    const v = await view();
+    expect(v).toMatchObject({ point_size_type: 'attenuated', blending: 'additive' });
+    expect(v.frame_range[0]).toBe(1000);
+    // and back
+    await host.page.evaluate(() => (window as any).pv.set_view({ blending: 'opaque', frame_range: null, point_size_type: 'fixed' }));
+    expect(await f.$eval('#pv-f0', (e) => (e as HTMLInputElement).value)).toBe('');
+  });
 });
