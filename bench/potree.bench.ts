@@ -19,7 +19,7 @@ import '../src/smlm/node.js';
 import { buildOctree } from './potree-naive.js';
 import { HttpSource } from '../src/io/http-source.js';
 import { startStaticServer } from '../src/http/static-server.js';
-import { openSingleFile } from '../src/potree/single-file.js';
+import { openOctreeFile } from '../src/potree/single-file.js';
 
 const POINTS = Number(process.env.POTREE_POINTS ?? 20_000_000);
 const root = process.env.IMJOY_SHARE_ROOT ?? process.cwd();
@@ -98,13 +98,12 @@ async function firstNode(cli: string, out: string) {
       return fetch(input, init);
     };
     const http = new HttpSource(`${server.url}/b/${path.basename(zip)}?X-Amz-Signature=bench`, { fetch: counting });
-    const { source, octree } = await openSingleFile(http);
-    if (!octree) throw new Error('no octree in the zip');
-    const h = await source.read(octree['hierarchy.bin'].offset, 22);
+    const octree = await openOctreeFile(http);
+    const h = await octree['hierarchy.bin'].source.read(octree['hierarchy.bin'].offset, 22);
     const dv = new DataView(h.buffer, h.byteOffset, 22);
     const [at, size] = [Number(dv.getBigUint64(6, true)), Number(dv.getBigUint64(14, true))];
     const before = ranges.length;
-    await source.read(octree['octree.bin'].offset + at, size);
+    await octree['octree.bin'].source.read(octree['octree.bin'].offset + at, size);
     console.log(`one-file cloud of ${POINTS.toLocaleString()} points (${(fs.statSync(zip).size / 1e6).toFixed(0)} MB zip): ${before} requests before the root node's (${ranges.join(' ')}; target ≤ 3)`);
   } finally {
     await server.close();

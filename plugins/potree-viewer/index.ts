@@ -8,7 +8,7 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { Potree, type PointCloudOctree } from 'potree-core';
 import { $, imjoy, errorBox, withErrors } from '../_shared/ui.js';
 import { HttpSource } from '../../src/io/http-source.js';
-import { OCTREE_FILES, openSingleFile, type OctreeFile } from '../../src/potree/single-file.js';
+import { OCTREE_FILES, openOctreeFile, type OctreeFile } from '../../src/potree/single-file.js';
 import { BlobSource, BytesSource } from '../../src/io/byte-source.js';
 import { tableFromColumns, type ColumnInput } from '../../src/smlm/load.js';
 import type { SmlmTable } from '../../src/smlm/types.js';
@@ -47,22 +47,6 @@ const WHOLE_FILE_LIMIT = 16 << 20;
 
 const httpSource = (url: string, refresh?: RefreshUrl) => new HttpSource(url, { refreshUrl: refresh && (async (u: string) => String(await refresh(u))) });
 
-/**
- * The three files as byte ranges of one stored zip (`potree convert -o x.zip`) or of a .smlm that
- * carries its octree (`--into`): src/potree/single-file.ts reads the head and the tail first, so the
- * first node comes after two or three requests.
- */
-async function zipFiles(url: string, refresh?: RefreshUrl): Promise<Files> {
-  const { source, octree } = await openSingleFile(httpSource(url, refresh));
-  const shown = url.split('?')[0]!;
-  if (!octree) {
-    const file = shown.split('/').pop();
-    throw new Error(/\.smlm$/i.test(shown) ? `${shown} has no octree: add one with \`imjoy-share potree convert ${file} --into ${file}\`` : `${shown}: no Potree 2.0 octree in this zip (metadata.json, hierarchy.bin, octree.bin)`);
-  }
-  const files: Partial<Files> = {};
-  for (const f of FILES) files[f] = { source, ...octree[f] };
-  return files as Files;
-}
 
 /**
  * potree-core's requests, answered from the files' sources (ByteSources: each request a Range
@@ -210,15 +194,6 @@ async function converted(config: LoadConfig): Promise<Files> {
   return out as Files;
 }
 
-/** A one-file octree from a File or Blob (read by slices, never whole). */
-async function blobFiles(file: Blob, name: string): Promise<Files> {
-  const { source, octree } = await openSingleFile(new BlobSource(file, name));
-  if (!octree) throw new Error(`${name} has no octree: add one with \`imjoy-share potree convert ${name} --into ${name}\``);
-  const files: Partial<Files> = {};
-  for (const f of FILES) files[f] = { source, ...octree[f] };
-  return files as Files;
-}
-
 /**
  * A Potree 1.x cloud (PotreeConverter 1's cloud.js, a node per file under its octree folder), read
  * with potree-core's own loader; its box stands in for the attributes 2.0 metadata lists.
@@ -231,7 +206,12 @@ async function legacyCloud(url: string) {
   const box = cloud?.tightBoundingBox ?? cloud?.boundingBox;
   if (!box || typeof cloud.version !== 'string') throw new Error(`${shown}: not a Potree 1.x cloud.js (version, boundingBox)`);
   const position: Attribute = { name: 'position', type: 'int32', numElements: 3, min: [box.lx, box.ly, box.lz], max: [box.ux, box.uy, box.uz] };
-  const pco = await potree.loadPointCloud('cloud.js', shown.slice(0, shown.lastIndexOf('/') + 1));
+  // cloud.js as already read; its nodes beside it
+  const base = shown.slice(0, shown.lastIndexOf('/') + 1);
+  const pco = await potree.loadPointCloud('cloud.js', {
+    getUrl: async (u: string) => base + u,
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => (String(input) === `${base}cloud.js` ? new Response(JSON.stringify(cloud)) : fetch(input, init)),
+  });
   return { url, pco, meta: { name: shown.split('/').slice(-2, -1)[0], points: Number(cloud.points ?? 0), attributes: [position] } };
 }
 
@@ -242,10 +222,13 @@ async function filesOf(config: LoadConfig): Promise<{ files: Files; url: string 
   let files: Files;
   let url: string;
   if (config?.columns || config?.tables) return { files: await converted(config), url: '' };
-  if (config?.file) return { files: await blobFiles(config.file, config.name ?? (config.file as File).name ?? 'file'), url: '' };
+  // one file — a stored zip (`potree convert -o x.zip`) or a .smlm carrying its octree (`--into`) —
+  // as a File/Blob (read by slices, never whole) or by URL: single-file.ts reads its head and tail
+  // first, so the first node comes after two or three requests
+  if (config?.file) return { files: await openOctreeFile(new BlobSource(config.file, config.name ?? (config.file as File).name ?? 'file')), url: '' };
   if (config?.url && /\.(zip|smlm)$/i.test(config.url.split('?')[0]!)) {
     url = abs(config.url);
-    files = await zipFiles(url, refresh);
+    files = await openOctreeFile(httpSource(url, refresh));
   } else if (config?.urls) {
     const urls = Object.fromEntries(Object.entries(config.urls).map(([k, v]) => [k, abs(v)]));
     const lacking = FILES.filter((f) => !urls[f]);

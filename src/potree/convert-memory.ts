@@ -3,10 +3,9 @@
  * for the browser — the Potree Viewer converting columns it is given (numpy arrays over RPC, the
  * SMLM Viewer's tables) — with the same passes, and so the same bytes, as `potree convert`.
  */
-import { interleave, tableLayout } from '../smlm/layout.js';
+import { interleave } from '../smlm/layout.js';
 import type { SmlmTable } from '../smlm/types.js';
-import { dtypeOfData } from '../smlm/write.js';
-import { buildOctree, type ConvertOptions, type ConvertSummary, type Runner } from './convert.js';
+import { buildOctree, type ConvertOptions, type ConvertSummary, recordLayout, type Runner } from './convert.js';
 import { runPass, type PassIo } from './passes.js';
 import type { OctreeFile } from './single-file.js';
 
@@ -20,10 +19,7 @@ export interface OctreeInMemory {
 
 export async function convertInMemory(tables: SmlmTable[], opts: ConvertOptions = {}): Promise<OctreeInMemory> {
   const where = opts.name ?? 'columns';
-  const inputs = tables.map((t) => {
-    const layout = tableLayout(t.columns.map((c) => c.name), t.columns.map((c) => c.dtype ?? dtypeOfData(c.data)), t.columns.map((c) => c.shape ?? [1]), `${where}: table ${t.name}`);
-    return { name: t.name, rows: t.rows, layout };
-  });
+  const inputs = tables.map((t) => ({ name: t.name, rows: t.rows, layout: recordLayout(t, where) }));
   const rows = inputs.reduce((a, t) => a + t.rows, 0);
   // the records, and the octree's about as many bytes again (int32 positions added)
   const need = inputs.reduce((a, t) => a + t.rows * (2 * t.layout.stride + 12), 0);
@@ -45,9 +41,7 @@ export async function convertInMemory(tables: SmlmTable[], opts: ConvertOptions 
       close: async () => {},
     }),
   };
-  const channels = tables.map((t) => t.channel);
-  const description = opts.description ?? (channels.length > 1 ? `channels: ${channels.join(', ')}` : '');
-  const built = await buildOctree(inputs, channels, { ...opts, threads: 1, description }, where, runner);
+  const built = await buildOctree(inputs, tables.map((t) => t.channel), { ...opts, threads: 1 }, where, runner);
   const json = new TextEncoder().encode(JSON.stringify(built.metadata, null, 2));
   return { files: { 'metadata.json': json, 'hierarchy.bin': built.hierarchy, 'octree.bin': octree }, summary: built.summary };
 }

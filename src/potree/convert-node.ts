@@ -12,13 +12,12 @@ import { Worker } from 'node:worker_threads';
 import { FileSource } from '../io/file-source.js';
 import { packageRoot } from '../package-root.js';
 import { streamEntry } from '../smlm/archive.js';
-import { interleave, tableLayout } from '../smlm/layout.js';
+import { interleave } from '../smlm/layout.js';
 import { loadLocalizations } from '../smlm/load.js';
 import { planTables, readSmlmManifest } from '../smlm/read.js';
 import type { SmlmTable } from '../smlm/types.js';
-import { dtypeOfData } from '../smlm/write.js';
 import { ZIP_STORED } from '../zip/zip.js';
-import { buildOctree, type ConvertOptions, type ConvertSummary, type Runner } from './convert.js';
+import { buildOctree, type ConvertOptions, type ConvertSummary, recordLayout, type Runner } from './convert.js';
 import type { PassResult } from './passes.js';
 import { type RecordFile, runTask, type Task } from './tasks-node.js';
 
@@ -72,7 +71,7 @@ async function smlmRecords(input: string, tmp: string): Promise<{ tables: Record
 /** Tables held in memory (a CSV, the demo) as record files in `tmp`, written a block at a time. */
 function tablesToRecords(tables: SmlmTable[], tmp: string): RecordFile[] {
   return tables.map((t, k) => {
-    const layout = tableLayout(t.columns.map((c) => c.name), t.columns.map((c) => c.dtype ?? dtypeOfData(c.data)), t.columns.map((c) => c.shape ?? [1]), `table ${t.name}`);
+    const layout = recordLayout(t, 'tables');
     const file = path.join(tmp, `table-${k}.records`);
     const fd = fs.openSync(file, 'w');
     try {
@@ -187,16 +186,13 @@ export async function convertFile(input: string, outDir: string, opts: ConvertOp
         await source.close();
       }
     }
-    const description = opts.description ?? (records.channels.length > 1 ? `channels: ${records.channels.join(', ')}` : '');
-    return convertRecords(records.tables, records.channels, tmp, { ...opts, name, description }, input);
+    return convertRecords(records.tables, records.channels, tmp, { ...opts, name }, input);
   });
 }
 
 /** Tables in memory (the demo) → an octree folder, the same way. */
 export async function convertTables(tables: SmlmTable[], outDir: string, opts: ConvertOptions = {}): Promise<ConvertResult> {
   return atomically(outDir, opts.name ?? 'tables', async (tmp) => {
-    const channels = tables.map((t) => t.channel);
-    const description = opts.description ?? (channels.length > 1 ? `channels: ${channels.join(', ')}` : '');
-    return convertRecords(tablesToRecords(tables, tmp), channels, tmp, { threads: 1, ...opts, description }, opts.name ?? 'tables');
+    return convertRecords(tablesToRecords(tables, tmp), tables.map((t) => t.channel), tmp, { threads: 1, ...opts }, opts.name ?? 'tables');
   });
 }

@@ -16,6 +16,9 @@ import { hashLimits, levelThresholds } from './lod.js';
 import { hierarchyOf, listNodes } from './nodes.js';
 import type { CellData, Pass, PassResult } from './passes.js';
 import { planRecords, type InputTable, type RecordPlan } from './record-plan.js';
+import { tableLayout, type TableLayout } from '../smlm/layout.js';
+import type { SmlmTable } from '../smlm/types.js';
+import { dtypeOfData } from '../smlm/write.js';
 import { MAX_POISSON_DEPTH, type MinTable, mergeMin, resolveLevels, samplingResolution, tableBytes } from './poisson.js';
 
 export interface ConvertOptions {
@@ -48,7 +51,7 @@ export interface ConvertSummary {
   attributes: string[];
   channels: string[];
   threads: number;
-  /** Seconds of each pass: ranges, counts, writing (inflating a deflated table comes before). */
+  /** Seconds of each pass: ranges, (Poisson's sampling cells,) counts, writing (inflating a deflated table comes before). */
   pass_seconds: number[];
 }
 
@@ -72,6 +75,11 @@ export interface BuiltOctree {
 
 const GiB = 2 ** 30;
 
+/** The records of a table held in memory (columns → interleaved rows), as `interleave` writes them. */
+export function recordLayout(t: SmlmTable, where: string): TableLayout {
+  return tableLayout(t.columns.map((c) => c.name), t.columns.map((c) => c.dtype ?? dtypeOfData(c.data)), t.columns.map((c) => c.shape ?? [1]), `${where}: table ${t.name}`);
+}
+
 /** Fewer than 100 000 rows per thread are not worth one. */
 const threadsFor = (rows: number, wanted: number) => Math.max(1, Math.min(wanted, Math.ceil(rows / 100_000)));
 
@@ -79,6 +87,8 @@ const threadsFor = (rows: number, wanted: number) => Math.max(1, Math.min(wanted
 const split = (rows: number, parts: number) => Array.from({ length: parts }, (_, i) => [Math.floor((rows * i) / parts), Math.floor((rows * (i + 1)) / parts)] as const);
 
 export async function buildOctree(tables: InputTable[], channels: string[], opts: ConvertOptions, where: string, runner: Runner): Promise<BuiltOctree> {
+  // several tables: their channel names, which the `channel` attribute numbers
+  const description = opts.description ?? (channels.length > 1 ? `channels: ${channels.join(', ')}` : '');
   const plan: RecordPlan = planRecords(tables.map((t) => ({ name: t.name, rows: t.rows, layout: t.layout })), where);
   const rows = tables.reduce((a, t) => a + t.rows, 0);
   if (rows === 0) throw new Error(`${where}: no localizations (every table is empty)`);
@@ -190,7 +200,7 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
 
     passSeconds.push((performance.now() - t0) / 1000);
     const hierarchy = hierarchyOf(nodes, plan.stride, opts.hierarchyStep);
-    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchy, description: opts.description, levelShares: poisson ? undefined : t });
+    const meta = metadata(grid, q, stats, { name: opts.name ?? 'cloud', points: rows, hierarchy, description, levelShares: poisson ? undefined : t });
     const summary = { points: rows, nodes: n, depth: grid.depth, bytes: octreeBytes + hierarchy.bytes.length, attributes: meta.attributes.map((a) => a.name), channels, threads, pass_seconds: passSeconds.map((v) => Math.round(v * 1000) / 1000) };
     return { summary, hierarchy: hierarchy.bytes, metadata: meta };
   } finally {

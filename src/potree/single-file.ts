@@ -16,12 +16,17 @@ export type OctreeFile = (typeof OCTREE_FILES)[number];
 const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 256 * 1024;
 
-export interface SingleFile {
-  /** The file, with its head and tail at hand. */
+/** One of an octree's files: bytes [offset, offset + size) of `source`. */
+export interface OctreePlace {
   source: ByteSource;
+  offset: number;
   size: number;
-  /** Where each of the octree's files lies in it; undefined when it holds no octree. */
-  octree?: Record<OctreeFile, { offset: number; size: number }>;
+}
+
+export interface SingleFile {
+  size: number;
+  /** Where each of the octree's files lies (in the file, its head and tail at hand); undefined when it holds no octree. */
+  octree?: Record<OctreeFile, OctreePlace>;
 }
 
 const isOctreeMember = (name: string) => OCTREE_FILES.some((f) => name === f || name.endsWith(`/${f}`));
@@ -39,17 +44,29 @@ export async function openSingleFile(file: ByteSource): Promise<SingleFile> {
   try {
     ({ entries } = await listZip(source, { members: isOctreeMember }));
   } catch (e) {
-    if (/not a ZIP archive/.test((e as Error).message)) return { source, size };
+    if (/not a ZIP archive/.test((e as Error).message)) return { size };
     throw e;
   }
   const octree: Partial<SingleFile['octree']> = {};
   for (const f of OCTREE_FILES) {
     const e = entries.find((x) => x.name === f || x.name.endsWith(`/${f}`));
-    if (!e) return { source, size };
+    if (!e) return { size };
     if (e.method !== ZIP_STORED) throw new Error(`${file.name}: ${e.name} is compressed; an octree's nodes are read by byte range only from stored members`);
-    octree![f] = { offset: e.dataOffset, size: e.size };
+    octree![f] = { source, offset: e.dataOffset, size: e.size };
   }
-  return { source, size, octree: octree as SingleFile['octree'] };
+  return { size, octree: octree as SingleFile['octree'] };
+}
+
+/** The octree `file` holds, or an error naming it and, for a .smlm, the command that adds one. */
+export async function openOctreeFile(file: ByteSource): Promise<Record<OctreeFile, OctreePlace>> {
+  const { octree } = await openSingleFile(file);
+  if (octree) return octree;
+  const base = file.name.split('/').pop();
+  throw new Error(
+    /\.smlm$/i.test(file.name)
+      ? `${file.name}: no octree in this .smlm (add one: imjoy-share potree convert ${base} --into ${base})`
+      : `${file.name}: no Potree octree in it (metadata.json, hierarchy.bin, octree.bin)`,
+  );
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

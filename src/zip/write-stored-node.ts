@@ -16,6 +16,8 @@ export interface MemberFile {
 }
 
 const COPY_BLOCK = 8 << 20;
+/** Largest central directory read: about 5 million members, listZip's default. */
+const MAX_DIRECTORY = 512 * 1024 * 1024;
 
 function writeAll(fd: number, bytes: Uint8Array, at: number) {
   for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done, at + done);
@@ -115,6 +117,8 @@ export function appendStoredMembers(archive: string, files: MemberFile[], replac
       const tail = Buffer.alloc(tailLength);
       fs.readSync(fd, tail, 0, tailLength, size - tailLength);
       const at = locateDirectory(tail, size, archive);
+      // the directory's size comes from the archive: bounded before it is allocated (as listZip does)
+      if (at.size > MAX_DIRECTORY) throw new Error(`${archive}: its central directory claims ${at.size} bytes (more than ${MAX_DIRECTORY})`);
       const dir = Buffer.alloc(at.size);
       fs.readSync(fd, dir, 0, at.size, at.offset);
       const { entries } = splitDirectory(dir, at.offset, archive);

@@ -6,7 +6,7 @@ import { convertFile, parseBytes } from '../../potree/convert-node.js';
 import { appendOctree, zipOctree } from '../../potree/zip-node.js';
 import { openNodeSource } from '../../io/open-node.js';
 import type { ByteSource } from '../../io/byte-source.js';
-import { OCTREE_FILES, openSingleFile, type OctreeFile } from '../../potree/single-file.js';
+import { OCTREE_FILES, openOctreeFile, type OctreeFile, type OctreePlace } from '../../potree/single-file.js';
 import { readHierarchy } from '../../potree/hierarchy-read.js';
 
 const count = (v: string, what: string) => {
@@ -93,14 +93,9 @@ export function registerPotree(program: Command) {
     });
 }
 
-interface Place {
-  source: ByteSource;
-  offset: number;
-  size: number;
-}
 interface OpenOctree {
   name: string;
-  files: Record<OctreeFile, Place>;
+  files: Record<OctreeFile, OctreePlace>;
   close(): Promise<void>;
 }
 
@@ -149,10 +144,7 @@ async function openOctree(where: string): Promise<OpenOctree> {
     if (/\.(zip|smlm)$/i.test(path0)) {
       const source = openNodeSource(where);
       opened.push(source);
-      const { octree } = await openSingleFile(source);
-      if (!octree) throw new Error(/\.smlm$/i.test(path0) ? `${path0}: no octree in this .smlm (add one: imjoy-share potree convert ${path0} --into ${path0})` : `${path0}: no Potree octree in this zip (metadata.json, hierarchy.bin, octree.bin)`);
-      const files = Object.fromEntries(OCTREE_FILES.map((f) => [f, { source, ...octree[f] }])) as Record<OctreeFile, Place>;
-      return { name: path0, files, close };
+      return { name: path0, files: await openOctreeFile(source), close };
     }
     let urlOf: (f: OctreeFile) => string;
     if (isUrl) {
@@ -165,13 +157,13 @@ async function openOctree(where: string): Promise<OpenOctree> {
       const dir = st.isDirectory() ? where : path.dirname(where);
       urlOf = (f) => path.join(dir, f);
     }
-    const files: Partial<Record<OctreeFile, Place>> = {};
+    const files: Partial<Record<OctreeFile, OctreePlace>> = {};
     for (const f of OCTREE_FILES) {
       const source = openNodeSource(urlOf(f));
       opened.push(source);
       files[f] = { source, offset: 0, size: await source.size() };
     }
-    return { name: isUrl ? path0 : where, files: files as Record<OctreeFile, Place>, close };
+    return { name: isUrl ? path0 : where, files: files as Record<OctreeFile, OctreePlace>, close };
   } catch (e) {
     await close();
     throw e;
