@@ -87,46 +87,71 @@ function tablesToRecords(tables: SmlmTable[], tmp: string): RecordFile[] {
   });
 }
 
-/** Runs tasks in worker threads (or in this thread for one), reporting rows done. */
+/**
+ * Runs a pass's tasks in this thread and `size − 1` worker threads, reporting rows done. Every
+ * thread takes the next task from a shared counter when it is done with one: the two cores of a
+ * virtual machine need not be equally fast (seen here: one 1.3× slower than the other on the same
+ * pass), and tasks handed out in turn would leave the fast one idle while the slow one finishes.
+ * This thread works too, so the first pass starts while the workers are still starting.
+ */
 class Pool {
   private workers: Worker[] = [];
   constructor(readonly size: number) {
     if (size > 1) {
       const file = path.join(packageRoot(), 'dist', 'potree-worker.mjs');
       if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`node build.mjs\` (or use --threads 1)`);
-      for (let i = 0; i < size; i++) this.workers.push(new Worker(file));
+      for (let i = 1; i < size; i++) this.workers.push(new Worker(file));
     }
   }
   async run(tasks: Task[], progress: (rows: number) => void): Promise<PassResult[]> {
     if (!this.workers.length) return tasks.map((t) => runTask(t, progress));
-    return Promise.all(
-      tasks.map(
-        (task, i) =>
-          new Promise<PassResult>((resolve, reject) => {
-            const w = this.workers[i % this.workers.length]!;
-            const onMessage = (m: { progress?: number; result?: PassResult; error?: string }) => {
-              if (m.progress) progress(m.progress);
-              else {
-                w.off('message', onMessage);
-                w.off('error', onError);
-                if (m.error) reject(new Error(m.error));
-                else resolve(m.result!);
-              }
-            };
-            const onError = (e: Error) => reject(e);
-            w.on('message', onMessage);
-            w.on('error', onError);
-            w.postMessage(task);
-          }),
-      ),
+    // what every task holds (the plan, the cell → node index, Poisson's table: megabytes at 10⁹
+    // points) goes to each worker once, with each task's own part (its rows, its cursors)
+    const keys = Object.keys(tasks[0]!) as (keyof Task)[];
+    const same = keys.filter((k) => tasks.every((t) => t[k] === tasks[0]![k]));
+    const shared = Object.fromEntries(same.map((k) => [k, tasks[0]![k]]));
+    const own = tasks.map((t) => Object.fromEntries(keys.filter((k) => !same.includes(k)).map((k) => [k, t[k]])));
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const results: PassResult[] = new Array(tasks.length);
+    const finished = this.workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          const stop = (e?: Error) => {
+            w.off('message', onMessage);
+            w.off('error', stop);
+            Atomics.store(counter, 0, tasks.length); // the other threads stop after their task
+            if (e) reject(e);
+            else resolve();
+          };
+          const onMessage = (m: { progress?: number; k?: number; result?: PassResult; error?: string; done?: boolean }) => {
+            if (m.progress) progress(m.progress);
+            if (m.result) results[m.k!] = m.result;
+            if (m.error) stop(new Error(m.error));
+            else if (m.done) stop();
+          };
+          w.on('message', onMessage);
+          w.on('error', stop);
+          w.postMessage({ shared, own, counter });
+        }),
     );
+    let failed: unknown;
+    try {
+      for (let k: number; (k = Atomics.add(counter, 0, 1)) < tasks.length; ) results[k] = runTask(tasks[k]!, progress);
+    } catch (e) {
+      Atomics.store(counter, 0, tasks.length);
+      failed = e;
+    }
+    const settled = await Promise.allSettled(finished);
+    if (failed) throw failed;
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    return results;
   }
   async close() {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
-/** Passes run over record files: in this thread, or in worker threads (one per range). */
+/** Passes run over record files: in this thread, and in worker threads beside it. */
 function fileRunner(tables: RecordFile[], out: string): Runner {
   return {
     threads: Math.min(os.availableParallelism(), 8),

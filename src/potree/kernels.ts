@@ -193,6 +193,30 @@ export interface Quant {
 }
 
 /**
+ * Views for placeBlock's fast path, when it applies: records in whole aligned 4-byte words, x and y
+ * (and z, if present) float32, every other output column a copied span of words.
+ */
+function fastWords(block: Uint8Array, rows: number, inStride: number, t: TablePlan, S: number, out: Uint8Array) {
+  if (!LITTLE_ENDIAN || inStride % 4 || S % 4 || block.byteOffset % 4 || out.byteOffset % 4) return undefined;
+  const [x, y, z] = t.xyz;
+  if (![x, y, z].every((c) => !c || (c.dtype === 'float32' && c.offset % 4 === 0)) || !x || !y) return undefined;
+  for (const op of t.ops) if (op.kind !== 'copy' || op.src % 4 || op.dst % 4 || op.len % 4) return undefined;
+  const spans = t.ops as { src: number; dst: number; len: number }[];
+  const words = (rows * inStride) >> 2;
+  return {
+    in32: new Int32Array(block.buffer as ArrayBuffer, block.byteOffset, words),
+    inF: new Float32Array(block.buffer as ArrayBuffer, block.byteOffset, words),
+    out32: new Int32Array(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength >> 2),
+    src: Int32Array.from(spans, (op) => op.src >> 2),
+    dst: Int32Array.from(spans, (op) => op.dst >> 2),
+    len: Int32Array.from(spans, (op) => op.len >> 2),
+    xo: x.offset >> 2,
+    yo: y.offset >> 2,
+    zo: z ? z.offset >> 2 : -1,
+  };
+}
+
+/**
  * The block's Potree records grouped by node (rows in input order inside each group) in `out`,
  * and the runs to write. `index` maps each level's cells to node numbers; `inBlock` is scratch of
  * one slot per node, zero on entry and on return.
@@ -216,12 +240,35 @@ export function placeBlock(
     inBlock[node] = at; // from here on: the next free slot of the node
     at += n;
   }
-  const dv = dataView(block);
-  const odv = dataView(out);
   const [sx, sy, sz] = q.scale;
   const [qx, qy, qz] = q.offset;
   const S = plan.stride;
   const ops = t.ops;
+  // the common case — x, y, z float32 and every other column copied in whole 4-byte words — in
+  // one loop without per-column dispatch: 6–13 % less time than the general loop below (256k rows
+  // of 8 float32/uint32 columns, random and sorted); the rest is the scattered writes themselves
+  const fast = fastWords(block, rows, inStride, t, S, out);
+  if (fast) {
+    const { in32, inF, out32, src, dst, len, xo, yo, zo } = fast;
+    const SW = S >> 2;
+    const IW = inStride >> 2;
+    const ns = src.length;
+    for (let r = 0, i = 0; r < rows; r++, i += IW) {
+      const o = inBlock[nodeOf[r]!]++ * SW;
+      out32[o] = Math.round((inF[i + xo]! - qx) / sx);
+      out32[o + 1] = Math.round((inF[i + yo]! - qy) / sy);
+      out32[o + 2] = zo < 0 ? Math.round((0 - qz) / sz) : Math.round((inF[i + zo]! - qz) / sz);
+      for (let k = 0; k < ns; k++) {
+        const d = o + dst[k]!;
+        const a = i + src[k]!;
+        for (let w = 0, n = len[k]!; w < n; w++) out32[d + w] = in32[a + w]!;
+      }
+    }
+    for (const node of touched) inBlock[node] = 0;
+    return runs;
+  }
+  const dv = dataView(block);
+  const odv = dataView(out);
   const coord = (a: number) => {
     const c = t.xyz[a];
     if (!c) return { view: undefined, get: () => 0, offset: 0 };

@@ -23,13 +23,25 @@ interface Common {
 /** Serialized CellTable (structured clone keeps typed arrays and Maps, not classes). */
 export type CellData = { dense?: Float64Array; map?: Map<number, number> };
 
+/** A level's non-zero counts: a row range's share of each cell it holds points of. */
+export interface CellCounts {
+  cells: Float64Array;
+  counts: Float64Array;
+}
+
+/** Where a row range's records of each node it holds points of go in octree.bin. */
+export interface NodeCursors {
+  nodes: Uint32Array;
+  at: Float64Array;
+}
+
 export type Pass =
   | ({ kind: 'range' } & Common)
   | ({ kind: 'sample'; grid: Grid; seed: number; res: number; limit: number } & Common)
   | ({ kind: 'count'; loc: Locator; denseLimit: number } & Common)
-  | ({ kind: 'place'; loc: Locator; q: Quant; index: CellData[]; nodes: number; cursor: Float64Array } & Common);
+  | ({ kind: 'place'; loc: Locator; q: Quant; index: CellData[]; nodes: number; cursor: NodeCursors } & Common);
 
-export type PassResult = { ranges: ColumnRange[][] } | { table: MinTable } | { counts: CellData[] } | { written: number };
+export type PassResult = { ranges: ColumnRange[][] } | { table: MinTable } | { counts: CellCounts[] } | { written: number };
 
 export interface PassIo {
   tables: InputTable[];
@@ -39,17 +51,33 @@ export interface PassIo {
   write(bytes: Uint8Array, at: number): void;
 }
 
+/**
+ * Block-sized arrays kept from one range to the next: a thread runs many ranges of a pass, and
+ * fresh arrays of tens of megabytes for each cost more in page faults than the pass's work (seen:
+ * 2 s of system time in 8 s).
+ */
+const kept = new Map<string, ArrayBuffer>();
+type ArrayOf<T> = { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number };
+function scratch<T>(name: string, C: ArrayOf<T>, n: number): T {
+  let b = kept.get(name);
+  if (!b || b.byteLength < n * C.BYTES_PER_ELEMENT) kept.set(name, (b = new ArrayBuffer(n * C.BYTES_PER_ELEMENT)));
+  return new C(b, 0, n);
+}
+
+/** Lets the kept arrays go (a conversion in this thread is over). */
+export function dropScratch(): void {
+  kept.clear();
+}
+
 /** Calls f for each block of records in the pass's rows. */
 function eachBlock(pass: Common, io: PassIo, f: (t: number, block: Uint8Array, rows: number, row0: number) => void, progress?: (rows: number) => void) {
   let first = 0;
-  const bufs = new Map<number, Uint8Array>();
   io.tables.forEach((tbl, t) => {
     const a = Math.max(pass.start, first);
     const b = Math.min(pass.end, first + tbl.rows);
     const stride = tbl.layout.stride;
     if (a < b) {
-      let buf = bufs.get(stride);
-      if (!buf) bufs.set(stride, (buf = new Uint8Array(pass.blockRows * stride)));
+      const buf = scratch(`in${stride}`, Uint8Array, pass.blockRows * stride);
       for (let r = a; r < b; r += pass.blockRows) {
         const n = Math.min(pass.blockRows, b - r);
         f(t, io.block(t, r - first, n, buf), n, r);
@@ -72,27 +100,37 @@ export function runPass(pass: Pass, io: PassIo, progress?: (rows: number) => voi
   }
   if (pass.kind === 'sample') {
     const table = newMinTable();
-    const keys = new Float64Array(pass.blockRows);
+    const keys = scratch('keys', Float64Array, pass.blockRows);
     eachBlock(pass, io, (t, block, rows, row0) => {
       sampleBlock(block, rows, io.tables[t]!.layout.stride, pass.plan.tables[t]!, row0, pass.grid, pass.seed, pass.res, table, keys, pass.limit, pass.where);
     }, progress);
     return { table };
   }
-  const level = new Uint8Array(pass.blockRows);
-  const cell = new Float64Array(pass.blockRows);
+  const level = scratch('level', Uint8Array, pass.blockRows);
+  const cell = scratch('cell', Float64Array, pass.blockRows);
   if (pass.kind === 'count') {
     const counts = pass.loc.grid.cells.map((n) => new CellTable(n, pass.denseLimit));
     eachBlock(pass, io, (t, block, rows, row0) => {
       locateBlock(block, rows, io.tables[t]!.layout.stride, pass.plan.tables[t]!, row0, pass.loc, level, cell);
       countBlock(rows, level, cell, counts);
     }, progress);
-    return { counts: counts.map((c) => ({ dense: c.dense, map: c.map })) };
+    // only the cells this range holds points of: the caller keeps every range's counts until it
+    // knows the nodes, and a range holds few of a level's cells
+    return {
+      counts: counts.map((c) => {
+        const cells: number[] = [];
+        const n: number[] = [];
+        c.forEach((k, v) => (cells.push(k), n.push(v)));
+        return { cells: Float64Array.from(cells), counts: Float64Array.from(n) };
+      }),
+    };
   }
   const index = pass.index.map((d) => CellTable.from(d));
   const inBlock = new Uint32Array(pass.nodes);
-  const nodeOf = new Uint32Array(pass.blockRows);
-  const out = new Uint8Array(pass.blockRows * pass.plan.stride);
-  const cursor = pass.cursor;
+  const nodeOf = scratch('nodeOf', Uint32Array, pass.blockRows);
+  const out = scratch('out', Uint8Array, pass.blockRows * pass.plan.stride);
+  const cursor = new Float64Array(pass.nodes);
+  pass.cursor.nodes.forEach((k, i) => (cursor[k] = pass.cursor.at[i]!));
   let written = 0;
   eachBlock(pass, io, (t, block, rows, row0) => {
     const stride = io.tables[t]!.layout.stride;
