@@ -16,6 +16,8 @@ const PREFIXES: [string, ZarrMode][] = [
   ['/zarr-decoded/', 'decoded'],
   ['/zarr/', 'stored'],
 ];
+/** The folder listings: a prefix without its slash. */
+const LISTINGS = new Set(PREFIXES.map(([p]) => p.slice(0, -1)));
 
 function text(res: http.ServerResponse, status: number, body: string) {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' }).end(body + '\n');
@@ -40,7 +42,7 @@ function sendBytes(req: http.IncomingMessage, res: http.ServerResponse, bytes: U
  * reading from there, registered by content id (`X-Content-CID`, `GET /ipfs/<cid>`).
  */
 async function rawOrRefs(data: DataDir, content: ContentIndex | undefined, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
-  const m = /^\/(raw|refs)\/(.+)$/.exec(url.pathname);
+  const m = url.pathname.startsWith('/r') ? /^\/(raw|refs)\/(.+)$/.exec(url.pathname) : null;
   if (!m) return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') return res.writeHead(405, { Allow: 'GET, HEAD, OPTIONS' }).end(), true;
   let name: string;
@@ -75,7 +77,7 @@ async function rawOrRefs(data: DataDir, content: ContentIndex | undefined, req: 
 export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
   return async (req, res, url) => {
     if (await rawOrRefs(data, content, req, res, url)) return true;
-    const match = PREFIXES.find(([p]) => url.pathname === p.slice(0, -1) || url.pathname.startsWith(p));
+    const match = PREFIXES.find(([p]) => url.pathname.startsWith(p)) ?? PREFIXES.find(([p]) => LISTINGS.has(url.pathname) && url.pathname === p.slice(0, -1));
     if (!match) return false;
     const [prefix, mode] = match;
     if (req.method !== 'GET' && req.method !== 'HEAD') {

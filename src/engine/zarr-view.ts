@@ -127,8 +127,14 @@ export class ZarrView {
   }
 }
 
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
+/** A key with nothing to normalize: not empty, no leading or trailing slash, no empty or dot segment. */
+const plain = (key: string) => key !== '' && key[0] !== '/' && key[key.length - 1] !== '/' && !key.includes('//') && !DOT_SEGMENT.test(key);
+
 /** Keys as zarr readers send them: no leading slash, no empty segments, no `.`/`..`. */
 function normalize(key: string): string {
+  // most keys (`0/1.2.3`) are plain already: one test instead of a split, a filter and a join
+  if (plain(key)) return key;
   const parts = key.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return '\0invalid'; // never a key of a store
   return parts.join('/');

@@ -29,8 +29,8 @@ export class ByteLru {
   }
 
   get(key: string): Uint8Array | undefined {
-    if (!this.map.has(key)) return undefined;
     const v = this.map.get(key);
+    if (v === undefined && !this.map.has(key)) return undefined;
     // Re-insert so Map iteration order (oldest first) doubles as recency order.
     this.map.delete(key);
     this.map.set(key, v);
