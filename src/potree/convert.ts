@@ -175,7 +175,9 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
       const res = samplingResolution(grid.depth);
       // the tables of every thread and the merged one share a quarter of the memory
       const limit = Math.floor((maxMemory * 0.25) / tableBytes(1) / (threads + 1));
-      const rs = (await pool.run(ranges.map(([a, b]) => ({ kind: 'sample', grid, seed: loc.seed, res, limit, ...common(a, b) })), report('sample'))) as { table: MinTable }[];
+      // one range per thread here: each returns a table of up to `limit` cells, all held until merged
+      const halves = Array.from({ length: threads }, (_, i) => [Math.floor((rows * i) / threads), Math.floor((rows * (i + 1)) / threads)] as const);
+      const rs = (await pool.run(halves.map(([a, b]) => ({ kind: 'sample', grid, seed: loc.seed, res, limit, ...common(a, b) })), report('sample'))) as { table: MinTable }[];
       const table = rs[0]!.table;
       for (const r of rs.slice(1)) mergeMin(table, r.table, limit, where);
       resolveLevels(table, grid.depth);

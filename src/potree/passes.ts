@@ -21,7 +21,7 @@ interface Common {
 }
 
 /** Serialized CellTable (structured clone keeps typed arrays and Maps, not classes). */
-export type CellData = { dense?: Float64Array; map?: Map<number, number> };
+type CellData = { dense?: Float64Array; map?: Map<number, number> };
 
 /** A level's non-zero counts: a row range's share of each cell it holds points of. */
 export interface CellCounts {
