@@ -157,6 +157,12 @@ export class DataDir {
     return this.viewOf(entry, name, mode);
   }
 
+  /** The view `view` would give, when it needs no look at the file (checked less than STAT_MS ago). */
+  recentView(name: string, mode: ZarrMode): ZarrView | undefined {
+    const entry = this.entries.get(name);
+    return entry && Date.now() - entry.checked < STAT_MS ? entry.views[mode] : undefined;
+  }
+
   private async viewOf(entry: Entry, name: string, mode: ZarrMode): Promise<ZarrView> {
     const { store, member } = await entry.store;
     // keyed by file and stamp: a file changed on disk never answers from the old one's entries

@@ -19,6 +19,9 @@ const PREFIXES: [string, ZarrMode][] = [
 /** The folder listings: a prefix without its slash. */
 const LISTINGS = new Set(PREFIXES.map(([p]) => p.slice(0, -1)));
 
+const METADATA = /(^|\/)\.z(group|attrs|array|metadata)$/;
+const typeOf = (key: string) => (METADATA.test(key) ? 'application/json' : 'application/octet-stream');
+
 function text(res: http.ServerResponse, status: number, body: string) {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' }).end(body + '\n');
 }
@@ -42,7 +45,7 @@ function sendBytes(req: http.IncomingMessage, res: http.ServerResponse, bytes: U
  * reading from there, registered by content id (`X-Content-CID`, `GET /ipfs/<cid>`).
  */
 async function rawOrRefs(data: DataDir, content: ContentIndex | undefined, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<boolean> {
-  const m = url.pathname.startsWith('/r') ? /^\/(raw|refs)\/(.+)$/.exec(url.pathname) : null;
+  const m = /^\/(raw|refs)\/(.+)$/.exec(url.pathname);
   if (!m) return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') return res.writeHead(405, { Allow: 'GET, HEAD, OPTIONS' }).end(), true;
   let name: string;
@@ -76,7 +79,7 @@ async function rawOrRefs(data: DataDir, content: ContentIndex | undefined, req: 
 /** The request handler for `/zarr/`, `/zarr-decoded/`, `/raw/` and `/refs/` over the files of `data`. */
 export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
   return async (req, res, url) => {
-    if (await rawOrRefs(data, content, req, res, url)) return true;
+    if (url.pathname.startsWith('/r') && (await rawOrRefs(data, content, req, res, url))) return true;
     const match = PREFIXES.find(([p]) => url.pathname.startsWith(p)) ?? PREFIXES.find(([p]) => LISTINGS.has(url.pathname) && url.pathname === p.slice(0, -1));
     if (!match) return false;
     const [prefix, mode] = match;
@@ -103,6 +106,12 @@ export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
     }
     const { name, key } = split;
     try {
+      // a chunk served a moment ago: answered without a promise (most of a viewer's requests)
+      const hot = key ? data.recentView(name, mode)?.recent(key) : undefined;
+      if (hot) {
+        sendBytes(req, res, hot, typeOf(key));
+        return true;
+      }
       const view = await data.view(name, mode);
       if (!view) {
         text(res, 404, `${name}: no such image in the served folder`);
@@ -110,7 +119,7 @@ export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
       }
       if (!key) {
         // the store's root, as a browser shows it: what to open it with
-        const keys = view.keys().filter((k) => /(^|\/)\.z(group|attrs|array|metadata)$/.test(k));
+        const keys = view.keys().filter((k) => METADATA.test(k));
         sendBytes(req, res, new TextEncoder().encode(JSON.stringify({ name, zarr_format: 2, metadata: keys }, null, 2)), 'application/json');
         return true;
       }
@@ -119,7 +128,7 @@ export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
         text(res, 404, `${name}: no key ${key}`);
         return true;
       }
-      sendBytes(req, res, bytes, /(^|\/)\.z(group|attrs|array|metadata)$/.test(key) ? 'application/json' : 'application/octet-stream');
+      sendBytes(req, res, bytes, typeOf(key));
     } catch (e) {
       if (e instanceof UnservableFile) text(res, 422, e.message.startsWith(name) ? e.message : `${name}: ${e.message}`);
       else if (e instanceof OriginRefused) text(res, 403, `${name}: ${e.message}`);

@@ -52,11 +52,20 @@ export class ZarrView {
     return this.store.has(k);
   }
 
+  /** The bytes of `key` when they are among the recently served ones, else undefined. */
+  recent(key: string): Uint8Array | undefined {
+    return this.cache?.lru.get(this.cacheKey(normalize(key)));
+  }
+
+  private cacheKey(k: string): string {
+    return `${this.cache!.prefix}${this.mode}\n${k}`;
+  }
+
   /** The bytes of `key`, or undefined when the store has no such key. */
   async get(key: string): Promise<Uint8Array | undefined> {
     const k = normalize(key);
     if (!this.cache) return this.fetch(k);
-    const ck = `${this.cache.prefix}${this.mode}\n${k}`;
+    const ck = this.cacheKey(k);
     const hit = this.cache.lru.get(ck);
     if (hit) return hit;
     let b = await this.fetch(k);
