@@ -86,13 +86,22 @@ const SCAN_ROWS = 16_384;
 const threadsFor = (rows: number, wanted: number) => Math.max(1, Math.min(wanted, Math.ceil(rows / 100_000)));
 
 /**
- * Rows [0, rows) in contiguous ranges of whole blocks: one for one thread, else about 8 per
- * thread, which the threads take as they finish (a slower core takes fewer).
+ * Rows [0, rows) in contiguous ranges for the threads to take in turn as they finish: one for one
+ * thread; else each a quarter of what is left per thread (whole blocks while that is a block or
+ * more), down to a small last few — so a pass ends with both threads busy to within a small range,
+ * not a block of a second of work, and a slower core takes fewer rows.
  */
 function split(rows: number, threads: number, blockRows: number): (readonly [number, number])[] {
   if (threads === 1) return [[0, rows]];
-  const size = Math.max(1, Math.ceil(rows / (threads * 8) / blockRows)) * blockRows;
-  return Array.from({ length: Math.ceil(rows / size) }, (_, i) => [i * size, Math.min(rows, (i + 1) * size)] as const);
+  const least = Math.min(blockRows, Math.max(SCAN_ROWS, Math.ceil(rows / (threads * 32))));
+  const out: (readonly [number, number])[] = [];
+  for (let at = 0; at < rows; ) {
+    const share = Math.ceil((rows - at) / (threads * 4));
+    const size = share >= blockRows ? Math.round(share / blockRows) * blockRows : Math.max(least, share);
+    out.push([at, Math.min(rows, at + size)]);
+    at += size;
+  }
+  return out;
 }
 
 export async function buildOctree(tables: InputTable[], channels: string[], opts: ConvertOptions, where: string, runner: Runner): Promise<BuiltOctree> {
