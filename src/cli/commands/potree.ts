@@ -38,7 +38,7 @@ export function registerPotree(program: Command) {
     .option('--node-points <points>', 'points of the coarsest level; each level below holds 4× more', '20000')
     .option('--sampling <kind>', 'density (default: every level a uniform sample, density kept) or poisson (one point per sampling cell and level)', 'density')
     .option('--hierarchy-step <levels>', 'levels per hierarchy chunk (default: one chunk up to 50 000 nodes, else 4)')
-    .option('--threads <n>', 'worker threads (default: the cores, at most 8)')
+    .option('--threads <n>', 'threads converting (this one and n − 1 workers; default: the cores, at most 8)')
     .option('--max-memory <size>', 'memory the conversion may use, e.g. 512M, 2G', '1G')
     .option('--no-progress', 'no progress line on stderr')
     .option('--json', 'print the summary as JSON')
