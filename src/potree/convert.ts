@@ -34,7 +34,7 @@ export interface ConvertOptions {
   sampling?: 'density' | 'poisson';
   /** Levels per hierarchy chunk (default: one chunk up to 50 000 nodes, else 4). */
   hierarchyStep?: number;
-  /** Worker threads (default: the machine's cores, at most 8; 1 runs in this thread). */
+  /** Threads (this one and threads − 1 workers; default: the machine's cores, at most 8). */
   threads?: number;
   /** Bytes the conversion may use beyond the process's own (default 1 GiB). */
   maxMemory?: number;
