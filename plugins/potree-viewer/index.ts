@@ -8,14 +8,13 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { Potree, type PointCloudOctree } from 'potree-core';
 import { $, imjoy, errorBox, withErrors } from '../_shared/ui.js';
 import { HttpSource } from '../../src/io/http-source.js';
-import { OCTREE_FILES, openOctreeFile, type OctreeFile } from '../../src/potree/single-file.js';
+import { METADATA_LIMIT, OCTREE_FILES, openOctreeFile, type OctreeFile, type OctreePlace } from '../../src/potree/single-file.js';
 import { BlobSource, BytesSource } from '../../src/io/byte-source.js';
 import { tableFromColumns, type ColumnInput } from '../../src/smlm/load.js';
 import type { SmlmTable } from '../../src/smlm/types.js';
 import type { OctreeInMemory } from '../../src/potree/convert-memory.js';
 import { assetUrl } from '../_shared/assets.js';
 import { workerClient, workerFromUrl } from '../_shared/worker-rpc.js';
-import type { ByteSource } from '../../src/io/byte-source.js';
 import { applyView, channelCount, defaultView, nextView, ViewMaterial, type Attribute, type View } from './view.js';
 import { initToolbar, syncToolbar } from './toolbar.js';
 
@@ -31,46 +30,40 @@ let material: ViewMaterial | undefined;
 
 const showError = errorBox('pv-error');
 
-const FILES = OCTREE_FILES;
-type FileName = OctreeFile;
-/** Where a file's bytes are: a source, and where the file starts in it (a member of a stored zip). */
-interface Place {
-  source: ByteSource;
-  offset: number;
-  /** Known for zip members; a file of its own is read whole with one range request. */
-  size?: number;
-}
-type Files = Record<FileName, Place>;
+/** Where a file's bytes are (OctreePlace); the size is unknown for a file of its own until read. */
+type Place = Omit<OctreePlace, 'size'> & { size?: number };
+type Files = Record<OctreeFile, Place>;
 type RefreshUrl = (oldUrl: string) => Promise<string> | string;
-/** A file read whole must be smaller than this. */
-const WHOLE_FILE_LIMIT = 16 << 20;
 
 const httpSource = (url: string, refresh?: RefreshUrl) => new HttpSource(url, { refreshUrl: refresh && (async (u: string) => String(await refresh(u))) });
 
-
 /**
  * potree-core's requests, answered from the files' sources (ByteSources: each request a Range
- * read with retries, a fresh URL from \`refresh_url\` after a 403, the size from Content-Range).
+ * read with retries, a fresh URL from `refresh_url` after a 403, the size from Content-Range).
  * potree-core derives the node URLs by replacing "/metadata.json" in the cloud's URL, which would
  * reuse one pre-signed URL's signature for every file (endless 403s); so it gets placeholder
- * names, mapped here to each file's place. Its \`content-type: multipart/byteranges\` header, which
+ * names, mapped here to each file's place. Its `content-type: multipart/byteranges` header, which
  * forces a CORS preflight per node, is never sent. A whole file (metadata.json) is read once.
  */
 function requestManager(files: Files) {
   const PREFIX = 'potree-file:/';
-  const whole = new Map<FileName, Promise<Uint8Array>>();
-  const readWhole = (name: FileName, p: Place): Promise<Uint8Array> => {
-    if (p.size !== undefined) return p.source.read(p.offset, p.size);
+  const whole = new Map<OctreeFile, Promise<Uint8Array>>();
+  const tooBig = (name: OctreeFile, p: Place) => new Error(`${p.source.name}: ${name} is larger than ${METADATA_LIMIT >> 20} MiB`);
+  const readWhole = async (name: OctreeFile, p: Place): Promise<Uint8Array> => {
+    // a zip member's size comes from the archive's directory: checked before it is allocated
+    if (p.size !== undefined) {
+      if (p.size > METADATA_LIMIT) throw tooBig(name, p);
+      return p.source.read(p.offset, p.size);
+    }
     // a file of its own: one range request for all of it, cut at its end
-    return p.source.readMany!([{ offset: 0, length: WHOLE_FILE_LIMIT }], { clip: true }).then(async ([bytes]) => {
-      if ((await p.source.size()) >= WHOLE_FILE_LIMIT) throw new Error(`${p.source.name}: ${name} is larger than ${WHOLE_FILE_LIMIT >> 20} MiB`);
-      return bytes!;
-    });
+    const [bytes] = await p.source.readMany!([{ offset: 0, length: METADATA_LIMIT + 1 }], { clip: true });
+    if ((await p.source.size()) > METADATA_LIMIT) throw tooBig(name, p);
+    return bytes!;
   };
   return {
     getUrl: async (u: string) => PREFIX + u.slice(u.lastIndexOf('/') + 1),
     fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
-      const name = String(input instanceof Request ? input.url : input).slice(PREFIX.length) as FileName;
+      const name = String(input instanceof Request ? input.url : input).slice(PREFIX.length) as OctreeFile;
       const place = files[name];
       if (!place) throw new Error(`the cloud needs ${name}, which was not given`);
       const m = /^bytes=(\d+)-(\d+)$/.exec(new Headers(init?.headers).get('range') ?? '');
@@ -139,10 +132,6 @@ function fit(pco: PointCloudOctree) {
   controls.update();
 }
 
-/**
- * `url`: a Potree 2.0 metadata.json (octree.bin and hierarchy.bin beside it); or `urls`: each
- * file's own URL — e.g. three pre-signed S3 URLs.
- */
 /** A table given by API: named columns (typed arrays, numpy arrays over RPC, number lists). */
 interface TableInput {
   name?: string;
@@ -153,8 +142,10 @@ interface TableInput {
 interface LoadConfig {
   /** As url (a string) or file (a File or Blob). */
   source?: string | Blob;
+  /** A Potree 2.0 metadata.json (octree.bin and hierarchy.bin beside it), a 1.x cloud.js, or one .zip/.smlm holding an octree. */
   url?: string;
-  urls?: Partial<Record<FileName, string>>;
+  /** Each file's own URL, e.g. three pre-signed S3 URLs. */
+  urls?: Partial<Record<OctreeFile, string>>;
   /** A one-file octree (zip, or .smlm carrying one) as a File/Blob: nodes read by slices. */
   file?: Blob;
   /** Localizations to convert here (in a worker), one table… */
@@ -168,9 +159,9 @@ interface LoadConfig {
 }
 
 /** Three files of their own, each at its URL. */
-function placesOf(urlOf: (f: FileName) => string, refresh?: RefreshUrl): Files {
+function placesOf(urlOf: (f: OctreeFile) => string, refresh?: RefreshUrl): Files {
   const files: Partial<Files> = {};
-  for (const f of FILES) files[f] = { source: httpSource(urlOf(f), refresh), offset: 0 };
+  for (const f of OCTREE_FILES) files[f] = { source: httpSource(urlOf(f), refresh), offset: 0 };
   return files as Files;
 }
 
@@ -190,7 +181,7 @@ async function converted(config: LoadConfig): Promise<Files> {
   $('pv-status').textContent = `converting ${tables.reduce((a, t) => a + t.rows, 0).toLocaleString()} points…`;
   const { files } = await worker.call<OctreeInMemory>('convert', { tables, name }).result;
   const out: Partial<Files> = {};
-  for (const f of FILES) out[f] = { source: new BytesSource(files[f], f), offset: 0, size: files[f].byteLength };
+  for (const f of OCTREE_FILES) out[f] = { source: new BytesSource(files[f], f), offset: 0, size: files[f].byteLength };
   return out as Files;
 }
 
@@ -231,8 +222,8 @@ async function filesOf(config: LoadConfig): Promise<{ files: Files; url: string 
     files = await openOctreeFile(httpSource(url, refresh));
   } else if (config?.urls) {
     const urls = Object.fromEntries(Object.entries(config.urls).map(([k, v]) => [k, abs(v)]));
-    const lacking = FILES.filter((f) => !urls[f]);
-    if (lacking.length) throw new Error(`load: urls needs ${FILES.join(', ')}; ${lacking.join(', ')} missing`);
+    const lacking = OCTREE_FILES.filter((f) => !urls[f]);
+    if (lacking.length) throw new Error(`load: urls needs ${OCTREE_FILES.join(', ')}; ${lacking.join(', ')} missing`);
     url = urls['metadata.json']!;
     files = placesOf((f) => urls[f]!, refresh);
   } else {

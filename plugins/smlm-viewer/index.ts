@@ -87,29 +87,31 @@ export interface LoadOptions {
 }
 
 const OCTREE_ABOVE = 2 ** 30;
-/** The .smlm shown or offered, when it carries an octree: its URL or File. */
-let octree: { url?: string; file?: Blob; name: string } | undefined;
+/** The .smlm (or .zip) shown, by URL or File: "Open as octree" opens the octree it may carry. */
+let archive: { url?: string; file?: Blob; name: string } | undefined;
 const size = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
+const sourceOf = (a: { url?: string; file?: Blob; name: string }) => (a.url ? new HttpSource(a.url) : new BlobSource(a.file!, a.name));
 
-/** "Open as octree" is offered for a file that carries one, and for any tables shown (converted then). */
-const offerOctree = () => void ($('sv-octree').hidden = !(octree || tables.length));
+/** "Open as octree" is offered for an archive shown (its octree, if it has one) and for any tables (converted then). */
+const offerOctree = () => void ($('sv-octree').hidden = !(archive || tables.length));
 
 /**
- * Whether a .smlm (a URL or a File) carries an octree; a file bigger than `above` opens as an octree
- * instead of being loaded whole — or, without one, is refused with the command that makes one. True
- * when it was opened as an octree.
+ * A .smlm (a URL or a File) bigger than `above` is not loaded whole: it opens as an octree when it
+ * carries one, and is refused with the command that makes one otherwise. True when it was opened as
+ * an octree. Smaller ones cost only their size (a File's is known; a URL's is one 1-byte request):
+ * whether they carry an octree is looked at when "Open as octree" is asked for.
  */
 async function octreeInstead(input: { url?: string; blob?: Blob; name: string }, above: number): Promise<boolean> {
-  octree = undefined;
+  archive = undefined;
   $('sv-note').hidden = true;
   const name = input.name;
   if (!/\.(smlm|zip)$/i.test((input.url ?? name).split('?')[0]!)) return false;
+  archive = { url: input.url, file: input.url ? undefined : input.blob, name };
   // errors (403, 404, a broken archive) are for the table reader to report, in its words
-  const source = input.url ? new HttpSource(input.url) : new BlobSource(input.blob!, name);
-  const file = await openSingleFile(source).catch(() => undefined);
+  const bytes = input.blob ? input.blob.size : await new HttpSource(input.url!).size().catch(() => 0);
+  if (bytes <= above) return false;
+  const file = await openSingleFile(sourceOf(archive)).catch(() => undefined);
   if (!file) return false;
-  if (file.octree) octree = { url: input.url, file: input.url ? undefined : input.blob, name };
-  if (file.size <= above) return false;
   if (!file.octree) {
     throw new Error(`${name} is ${size(file.size)}, more than this viewer loads at once (${size(above)}): make an octree inside it with \`imjoy-share potree convert ${name} --into ${name}\` and open it again`);
   }
@@ -126,7 +128,8 @@ async function octreeInstead(input: { url?: string; blob?: Blob; name: string },
  */
 async function open_as_octree() {
   const w = await viewerWindow(imjoy(), { name: 'Potree Viewer' });
-  if (octree) return w.load(octree.url ? { url: octree.url, name: octree.name } : { file: octree.file, name: octree.name });
+  const carried = archive && (await openSingleFile(sourceOf(archive)).catch(() => undefined))?.octree;
+  if (archive && carried) return w.load(archive.url ? { url: archive.url, name: archive.name } : { file: archive.file, name: archive.name });
   if (!tables.length) throw new Error('open_as_octree: nothing is shown; load a .smlm, a CSV or columns first');
   return w.load({ name: tables[0]!.name, tables: tables.map((t) => ({ name: t.name, channel: t.channel, columns: t.columns.map((c) => ({ name: c.name, data: c.data })) })) });
 }
@@ -136,7 +139,7 @@ async function load(opts: LoadOptions = {}) {
   showError();
   try {
     const keep = opts.append ? tables : [];
-    if (!opts.append) octree = undefined;
+    if (!opts.append) archive = undefined;
     const styles = opts.append ? view.layers.map((l) => l.style) : [];
     const cols = opts.columns ?? (opts.data && !(opts.data instanceof Blob) && !ArrayBuffer.isView(opts.data) && !(opts.data instanceof ArrayBuffer) ? (opts.data as { columns: Record<string, ColumnInput> }).columns : undefined);
     if (cols) {

@@ -31,6 +31,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { fetchTransport, type Reply, type Transport } from './http-transport.js';
+import { concatBytes } from './bytes.js';
 
 /**
  * Receive buffer of each connection, allocated once. Measured on loopback (33.5 MB range, copied
@@ -437,7 +438,7 @@ class Exchange {
   private onHead(b: Uint8Array): boolean {
     while (b.length) {
       const prior = this.partial?.length ?? 0;
-      const buf = this.partial ? concat(this.partial, b.subarray(0, MAX_HEAD - prior)) : b;
+      const buf = this.partial ? concatBytes(this.partial, b.subarray(0, MAX_HEAD - prior)) : b;
       const end = headEnd(buf.length > MAX_HEAD ? buf.subarray(0, MAX_HEAD) : buf, Math.max(0, prior - 2));
       if (end < 0) {
         if (buf.length >= MAX_HEAD) return this.fail(new Error(`the response head is larger than ${MAX_HEAD} bytes`));
@@ -622,12 +623,6 @@ class Exchange {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 function requestText(u: URL, headers: Record<string, string>): string {
   let s = `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\n`;

@@ -9,9 +9,13 @@
 import type { ByteSource } from '../io/byte-source.js';
 import { PrefetchedSource, type Window } from '../io/prefetched-source.js';
 import { listZip, ZIP_STORED } from '../zip/zip.js';
+import { concatBytes } from '../io/bytes.js';
 
 export const OCTREE_FILES = ['metadata.json', 'hierarchy.bin', 'octree.bin'] as const;
 export type OctreeFile = (typeof OCTREE_FILES)[number];
+
+/** metadata.json is read whole: a bigger one is refused rather than allocated (`potree info`, the viewer). */
+export const METADATA_LIMIT = 16 << 20;
 
 const HEAD_BYTES = 64 * 1024;
 const TAIL_BYTES = 256 * 1024;
@@ -38,7 +42,7 @@ export async function openSingleFile(file: ByteSource): Promise<SingleFile> {
   const tailAt = Math.max(head!.length, size - TAIL_BYTES);
   const tail = tailAt < size ? await file.read(tailAt, size - tailAt) : new Uint8Array(0);
   // a file of a few hundred KiB: head and tail are one window
-  const windows: Window[] = tailAt === head!.length ? [{ offset: 0, bytes: concat(head!, tail) }] : [{ offset: 0, bytes: head! }, { offset: tailAt, bytes: tail }];
+  const windows: Window[] = tailAt === head!.length ? [{ offset: 0, bytes: concatBytes(head!, tail) }] : [{ offset: 0, bytes: head! }, { offset: tailAt, bytes: tail }];
   const source = new PrefetchedSource(file, windows, size);
   let entries;
   try {
@@ -69,9 +73,3 @@ export async function openOctreeFile(file: ByteSource): Promise<Record<OctreeFil
   );
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}

@@ -8,8 +8,10 @@
  */
 import path from 'node:path';
 import { appendStoredMembers, writeStoredZip } from '../zip/write-stored-node.js';
+import type { OctreeFile } from './single-file.js';
 
-const OCTREE_MEMBERS = ['octree.bin', 'hierarchy.bin', 'metadata.json'] as const;
+/** The archive's order: the nodes first, so the tail holds the directory, metadata and hierarchy. */
+const OCTREE_MEMBERS: readonly OctreeFile[] = ['octree.bin', 'hierarchy.bin', 'metadata.json'];
 /** Where an octree appended to a .smlm lives inside it. */
 const SMLM_OCTREE_FOLDER = 'potree/';
 

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { MAX_DIRECTORY_BYTES } from './zip.js';
 import { centralHeader, CRC_AT, endRecords, localHeader, locateDirectory, splitDirectory, ZIP_LIMITS, type RecordLimits, type StoredMember } from './stored-records.js';
 
 export interface MemberFile {
@@ -16,8 +17,6 @@ export interface MemberFile {
 }
 
 const COPY_BLOCK = 8 << 20;
-/** Largest central directory read: about 5 million members, listZip's default. */
-const MAX_DIRECTORY = 512 * 1024 * 1024;
 
 function writeAll(fd: number, bytes: Uint8Array, at: number) {
   for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done, at + done);
@@ -118,7 +117,7 @@ export function appendStoredMembers(archive: string, files: MemberFile[], replac
       fs.readSync(fd, tail, 0, tailLength, size - tailLength);
       const at = locateDirectory(tail, size, archive);
       // the directory's size comes from the archive: bounded before it is allocated (as listZip does)
-      if (at.size > MAX_DIRECTORY) throw new Error(`${archive}: its central directory claims ${at.size} bytes (more than ${MAX_DIRECTORY})`);
+      if (at.size > MAX_DIRECTORY_BYTES) throw new Error(`${archive}: its central directory claims ${at.size} bytes (more than ${MAX_DIRECTORY_BYTES})`);
       const dir = Buffer.alloc(at.size);
       fs.readSync(fd, dir, 0, at.size, at.offset);
       const { entries } = splitDirectory(dir, at.offset, archive);

@@ -17,6 +17,8 @@ import { readRanges, type CoalesceOptions } from '../io/coalesce.js';
 
 export const ZIP_STORED = 0;
 export const ZIP_DEFLATED = 8;
+/** Largest central directory read by default: 512 MiB, about 5 million members. */
+export const MAX_DIRECTORY_BYTES = 512 * 1024 * 1024;
 
 export interface ZipEntry {
   /** Path inside the archive ('/' separated, as written). */
@@ -43,7 +45,7 @@ export interface ZipListing {
 export interface ListZipOptions {
   /** Coalescing of local-header reads (defaults: 256 KiB gaps merged, 8 reads in flight). */
   coalesce?: CoalesceOptions;
-  /** Largest central directory accepted (default 512 MiB, about 5 million members). */
+  /** Largest central directory accepted (default MAX_DIRECTORY_BYTES). */
   maxDirectoryBytes?: number;
   /** Only the members for which this is true are listed (and only their local headers read). */
   members?: (name: string) => boolean;
@@ -96,7 +98,7 @@ export async function listZip(source: ByteSource, opts: ListZipOptions = {}): Pr
   if (size < 22) throw new SourceError(source.name, `not a ZIP archive: only ${size} bytes, smaller than an end-of-central-directory record`);
   let raw: Awaited<ReturnType<typeof unzipRaw>>;
   try {
-    raw = await unzipRaw(readerFor(source, opts.maxDirectoryBytes ?? 512 * 1024 * 1024));
+    raw = await unzipRaw(readerFor(source, opts.maxDirectoryBytes ?? MAX_DIRECTORY_BYTES));
   } catch (e) {
     if (e instanceof SourceError) throw e;
     const msg = (e as Error).message;

@@ -7,7 +7,7 @@ import { appendOctree, zipOctree } from '../../potree/zip-node.js';
 import { openNodeSource } from '../../io/open-node.js';
 import type { ByteSource } from '../../io/byte-source.js';
 import { OCTREE_FILES, openOctreeFile, type OctreeFile, type OctreePlace } from '../../potree/single-file.js';
-import { readHierarchy } from '../../potree/hierarchy-read.js';
+import { octreeInfo } from '../../potree/info.js';
 
 const count = (v: string, what: string) => {
   const n = Number(v);
@@ -84,7 +84,7 @@ export function registerPotree(program: Command) {
       const octree = await openOctree(where);
       let info;
       try {
-        info = await checkedInfo(octree);
+        info = await octreeInfo(octree.name, octree.files);
       } finally {
         await octree.close();
       }
@@ -97,39 +97,6 @@ interface OpenOctree {
   name: string;
   files: Record<OctreeFile, OctreePlace>;
   close(): Promise<void>;
-}
-
-const METADATA_LIMIT = 16 << 20;
-
-/** metadata.json checked, and the hierarchy walked and checked against octree.bin: the summary. */
-async function checkedInfo(t: OpenOctree) {
-  const m = t.files['metadata.json'];
-  if (m.size > METADATA_LIMIT) throw new Error(`${t.name}: metadata.json is ${m.size} bytes (more than ${METADATA_LIMIT})`);
-  let meta: { version?: string; points?: number; hierarchy?: { depth?: number; firstChunkSize?: number }; attributes?: { name: string; type: string; size: number; min: number[]; max: number[] }[] };
-  try {
-    meta = JSON.parse(new TextDecoder().decode(await m.source.read(m.offset, m.size)));
-  } catch (e) {
-    throw new Error(`${t.name}: metadata.json is not valid JSON (${(e as Error).message})`);
-  }
-  const attrs = meta?.attributes;
-  if (meta?.version !== '2.0' || !Array.isArray(attrs) || !attrs.every((a) => a && typeof a.name === 'string' && Number.isSafeInteger(a.size) && a.size > 0)) {
-    throw new Error(`${t.name}: not Potree 2.0 metadata (version "2.0" and attributes with names and sizes)`);
-  }
-  const first = meta.hierarchy?.firstChunkSize;
-  if (!Number.isSafeInteger(first)) throw new Error(`${t.name}: metadata.json has no hierarchy.firstChunkSize`);
-  const h = t.files['hierarchy.bin'];
-  const walked = await readHierarchy({
-    read: (offset, size) => h.source.read(h.offset + offset, size),
-    hierarchySize: h.size,
-    firstChunkSize: first!,
-    octreeSize: t.files['octree.bin'].size,
-    recordSize: attrs.reduce((a, x) => a + x.size, 0),
-    where: t.name,
-  });
-  if (walked.points !== meta.points) throw new Error(`${t.name}: metadata.json says ${meta.points} points, its nodes hold ${walked.points}`);
-  if (walked.depth !== meta.hierarchy?.depth) throw new Error(`${t.name}: metadata.json says depth ${meta.hierarchy?.depth}, its hierarchy is ${walked.depth} deep`);
-  const list = (v: unknown) => (Array.isArray(v) ? v : [v]);
-  return { points: walked.points, nodes: walked.nodes, chunks: walked.chunks, depth: walked.depth, attributes: attrs.map((a) => ({ name: a.name, type: a.type, min: list(a.min), max: list(a.max) })) };
 }
 
 /** The three files of an octree folder, its single-file zip or .smlm (local or URL), or a metadata.json URL. */

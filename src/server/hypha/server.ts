@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { Decoder, encode } from '@msgpack/msgpack';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { startManager, type Manager } from './manager.js';
+import { concatBytes } from '../../io/bytes.js';
 
 /**
  * A Hypha-protocol websocket server embedded in `imjoy-share serve` (the wire protocol of amun-ai/hypha
@@ -317,7 +318,7 @@ export class RpcServer {
     if (!target) return;
     const main = encode({ type: 'method', from, to, ws: target.workspace, method: `${session}.reject` });
     const extra = encode({ args: [{ _rtype: 'error', _rvalue: message, _rtrace: '' }] });
-    target.send(concat(main, extra));
+    target.send(concatBytes(main, extra));
   }
 
   // ---- routing -------------------------------------------------------------------------------
@@ -346,7 +347,7 @@ export class RpcServer {
       main.from = from.key;
       main.ws = from.workspace;
       main.user = from.user;
-      const out = concat(encode(main), rest);
+      const out = concatBytes(encode(main), rest);
       for (const p of this.clientsOf(from.workspace)) if (p !== from) p.send(out);
       return;
     }
@@ -372,7 +373,7 @@ export class RpcServer {
     const method = typeof main.method === 'string' ? main.method : '';
     if (session && main.type === 'method') this.remember(to, from.key, session);
     else if (SUFFIXES.some((s) => method.endsWith(s))) this.pending.get(from.key)?.delete(`${to}|${method.slice(0, method.lastIndexOf('.'))}`);
-    target.send(concat(encode(main), rest));
+    target.send(concatBytes(encode(main), rest));
   }
 
   private remember(callee: string, caller: string, session: string) {
@@ -397,9 +398,3 @@ function toBytes(data: RawData): Uint8Array {
   return data;
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a, 0);
-  out.set(b, a.byteLength);
-  return out;
-}
