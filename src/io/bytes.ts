@@ -1,5 +1,5 @@
-/** Byte arrays one after the other, in one new array. */
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+/** Byte arrays one after the other, in one new array (passed as an array: a spread of thousands of chunks could overflow the stack). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) {

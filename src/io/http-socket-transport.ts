@@ -438,7 +438,7 @@ class Exchange {
   private onHead(b: Uint8Array): boolean {
     while (b.length) {
       const prior = this.partial?.length ?? 0;
-      const buf = this.partial ? concatBytes(this.partial, b.subarray(0, MAX_HEAD - prior)) : b;
+      const buf = this.partial ? concatBytes([this.partial, b.subarray(0, MAX_HEAD - prior)]) : b;
       const end = headEnd(buf.length > MAX_HEAD ? buf.subarray(0, MAX_HEAD) : buf, Math.max(0, prior - 2));
       if (end < 0) {
         if (buf.length >= MAX_HEAD) return this.fail(new Error(`the response head is larger than ${MAX_HEAD} bytes`));

@@ -42,7 +42,7 @@ export async function openSingleFile(file: ByteSource): Promise<SingleFile> {
   const tailAt = Math.max(head!.length, size - TAIL_BYTES);
   const tail = tailAt < size ? await file.read(tailAt, size - tailAt) : new Uint8Array(0);
   // a file of a few hundred KiB: head and tail are one window
-  const windows: Window[] = tailAt === head!.length ? [{ offset: 0, bytes: concatBytes(head!, tail) }] : [{ offset: 0, bytes: head! }, { offset: tailAt, bytes: tail }];
+  const windows: Window[] = tailAt === head!.length ? [{ offset: 0, bytes: concatBytes([head!, tail]) }] : [{ offset: 0, bytes: head! }, { offset: tailAt, bytes: tail }];
   const source = new PrefetchedSource(file, windows, size);
   let entries;
   try {

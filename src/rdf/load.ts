@@ -4,6 +4,7 @@
  * (src/rdf/node.ts supplies the Node one), so this module never imports node:fs.
  */
 import { DEFAULT_PARSE_LIMITS, parseRdf, RdfParseError, type ParsedRdf } from './parse.js';
+import { concatBytes } from '../io/bytes.js';
 
 /** Reads a local file; must reject (not truncate) when the file is larger than maxBytes. */
 export type ReadFileFn = (path: string, maxBytes: number) => Promise<Uint8Array>;
@@ -106,13 +107,7 @@ async function readCapped(res: Response, loc: string, maxBytes: number): Promise
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 export function tooLarge(loc: string, size: number, maxBytes: number, atLeast = false): RdfLoadError {

@@ -1,6 +1,7 @@
 /** Browser edge for src/rdf: file access over HTTP (Range reads) and WebCrypto hashing. */
 import { openSource } from '../io/open.js';
 import type { FileAccess, Hasher } from './files.js';
+import { concatBytes } from '../io/bytes.js';
 
 /**
  * WebCrypto has no incremental digest, so chunks are collected and hashed at the end; the cap keeps
@@ -10,20 +11,12 @@ const WEB_MAX_HASH_BYTES = 512 * 1024 * 1024;
 
 function webCryptoHasher(): Hasher {
   const chunks: Uint8Array[] = [];
-  let total = 0;
   return {
     update(b) {
       chunks.push(b.slice());
-      total += b.byteLength;
     },
     async digest() {
-      const all = new Uint8Array(total);
-      let o = 0;
-      for (const c of chunks) {
-        all.set(c, o);
-        o += c.byteLength;
-      }
-      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+      const d = new Uint8Array(await crypto.subtle.digest('SHA-256', concatBytes(chunks)));
       return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
     },
   };

@@ -2,6 +2,7 @@ import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import { columnStats, DTYPE_ARRAYS, interleave, parseDType, tableLayout, type TableLayout } from './layout.js';
 import { bytesToBase64 } from './manifest.js';
 import type { SmlmDType, SmlmFileEntry, SmlmFormat, SmlmManifest, SmlmTable, Stats } from './types.js';
+import { concatBytes } from '../io/bytes.js';
 
 interface ColumnSpec {
   name: string;
@@ -219,13 +220,7 @@ export function writeSmlm(tables: TableInput[], opts: WriterOptions = {}): Uint8
     s.end();
   }
   w.finish();
-  const out = new Uint8Array(chunks.reduce((a, c) => a + c.byteLength, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** An existing table (e.g. read from a file) as writer input, keeping dtypes and shapes. */

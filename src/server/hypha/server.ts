@@ -318,7 +318,7 @@ export class RpcServer {
     if (!target) return;
     const main = encode({ type: 'method', from, to, ws: target.workspace, method: `${session}.reject` });
     const extra = encode({ args: [{ _rtype: 'error', _rvalue: message, _rtrace: '' }] });
-    target.send(concatBytes(main, extra));
+    target.send(concatBytes([main, extra]));
   }
 
   // ---- routing -------------------------------------------------------------------------------
@@ -347,7 +347,7 @@ export class RpcServer {
       main.from = from.key;
       main.ws = from.workspace;
       main.user = from.user;
-      const out = concatBytes(encode(main), rest);
+      const out = concatBytes([encode(main), rest]);
       for (const p of this.clientsOf(from.workspace)) if (p !== from) p.send(out);
       return;
     }
@@ -373,7 +373,7 @@ export class RpcServer {
     const method = typeof main.method === 'string' ? main.method : '';
     if (session && main.type === 'method') this.remember(to, from.key, session);
     else if (SUFFIXES.some((s) => method.endsWith(s))) this.pending.get(from.key)?.delete(`${to}|${method.slice(0, method.lastIndexOf('.'))}`);
-    target.send(concatBytes(encode(main), rest));
+    target.send(concatBytes([encode(main), rest]));
   }
 
   private remember(callee: string, caller: string, session: string) {
