@@ -46,19 +46,27 @@ export function morton(c: Vec3, level: number): number {
   return m;
 }
 
-/** A map from a level's cell index to a number: a dense array where the level is small enough, else a Map. */
+/**
+ * A map from a level's cell index to a number: a dense array where the level is small enough, else
+ * a Map. Every table gets both fields, in the same order, from the one constructor: the kernels'
+ * per-row `get`/`add` then see one hidden class, where tables made two ways had deoptimized them
+ * (traced with --trace-deopt: "wrong map", a recompile each time).
+ */
 export class CellTable {
-  readonly dense?: Float64Array;
-  readonly map?: Map<number, number>;
-  constructor(cells: number, denseLimit: number) {
-    if (cells <= denseLimit) this.dense = new Float64Array(cells);
-    else this.map = new Map();
+  readonly dense: Float64Array | undefined;
+  readonly map: Map<number, number> | undefined;
+  constructor(cells: number, denseLimit: number, held?: { dense?: Float64Array; map?: Map<number, number> }) {
+    if (held) {
+      this.dense = held.dense;
+      this.map = held.dense ? undefined : held.map;
+    } else {
+      this.dense = cells <= denseLimit ? new Float64Array(cells) : undefined;
+      this.map = this.dense ? undefined : new Map();
+    }
   }
+  /** A table sent to another thread (structured clone keeps its arrays and Map, not its class). */
   static from(x: { dense?: Float64Array; map?: Map<number, number> }): CellTable {
-    const t = Object.create(CellTable.prototype) as { dense?: Float64Array; map?: Map<number, number> };
-    if (x.dense) t.dense = x.dense;
-    else t.map = x.map;
-    return t as CellTable;
+    return new CellTable(0, 0, x);
   }
   add(cell: number, v: number): void {
     if (this.dense) this.dense[cell] += v;

@@ -144,34 +144,87 @@ export function sampleBlock(block: Uint8Array, rows: number, stride: number, t: 
   for (let r = 0; r < rows; r++) putMin(table, keys[r]!, hashRow(row0 + r, seed), limit, where);
 }
 
-/** Each record's level (from the hash of its global row number) and its cell index at that level. */
+/**
+ * Each record's level (from the hash of its global row number) and its cell index at that level.
+ * Three small loops rather than one: levels, then cells through a Float32Array when x, y, z are
+ * aligned float32 (the usual .smlm), else through DataView getters. One loop doing all of it was
+ * ~3× the code V8 compiles, and each thread compiles its own: with both cores busy converting,
+ * the compiles and the recompiles after deoptimizations took 0.2 s of the two-thread run's CPU.
+ */
 export function locateBlock(block: Uint8Array, rows: number, stride: number, t: TablePlan, row0: number, loc: Locator, level: Uint8Array, cell: Float64Array): void {
-  const { grid, limits, seed } = loc;
+  const last = loc.limits.length - 1;
+  if (loc.poisson) {
+    samplingKeys(block, rows, stride, t, loc.grid, loc.poisson.res, cell); // cell[] holds the keys until cellsOf
+    poissonLevels(rows, row0, loc.seed, loc.poisson.table, last, cell, level);
+  } else hashLevels(rows, row0, loc.seed, loc.limits, level);
+  const f = float32xyz(block, rows, stride, t);
+  if (f) cellsOfFloat32(f, rows, loc.grid, level, cell);
+  else cellsOf(block, rows, stride, t, loc.grid, level, cell);
+}
+
+function hashLevels(rows: number, row0: number, seed: number, limits: number[], level: Uint8Array): void {
+  const last = limits.length - 1;
+  for (let r = 0; r < rows; r++) {
+    const h = hashRow(row0 + r, seed);
+    let L = 0;
+    while (L < last && h >= limits[L]!) L++;
+    level[r] = L;
+  }
+}
+
+/** A row wins its finest sampling cell, hence is kept from that cell's winner's level, or goes to the leaves. */
+function poissonLevels(rows: number, row0: number, seed: number, table: MinTable, last: number, keys: Float64Array, level: Uint8Array): void {
+  for (let r = 0; r < rows; r++) {
+    const i = find(table, keys[r]!);
+    level[r] = i >= 0 && table.mins[i] === hashRow(row0 + r, seed) ? table.levels[i]! : last;
+  }
+}
+
+/** x, y (and z) of the block's records as one Float32Array and word offsets, when all are aligned float32. */
+function float32xyz(block: Uint8Array, rows: number, stride: number, t: TablePlan) {
+  const [x, y, z] = t.xyz;
+  if (!LITTLE_ENDIAN || stride % 4 || block.byteOffset % 4 || !x || !y) return undefined;
+  if (![x, y, z].every((c) => !c || (c.dtype === 'float32' && c.offset % 4 === 0))) return undefined;
+  const a = new Float32Array(block.buffer as ArrayBuffer, block.byteOffset, (rows * stride) >> 2);
+  return { a, step: stride >> 2, ox: x.offset >> 2, oy: y.offset >> 2, oz: z ? z.offset >> 2 : -1 };
+}
+
+/** The deepest level's cell of a coordinate, clamped to the grid, at level L (shift s = depth − L). */
+const cellAxis = (v: number, n: number, s: number) => (v < 0 ? 0 : v >= n ? n - 1 : v) >> s;
+
+function cellsOfFloat32(f: NonNullable<ReturnType<typeof float32xyz>>, rows: number, grid: Grid, level: Uint8Array, cell: Float64Array): void {
+  const D = grid.depth;
+  const n = 2 ** D;
+  const k = n / (grid.cube.max[0] - grid.cube.min[0]);
+  const [mx, my, mz] = grid.cube.min;
+  // typed arrays: plain ones built by map() came with elements kinds that varied between passes
+  const ny = Int32Array.from(grid.dims, (d) => d[1]);
+  const nz = Int32Array.from(grid.dims, (d) => d[2]);
+  const { a, step, ox, oy, oz } = f;
+  const z0 = Math.floor(-mz * k);
+  for (let r = 0, i = 0; r < rows; r++, i += step) {
+    const L = level[r]!;
+    const s = D - L;
+    const ix = cellAxis(Math.floor((a[i + ox]! - mx) * k), n, s);
+    const iy = cellAxis(Math.floor((a[i + oy]! - my) * k), n, s);
+    const iz = cellAxis(oz < 0 ? z0 : Math.floor((a[i + oz]! - mz) * k), n, s);
+    cell[r] = (ix * ny[L]! + iy) * nz[L]! + iz;
+  }
+}
+
+function cellsOf(block: Uint8Array, rows: number, stride: number, t: TablePlan, grid: Grid, level: Uint8Array, cell: Float64Array): void {
   const D = grid.depth;
   const n = 2 ** D;
   const { dv, k, min, gx, gy, gz, ox, oy, oz } = coordinates(block, t, grid, n);
   const [mx, my, mz] = min;
   const ny = grid.dims.map((d) => d[1]);
   const nz = grid.dims.map((d) => d[2]);
-  const last = limits.length - 1;
-  const poisson = loc.poisson;
-  if (poisson) samplingKeys(block, rows, stride, t, grid, poisson.res, cell); // cell[] reused as scratch for the keys
   for (let r = 0, o = 0; r < rows; r++, o += stride) {
-    const h = hashRow(row0 + r, seed);
-    let L = 0;
-    if (poisson) {
-      // the row wins its finest cell, hence is kept from that cell's winner's level, or goes to the leaves
-      const i = find(poisson.table, cell[r]!);
-      L = i >= 0 && poisson.table.mins[i] === h ? poisson.table.levels[i]! : last;
-    } else while (L < last && h >= limits[L]!) L++;
+    const L = level[r]!;
     const s = D - L;
-    let ix = Math.floor((gx(dv, o + ox) - mx) * k);
-    let iy = Math.floor((gy(dv, o + oy) - my) * k);
-    let iz = gz ? Math.floor((gz(dv, o + oz) - mz) * k) : Math.floor(-mz * k);
-    ix = (ix < 0 ? 0 : ix >= n ? n - 1 : ix) >> s;
-    iy = (iy < 0 ? 0 : iy >= n ? n - 1 : iy) >> s;
-    iz = (iz < 0 ? 0 : iz >= n ? n - 1 : iz) >> s;
-    level[r] = L;
+    const ix = cellAxis(Math.floor((gx(dv, o + ox) - mx) * k), n, s);
+    const iy = cellAxis(Math.floor((gy(dv, o + oy) - my) * k), n, s);
+    const iz = cellAxis(gz ? Math.floor((gz(dv, o + oz) - mz) * k) : Math.floor(-mz * k), n, s);
     cell[r] = (ix * ny[L]! + iy) * nz[L]! + iz;
   }
 }
@@ -219,19 +272,14 @@ function fastWords(block: Uint8Array, rows: number, inStride: number, t: TablePl
 /**
  * The block's Potree records grouped by node (rows in input order inside each group) in `out`,
  * and the runs to write. `index` maps each level's cells to node numbers; `inBlock` is scratch of
- * one slot per node, zero on entry and on return.
+ * one slot per node, zero on entry and on return. The grouping, the common case's copy and the
+ * general copy are three functions, so that each is compiled for what it runs (see locateBlock).
  */
 export function placeBlock(
   block: Uint8Array, rows: number, inStride: number, t: TablePlan, plan: RecordPlan, q: Quant,
   level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, out: Uint8Array,
 ): Run[] {
-  const touched: number[] = [];
-  for (let r = 0; r < rows; r++) {
-    const node = index[level[r]!]!.get(cell[r]!);
-    nodeOf[r] = node;
-    if (inBlock[node]++ === 0) touched.push(node);
-  }
-  touched.sort((a, b) => a - b);
+  const touched = nodesOf(rows, level, cell, index, inBlock, nodeOf);
   const runs: Run[] = [];
   let at = 0;
   for (const node of touched) {
@@ -240,33 +288,55 @@ export function placeBlock(
     inBlock[node] = at; // from here on: the next free slot of the node
     at += n;
   }
+  const fast = fastWords(block, rows, inStride, t, plan.stride, out);
+  if (fast) placeWords(fast, rows, inStride, plan.stride, q, inBlock, nodeOf);
+  else placeAny(block, rows, inStride, t, plan.stride, q, inBlock, nodeOf, out);
+  for (const node of touched) inBlock[node] = 0;
+  return runs;
+}
+
+/** Each row's node, counted per node in `inBlock`; the nodes the block holds, in order. */
+function nodesOf(rows: number, level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array): number[] {
+  const touched: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    const node = index[level[r]!]!.get(cell[r]!);
+    nodeOf[r] = node;
+    if (inBlock[node]++ === 0) touched.push(node);
+  }
+  return touched.sort((a, b) => a - b);
+}
+
+/**
+ * The common case — x, y, z float32 and every other column copied in whole 4-byte words — in one
+ * loop without per-column dispatch: 6–13 % less time than the general loop (256k rows of 8
+ * float32/uint32 columns, random and sorted); the rest is the scattered writes themselves.
+ */
+function placeWords(f: NonNullable<ReturnType<typeof fastWords>>, rows: number, inStride: number, S: number, q: Quant, inBlock: Uint32Array, nodeOf: Uint32Array): void {
+  const { in32, inF, out32, src, dst, len, xo, yo, zo } = f;
   const [sx, sy, sz] = q.scale;
   const [qx, qy, qz] = q.offset;
-  const S = plan.stride;
-  const ops = t.ops;
-  // the common case — x, y, z float32 and every other column copied in whole 4-byte words — in
-  // one loop without per-column dispatch: 6–13 % less time than the general loop below (256k rows
-  // of 8 float32/uint32 columns, random and sorted); the rest is the scattered writes themselves
-  const fast = fastWords(block, rows, inStride, t, S, out);
-  if (fast) {
-    const { in32, inF, out32, src, dst, len, xo, yo, zo } = fast;
-    const SW = S >> 2;
-    const IW = inStride >> 2;
-    const ns = src.length;
-    for (let r = 0, i = 0; r < rows; r++, i += IW) {
-      const o = inBlock[nodeOf[r]!]++ * SW;
-      out32[o] = Math.round((inF[i + xo]! - qx) / sx);
-      out32[o + 1] = Math.round((inF[i + yo]! - qy) / sy);
-      out32[o + 2] = zo < 0 ? Math.round((0 - qz) / sz) : Math.round((inF[i + zo]! - qz) / sz);
-      for (let k = 0; k < ns; k++) {
-        const d = o + dst[k]!;
-        const a = i + src[k]!;
-        for (let w = 0, n = len[k]!; w < n; w++) out32[d + w] = in32[a + w]!;
-      }
+  const SW = S >> 2;
+  const IW = inStride >> 2;
+  const ns = src.length;
+  const z0 = Math.round((0 - qz) / sz);
+  for (let r = 0, i = 0; r < rows; r++, i += IW) {
+    const o = inBlock[nodeOf[r]!]++ * SW;
+    out32[o] = Math.round((inF[i + xo]! - qx) / sx);
+    out32[o + 1] = Math.round((inF[i + yo]! - qy) / sy);
+    out32[o + 2] = zo < 0 ? z0 : Math.round((inF[i + zo]! - qz) / sz);
+    for (let k = 0; k < ns; k++) {
+      const d = o + dst[k]!;
+      const a = i + src[k]!;
+      for (let w = 0, n = len[k]!; w < n; w++) out32[d + w] = in32[a + w]!;
     }
-    for (const node of touched) inBlock[node] = 0;
-    return runs;
   }
+}
+
+/** Any record layout: values through DataViews, spans in words where aligned, else bytes. */
+function placeAny(block: Uint8Array, rows: number, inStride: number, t: TablePlan, S: number, q: Quant, inBlock: Uint32Array, nodeOf: Uint32Array, out: Uint8Array): void {
+  const [sx, sy, sz] = q.scale;
+  const [qx, qy, qz] = q.offset;
+  const ops = t.ops;
   const dv = dataView(block);
   const odv = dataView(out);
   const coord = (a: number) => {
@@ -307,6 +377,4 @@ export function placeBlock(
       } else conv[p]!.set(odv, o + op.dst, conv[p]!.get(dv, i + op.src));
     }
   }
-  for (const node of touched) inBlock[node] = 0;
-  return runs;
 }
