@@ -6,11 +6,9 @@
  * temporary folder renamed at the end, so a killed conversion leaves no octree that looks complete.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { FileSource } from '../io/file-source.js';
-import { packageRoot } from '../package-root.js';
 import { streamEntry } from '../smlm/archive.js';
 import { interleave } from '../smlm/layout.js';
 import { loadLocalizations } from '../smlm/load.js';
@@ -20,6 +18,7 @@ import { ZIP_STORED } from '../zip/zip.js';
 import { buildOctree, type ConvertOptions, type ConvertSummary, recordLayout, type Runner } from './convert.js';
 import type { PassResult } from './passes.js';
 import { type RecordFile, runTask, type Task } from './tasks-node.js';
+import { defaultThreads, stopEarlyWorkers, takeWorkers } from './workers-node.js';
 
 export type { ConvertOptions };
 
@@ -95,13 +94,9 @@ function tablesToRecords(tables: SmlmTable[], tmp: string): RecordFile[] {
  * This thread works too, so the first pass starts while the workers are still starting.
  */
 class Pool {
-  private workers: Worker[] = [];
+  private workers: Worker[];
   constructor(readonly size: number) {
-    if (size > 1) {
-      const file = path.join(packageRoot(), 'dist', 'potree-worker.mjs');
-      if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`node build.mjs\` (or use --threads 1)`);
-      for (let i = 1; i < size; i++) this.workers.push(new Worker(file));
-    }
+    this.workers = takeWorkers(size - 1);
   }
   async run(tasks: Task[], progress: (rows: number) => void): Promise<PassResult[]> {
     if (!this.workers.length) return tasks.map((t) => runTask(t, progress));
@@ -154,7 +149,7 @@ class Pool {
 /** Passes run over record files: in this thread, and in worker threads beside it. */
 function fileRunner(tables: RecordFile[], out: string): Runner {
   return {
-    threads: Math.min(os.availableParallelism(), 8),
+    threads: defaultThreads(),
     async start(threads) {
       const pool = new Pool(threads);
       return {
@@ -197,22 +192,31 @@ async function atomically<T>(outDir: string, where: string, build: (tmp: string)
 export async function convertFile(input: string, outDir: string, opts: ConvertOptions = {}): Promise<ConvertResult> {
   const name = opts.name ?? path.basename(input);
   return atomically(outDir, input, async (tmp) => {
-    let records = await smlmRecords(input, tmp).catch((e) => {
-      // not a ZIP: a CSV, read whole below
-      if (/not a ZIP/i.test((e as Error).message)) return undefined;
-      throw e;
-    });
-    if (!records) {
-      const source = new FileSource(input);
-      try {
-        const data = await loadLocalizations(source);
-        records = { tables: tablesToRecords(data.tables, tmp), channels: data.tables.map((t) => t.channel) };
-      } finally {
-        await source.close();
-      }
+    try {
+      return await convertInput(input, tmp, { ...opts, name });
+    } finally {
+      stopEarlyWorkers();
     }
-    return convertRecords(records.tables, records.channels, tmp, { ...opts, name }, input);
   });
+}
+
+/** A .smlm's tables read in place (or inflated once), a CSV read whole: converted into `tmp`. */
+async function convertInput(input: string, tmp: string, opts: ConvertOptions & { name: string }): Promise<ConvertSummary> {
+  let records = await smlmRecords(input, tmp).catch((e) => {
+    // not a ZIP: a CSV, read whole below
+    if (/not a ZIP/i.test((e as Error).message)) return undefined;
+    throw e;
+  });
+  if (!records) {
+    const source = new FileSource(input);
+    try {
+      const data = await loadLocalizations(source);
+      records = { tables: tablesToRecords(data.tables, tmp), channels: data.tables.map((t) => t.channel) };
+    } finally {
+      await source.close();
+    }
+  }
+  return convertRecords(records.tables, records.channels, tmp, opts, input);
 }
 
 /** Tables in memory (the demo) → an octree folder, the same way. */

@@ -194,7 +194,8 @@ describe('imjoy-share potree convert', () => {
     expect(info.status, info.stderr).toBe(0);
     expect(JSON.parse(info.stdout).attributes.map((a: { name: string }) => a.name)).toEqual(['position', 'frame', 'x', 'y', 'z', 'intensity', 'channel']);
     fs.writeFileSync(path.join(dir, 'notes.csv'), 'a,b\n1,2\n');
-    const bad = cli('potree', 'convert', path.join(dir, 'notes.csv'), '-o', path.join(dir, 'x.potree'));
+    // three worker threads are started before the command loads; refusing the input stops them
+    const bad = cli('potree', 'convert', path.join(dir, 'notes.csv'), '-o', path.join(dir, 'x.potree'), '--threads', '4');
     expect(bad.status).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);

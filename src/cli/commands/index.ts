@@ -7,7 +7,7 @@ type Register = (program: Command) => void;
  * demand (build.mjs splits the CLI into chunks): `imjoy-share ref …` must not pay for the AWS
  * SDK, onnxruntime or geotiff at start-up (they took ~0.8 s of a 1.2 s `ref` run).
  */
-export const commands: { name: string; load: () => Promise<Register> }[] = [
+export const commands: { name: string; load: () => Promise<Register>; early?: (args: string[]) => Promise<void> }[] = [
   { name: 'serve', load: async () => (await import('./serve.js')).registerServe },
   { name: 'model', load: async () => (await import('./model.js')).registerModel },
   { name: 'rdf', load: async () => (await import('./rdf.js')).registerRdf },
@@ -15,5 +15,10 @@ export const commands: { name: string; load: () => Promise<Register> }[] = [
   { name: 'ref', load: async () => (await import('./ref.js')).registerRef },
   { name: 'share', load: async () => (await import('./share.js')).registerShare },
   { name: 'engine', load: async () => (await import('./engine.js')).registerEngine },
-  { name: 'potree', load: async () => (await import('./potree.js')).registerPotree },
+  {
+    name: 'potree',
+    load: async () => (await import('./potree.js')).registerPotree,
+    // the conversion's worker threads boot while the command's modules load
+    early: async (args) => (await import('../../potree/workers-node.js')).startWorkersFor(args),
+  },
 ];
