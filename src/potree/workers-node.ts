@@ -11,7 +11,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../package-root.js';
 
-const early: Worker[] = [];
+/** Workers started early and not taken yet, each with its error listener until it is taken. */
+const early = new Map<Worker, () => void>();
 
 const workerFile = () => path.join(packageRoot(), 'dist', 'potree-worker.mjs');
 
@@ -23,21 +24,30 @@ export function startWorkers(n: number): void {
     const w = new Worker(file);
     w.unref();
     // a worker that fails before it is taken is simply not taken
-    w.once('error', () => early.splice(early.indexOf(w) >>> 0, 1));
-    early.push(w);
+    const forget = () => early.delete(w);
+    w.once('error', forget);
+    early.set(w, forget);
   }
 }
 
 /** Stops the workers started early and not taken (the conversion failed first, or wanted fewer). */
 export function stopEarlyWorkers(): void {
-  for (const w of early.splice(0)) void w.terminate();
+  for (const w of early.keys()) void w.terminate();
+  early.clear();
 }
 
 /** `n` workers: those started early first, new ones for the rest; early ones beyond `n` are stopped. */
 export function takeWorkers(n: number): Worker[] {
-  const taken = early.splice(0, n);
+  const taken: Worker[] = [];
+  for (const [w, forget] of early) {
+    if (taken.length === n) break;
+    // the pool listens for its errors from here on
+    w.off('error', forget);
+    w.ref();
+    taken.push(w);
+    early.delete(w);
+  }
   stopEarlyWorkers();
-  for (const w of taken) w.ref();
   if (taken.length < n) {
     const file = workerFile();
     if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`node build.mjs\` (or use --threads 1)`);
