@@ -170,9 +170,10 @@ export function sampleBlock(block: Uint8Array, rows: number, stride: number, t: 
 /**
  * Each record's level (from the hash of its global row number) and its cell index at that level.
  * Three small loops rather than one: levels, then cells through a Float32Array when x, y, z are
- * aligned float32 (the usual .smlm), else through DataView getters. One loop doing all of it was
- * ~3× the code V8 compiles, and each thread compiles its own: with both cores busy converting,
- * the compiles and the recompiles after deoptimizations took 0.2 s of the two-thread run's CPU.
+ * aligned float32 (the usual .smlm), else through DataView getters. One loop doing all of it (and
+ * one placeBlock) was deoptimized and recompiled again and again, in each thread, while both cores
+ * were busy converting: ~0.5 s of a two-thread run's CPU went to compiling the two (--trace-opt),
+ * ~0.1 s after the split.
  */
 export function locateBlock(block: Uint8Array, rows: number, stride: number, t: TablePlan, row0: number, loc: Locator, level: Uint8Array, cell: Float64Array): void {
   const last = loc.limits.length - 1;
@@ -240,8 +241,8 @@ function cellsOf(block: Uint8Array, rows: number, stride: number, t: TablePlan, 
   const n = 2 ** D;
   const { dv, k, min, gx, gy, gz, ox, oy, oz } = coordinates(block, t, grid, n);
   const [mx, my, mz] = min;
-  const ny = grid.dims.map((d) => d[1]);
-  const nz = grid.dims.map((d) => d[2]);
+  const ny = Int32Array.from(grid.dims, (d) => d[1]);
+  const nz = Int32Array.from(grid.dims, (d) => d[2]);
   for (let r = 0, o = 0; r < rows; r++, o += stride) {
     const L = level[r]!;
     const s = D - L;
