@@ -16,8 +16,6 @@ const PREFIXES: [string, ZarrMode][] = [
   ['/zarr-decoded/', 'decoded'],
   ['/zarr/', 'stored'],
 ];
-/** The folder listings: a prefix without its slash. */
-const LISTINGS = new Set(PREFIXES.map(([p]) => p.slice(0, -1)));
 
 const METADATA = /(^|\/)\.z(group|attrs|array|metadata)$/;
 const typeOf = (key: string) => (METADATA.test(key) ? 'application/json' : 'application/octet-stream');
@@ -80,7 +78,8 @@ async function rawOrRefs(data: DataDir, content: ContentIndex | undefined, req: 
 export function zarrHandler(data: DataDir, content?: ContentIndex): Handler {
   return async (req, res, url) => {
     if (url.pathname.startsWith('/r') && (await rawOrRefs(data, content, req, res, url))) return true;
-    const match = PREFIXES.find(([p]) => url.pathname.startsWith(p)) ?? PREFIXES.find(([p]) => LISTINGS.has(url.pathname) && url.pathname === p.slice(0, -1));
+    // a key under a prefix, else the prefix's own listing (the prefix without its slash)
+    const match = PREFIXES.find(([p]) => url.pathname.startsWith(p)) ?? PREFIXES.find(([p]) => url.pathname === p.slice(0, -1));
     if (!match) return false;
     const [prefix, mode] = match;
     if (req.method !== 'GET' && req.method !== 'HEAD') {

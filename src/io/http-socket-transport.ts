@@ -623,7 +623,6 @@ class Exchange {
   }
 }
 
-
 function requestText(u: URL, headers: Record<string, string>): string {
   let s = `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\n`;
   for (const [name, value] of Object.entries(headers)) {

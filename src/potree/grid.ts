@@ -86,8 +86,4 @@ export class CellTable {
       for (let i = 0; i < d.length; i++) if (d[i] !== 0) f(i, d[i]!);
     } else for (const [k, v] of this.map!) if (v !== 0) f(k, v);
   }
-  /** Adds another table of the same level into this one. */
-  merge(o: CellTable): void {
-    o.forEach((k, v) => this.add(k, v));
-  }
 }

@@ -59,9 +59,9 @@ export interface ColumnRange {
 }
 
 /**
- * The ranges of a block's columns. Each column is scanned by one of two small top-level loops —
- * through a typed array where the bytes are aligned for one, else through DataView getters — with
- * the checks after them: one loop holding it all (a closure per block, a branch per dtype) was
+ * The ranges of a block's columns. Each column is scanned by one small top-level loop, through a
+ * typed array (over the records where aligned for one, else over the column read out), with the
+ * checks after it: one loop holding it all (a closure per block, a branch per dtype) was
  * deoptimized on each new dtype and on its first check, and ran in the interpreter meanwhile, one
  * boxed number per value (seen: 180 scavenges in the first pass of a two-thread run).
  */
@@ -75,7 +75,13 @@ export function rangeBlock(block: Uint8Array, rows: number, stride: number, cols
     acc[1] = r.max;
     const view = columnView(block, rows, stride, c.offset, c.dtype);
     if (view) scanView(view.a, view.first, view.step, rows, acc);
-    else scanGetter(dv, getter(c.dtype), c.offset, stride, rows, acc);
+    else {
+      // values not aligned for a typed array (rare): read through a getter, then the same scan
+      const get = getter(c.dtype);
+      const col = new Float64Array(rows);
+      for (let k = 0, o = c.offset; k < rows; k++, o += stride) col[k] = get(dv, o);
+      scanView(col, 0, 1, rows, acc);
+    }
     // a point without a place cannot go in a box
     if ((c.name === 'x' || c.name === 'y' || c.name === 'z') && acc[2] !== 0) {
       const get = getter(c.dtype);
@@ -100,21 +106,6 @@ function scanView(a: ArrayLike<number>, first: number, step: number, rows: numbe
   let bad = 0;
   for (let k = 0, i = first; k < rows; k++, i += step) {
     const v = a[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-    bad += v * 0;
-  }
-  acc[0] = lo;
-  acc[1] = hi;
-  acc[2] = bad;
-}
-
-function scanGetter(dv: DataView, get: Getter, offset: number, stride: number, rows: number, acc: Float64Array): void {
-  let lo = acc[0]!;
-  let hi = acc[1]!;
-  let bad = 0;
-  for (let k = 0, o = offset; k < rows; k++, o += stride) {
-    const v = get(dv, o);
     if (v < lo) lo = v;
     if (v > hi) hi = v;
     bad += v * 0;
