@@ -29,7 +29,7 @@ export async function convertInMemory(tables: SmlmTable[], opts: ConvertOptions 
   const io: PassIo = {
     tables: inputs,
     block: (t, row, n) => records[t]!.subarray(row * inputs[t]!.layout.stride, (row + n) * inputs[t]!.layout.stride),
-    write: (bytes, at) => octree.set(bytes, at),
+    write: (parts, at) => parts.forEach((p, i) => octree.set(p, at[i]!)),
   };
   const runner: Runner = {
     threads: 1,

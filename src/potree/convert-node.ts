@@ -152,8 +152,9 @@ function fileRunner(tables: RecordFile[], out: string): Runner {
     threads: defaultThreads(),
     async start(threads) {
       const pool = new Pool(threads);
+      const writeLock = threads > 1 ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
       return {
-        run: (passes, progress) => pool.run(passes.map((p) => ({ ...p, tables, out })), progress),
+        run: (passes, progress) => pool.run(passes.map((p) => ({ ...p, tables, out, writeLock })), progress),
         allocate: async (bytes) => {
           fs.closeSync(fs.openSync(out, 'w'));
           fs.truncateSync(out, bytes);

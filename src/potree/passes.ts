@@ -47,8 +47,8 @@ export interface PassIo {
   tables: InputTable[];
   /** Records [row, row + n) of table `t`: into `buf` (n records long), or a view of them held already. */
   block(t: number, row: number, n: number, buf: Uint8Array): Uint8Array;
-  /** Writes `bytes` at byte `at` of octree.bin (pass 3). */
-  write(bytes: Uint8Array, at: number): void;
+  /** Writes a block's runs (pass 3): `parts[i]` at byte `at[i]` of octree.bin. */
+  write(parts: Uint8Array[], at: number[]): void;
 }
 
 /**
@@ -136,11 +136,14 @@ export function runPass(pass: Pass, io: PassIo, progress?: (rows: number) => voi
     const stride = io.tables[t]!.layout.stride;
     locateBlock(block, rows, stride, pass.plan.tables[t]!, row0, pass.loc, level, cell);
     const runs = placeBlock(block, rows, stride, pass.plan.tables[t]!, pass.plan, pass.q, level, cell, index, inBlock, nodeOf, out);
-    for (const r of runs) {
-      io.write(out.subarray(r.start, r.start + r.length), cursor[r.node]!);
+    const parts = runs.map((r) => out.subarray(r.start, r.start + r.length));
+    const at = runs.map((r) => {
+      const a = cursor[r.node]!;
       cursor[r.node] += r.length;
       written += r.length;
-    }
+      return a;
+    });
+    io.write(parts, at);
   }, progress);
   return { written };
 }

@@ -9,6 +9,7 @@ import { FileSource } from '../../src/io/file-source.js';
 import { loadLocalizations } from '../../src/smlm/load.js';
 import '../../src/smlm/node.js';
 import { convertInMemory } from '../../src/potree/convert-memory.js';
+import { releaseWriteLock, takeWriteLock } from '../../src/potree/tasks-node.js';
 import { python, repoRoot } from '../helpers/paths.js';
 
 // `imjoy-share potree convert` as a user runs it, on a two-channel .smlm written by Python
@@ -167,6 +168,20 @@ describe('imjoy-share potree convert', () => {
     const mem = cli('potree', 'convert', stored, '-o', path.join(dir, 'm.potree'), '--max-memory', '1K');
     expect(mem.status).toBe(2);
     expect(mem.stderr.trim()).toMatch(/--max-memory: 1K is too little/);
+  });
+
+  it('the threads\' write lock orders writes but never stops them: a lock nobody releases is given up after its bound', () => {
+    const lock = new Int32Array(new SharedArrayBuffer(4));
+    expect(takeWriteLock(lock)).toBe(true);
+    expect(lock[0]).toBe(1);
+    // held by a thread that died: the writer waits its bound, then writes without it
+    const t = performance.now();
+    expect(takeWriteLock(lock, 200)).toBe(false);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(199);
+    expect(lock[0]).toBe(1);
+    releaseWriteLock(lock);
+    expect(lock[0]).toBe(0);
+    expect(takeWriteLock(lock, 0)).toBe(true);
   });
 
   it('a conversion killed midway leaves nothing that looks like an octree, and the .smlm it was appending to as it was', async () => {
