@@ -259,6 +259,19 @@ export function countBlock(rows: number, level: Uint8Array, cell: Float64Array, 
   for (let r = 0; r < rows; r++) counts[level[r]!]!.add(cell[r]!, 1);
 }
 
+/**
+ * Math.round without its branch: V8 compiles Math.round(x) as ⌈x⌉ and a branch on whether
+ * ⌈x⌉ − ½ > x, which a coordinate's fraction makes a coin toss (placeWords's three roundings
+ * took ~25 ns of its ~40 ns per record on random positions; this form ~2 ns). ⌊x + ½⌋ is
+ * Math.round(x) except where x + ½ rounds up to the next power of two (x = 0.49999999999999994),
+ * which the second test, never true otherwise, corrects. The same value for every x (checked
+ * against Math.round on ties, their neighbours and random doubles in the tests), −0 aside (stored as 0).
+ */
+export const roundHalfUp = (x: number): number => {
+  const y = Math.floor(x + 0.5);
+  return y - 0.5 > x ? y - 1 : y;
+};
+
 /** A run of output records for one node, in the output block. */
 export interface Run {
   node: number;
@@ -347,9 +360,9 @@ function placeWords(f: NonNullable<ReturnType<typeof fastWords>>, rows: number, 
   const z0 = Math.round((0 - qz) / sz);
   for (let r = 0, i = 0; r < rows; r++, i += IW) {
     const o = inBlock[nodeOf[r]!]++ * SW;
-    out32[o] = Math.round((inF[i + xo]! - qx) / sx);
-    out32[o + 1] = Math.round((inF[i + yo]! - qy) / sy);
-    out32[o + 2] = zo < 0 ? z0 : Math.round((inF[i + zo]! - qz) / sz);
+    out32[o] = roundHalfUp((inF[i + xo]! - qx) / sx);
+    out32[o + 1] = roundHalfUp((inF[i + yo]! - qy) / sy);
+    out32[o + 2] = zo < 0 ? z0 : roundHalfUp((inF[i + zo]! - qz) / sz);
     for (let k = 0; k < ns; k++) {
       const d = o + dst[k]!;
       const a = i + src[k]!;
@@ -382,9 +395,9 @@ function placeAny(block: Uint8Array, rows: number, inStride: number, t: TablePla
     const x = cx.view ? cx.view.a[cx.view.first + r * cx.view.step]! : cx.get(dv, i + cx.offset);
     const y = cy.view ? cy.view.a[cy.view.first + r * cy.view.step]! : cy.get(dv, i + cy.offset);
     const z = cz.view ? cz.view.a[cz.view.first + r * cz.view.step]! : cz.get(dv, i + cz.offset);
-    odv.setInt32(o, Math.round((x - qx) / sx), true);
-    odv.setInt32(o + 4, Math.round((y - qy) / sy), true);
-    odv.setInt32(o + 8, Math.round((z - qz) / sz), true);
+    odv.setInt32(o, roundHalfUp((x - qx) / sx), true);
+    odv.setInt32(o + 4, roundHalfUp((y - qy) / sy), true);
+    odv.setInt32(o + 8, roundHalfUp((z - qz) / sz), true);
     for (let p = 0; p < ops.length; p++) {
       const op = ops[p]!;
       if (op.kind === 'copy') {

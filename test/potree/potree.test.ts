@@ -10,6 +10,7 @@ import { loadLocalizations } from '../../src/smlm/load.js';
 import '../../src/smlm/node.js';
 import { convertInMemory } from '../../src/potree/convert-memory.js';
 import { releaseWriteLock, takeWriteLock } from '../../src/potree/tasks-node.js';
+import { roundHalfUp } from '../../src/potree/kernels.js';
 import { python, repoRoot } from '../helpers/paths.js';
 
 // `imjoy-share potree convert` as a user runs it, on a two-channel .smlm written by Python
@@ -168,6 +169,21 @@ describe('imjoy-share potree convert', () => {
     const mem = cli('potree', 'convert', stored, '-o', path.join(dir, 'm.potree'), '--max-memory', '1K');
     expect(mem.status).toBe(2);
     expect(mem.stderr.trim()).toMatch(/--max-memory: 1K is too little/);
+  });
+
+  it('positions round as Math.round does, ties and their neighbours included', () => {
+    const next = (x: number, dir: 1 | -1) => {
+      const b = new Float64Array([x]);
+      const u = new BigInt64Array(b.buffer);
+      u[0]! += BigInt(x > 0 === dir > 0 ? 1 : -1);
+      return b[0]!;
+    };
+    const xs = [0.49999999999999994, 0.5, -0.5, -0.49999999999999994, 1.5, -1.5, 2.5, -2.5, 2 ** 31 - 0.5, -(2 ** 31) - 0.5, 2 ** 52, -(2 ** 52) + 0.5, 1e300, -1e-300, 0, Number.NaN, Infinity, -Infinity];
+    for (let k = -1000; k <= 1000; k += 7) for (const t of [k + 0.5, k * 1024 + 0.5, k * 1048576.25 + 0.5]) xs.push(t, next(t, 1), next(t, -1));
+    let seed = 1;
+    const random = () => ((seed = Math.imul(seed, 48271) % 2147483647) & 0x7fffffff) / 2147483647;
+    for (let i = 0; i < 20000; i++) xs.push((random() - 0.5) * 2 ** (random() * 40));
+    for (const x of xs) expect(roundHalfUp(x) + 0, String(x)).toBe(Math.round(x) + 0);
   });
 
   it('the threads\' write lock orders writes but never stops them: a lock nobody releases is given up after its bound', () => {
