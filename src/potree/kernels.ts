@@ -310,15 +310,15 @@ function fastWords(block: Uint8Array, rows: number, inStride: number, t: TablePl
 
 /**
  * The block's Potree records grouped by node (rows in input order inside each group) in `out`,
- * and the runs to write. `index` maps each level's cells to node numbers; `inBlock` is scratch of
- * one slot per node, zero on entry and on return. The grouping, the common case's copy and the
+ * and the runs to write. `index` maps each level's cells to node numbers; `inBlock` (zero on entry
+ * and on return) and `seen` are scratch of one slot per node. The grouping, the common case's copy and the
  * general copy are three functions, so that each is compiled for what it runs (see locateBlock).
  */
 export function placeBlock(
   block: Uint8Array, rows: number, inStride: number, t: TablePlan, plan: RecordPlan, q: Quant,
-  level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, out: Uint8Array,
+  level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, out: Uint8Array, seen: Uint32Array,
 ): Run[] {
-  const touched = nodesOf(rows, level, cell, index, inBlock, nodeOf);
+  const touched = nodesOf(rows, level, cell, index, inBlock, nodeOf, seen);
   const runs: Run[] = [];
   let at = 0;
   for (const node of touched) {
@@ -334,15 +334,20 @@ export function placeBlock(
   return runs;
 }
 
-/** Each row's node, counted per node in `inBlock`; the nodes the block holds, in order. */
-function nodesOf(rows: number, level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array): number[] {
-  const touched: number[] = [];
+/**
+ * Each row's node, counted per node in `inBlock`; the nodes the block holds, in order, in `seen`
+ * (scratch of one slot per node). A typed array: node numbers read from a Float64Array came as
+ * small integers or as doubles, and a plain array holding both changed its kind, deoptimizing
+ * this loop again and again (--trace-deopt: "wrong map").
+ */
+function nodesOf(rows: number, level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, seen: Uint32Array): Uint32Array {
+  let n = 0;
   for (let r = 0; r < rows; r++) {
     const node = index[level[r]!]!.get(cell[r]!);
     nodeOf[r] = node;
-    if (inBlock[node]++ === 0) touched.push(node);
+    if (inBlock[node]++ === 0) seen[n++] = node;
   }
-  return touched.sort((a, b) => a - b);
+  return seen.subarray(0, n).sort();
 }
 
 /**

@@ -127,6 +127,7 @@ export function runPass(pass: Pass, io: PassIo, progress?: (rows: number) => voi
   }
   const index = pass.index.map((d) => CellTable.from(d));
   const inBlock = new Uint32Array(pass.nodes);
+  const seen = new Uint32Array(pass.nodes);
   const nodeOf = scratch('nodeOf', Uint32Array, pass.blockRows);
   const out = scratch('out', Uint8Array, pass.blockRows * pass.plan.stride);
   const cursor = new Float64Array(pass.nodes);
@@ -135,7 +136,7 @@ export function runPass(pass: Pass, io: PassIo, progress?: (rows: number) => voi
   eachBlock(pass, io, (t, block, rows, row0) => {
     const stride = io.tables[t]!.layout.stride;
     locateBlock(block, rows, stride, pass.plan.tables[t]!, row0, pass.loc, level, cell);
-    const runs = placeBlock(block, rows, stride, pass.plan.tables[t]!, pass.plan, pass.q, level, cell, index, inBlock, nodeOf, out);
+    const runs = placeBlock(block, rows, stride, pass.plan.tables[t]!, pass.plan, pass.q, level, cell, index, inBlock, nodeOf, out, seen);
     const parts = runs.map((r) => out.subarray(r.start, r.start + r.length));
     const at = runs.map((r) => {
       const a = cursor[r.node]!;
