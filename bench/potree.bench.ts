@@ -64,8 +64,8 @@ function run(cmd: string, args: string[]): Run {
  * How fast the first two CPUs are, now: the same compute loop pinned to each (taskset), best of
  * two, in ms. The two virtual CPUs of this machine need not be equally fast (seen: either one
  * 1.2–1.5× slower than the other, which one changing within the hour). Two threads then gain at
- * most 1 + slow/fast on the passes, less the conversion's serial start. Measured beside each
- * two-thread run and reported with the fastest; undefined without taskset or a second CPU.
+ * most 1 + slow/fast on the passes, less the conversion's serial start. Measured before each pair
+ * and printed with it; undefined without taskset or a second CPU.
  */
 function cpuSpeeds(): [number, number] | undefined {
   const loop = 'const a = new Float64Array(1 << 16); let s = 0; const t = performance.now(); for (let k = 0; k < 1500; k++) for (let i = 0; i < a.length; i++) s += (a[i] = a[i] * 0.5 + i); console.log(performance.now() - t, s > 0)';
@@ -149,7 +149,7 @@ async function main() {
   // its two CPUs' relative speed by more (seen: equal, then one 1.8× slower, within the hour).
   // The previous output is removed first, untimed: freeing its 880 MB of page cache is not converting.
   const convert = (threads: number) => (fs.rmSync(out, { recursive: true, force: true }), run(cli, ['potree', 'convert', smlm, '-o', out, '--threads', String(threads), '--no-progress', '--json']));
-  const pairs: { cpus?: [number, number]; one: Run; two: Run; side: number[]; workload: number; speedUp: number; ceiling?: number }[] = [];
+  const pairs: { cpus?: [number, number]; one: Run; two: Run; side: number[]; workload: number; speedUp: number }[] = [];
   for (let i = 0; i < Number(process.env.POTREE_PAIRS ?? 5); i++) {
     const cpus = cpuSpeeds();
     const first = convert(i % 2 ? 2 : 1);
@@ -157,7 +157,7 @@ async function main() {
     const [one, two] = i % 2 ? [second, first] : [first, second];
     const side = await sideBySide(cli, out);
     const workload = one.seconds * side.reduce((a, s) => a + 1 / s, 0);
-    pairs.push({ cpus, one, two, side, workload, speedUp: one.seconds / two.seconds, ceiling: cpus && 1 + Math.min(...cpus) / Math.max(...cpus) });
+    pairs.push({ cpus, one, two, side, workload, speedUp: one.seconds / two.seconds });
   }
   const fastest = (k: 'one' | 'two') => pairs.map((p) => p[k]).sort((a, b) => a.seconds - b.seconds)[0]!;
   const one = fastest('one');
@@ -171,7 +171,7 @@ async function main() {
   row('naive in-memory builder (tree only)', nv);
   const median = (v: number[]) => v.sort((a, b) => a - b)[v.length >> 1]!;
   pairs.forEach((p, i) => {
-    const cpus = p.cpus ? `cpu0 ${p.cpus[0].toFixed(0)} ms and cpu1 ${p.cpus[1].toFixed(0)} ms on one loop (at most ${p.ceiling!.toFixed(2)}×); ` : '';
+    const cpus = p.cpus ? `cpu0 ${p.cpus[0].toFixed(0)} ms and cpu1 ${p.cpus[1].toFixed(0)} ms on one loop (at most ${(1 + Math.min(...p.cpus) / Math.max(...p.cpus)).toFixed(2)}×); ` : '';
     console.log(
       `  pair ${i + 1}: ${cpus}1 thread ${p.one.seconds.toFixed(2)} s, 2 threads ${p.two.seconds.toFixed(2)} s: ${p.speedUp.toFixed(2)}×; ` +
         `two 1-thread conversions at once ${p.side.map((s) => s.toFixed(2)).join(' s and ')} s: the machine gave this work ${p.workload.toFixed(2)}× on two cores`,

@@ -10,10 +10,7 @@
 /** murmur3's finalizer: spreads consecutive row numbers uniformly over 32 bits. */
 export const hashRow = (i: number, seed = 0): number => (hashRowSigned(i, seed) ^ -2147483648) >>> 0;
 
-/**
- * hashRow(i, seed) − 2³¹, an int32: compared with integer limits it keeps the level loop in 32-bit
- * integers (~25 % faster than comparing the unsigned hash, a double past 2³¹).
- */
+/** hashRow(i, seed) − 2³¹, an int32: the level loop compares it with hashLimits in 32-bit integers. */
 export function hashRowSigned(i: number, seed = 0): number {
   let h = i ^ seed;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -32,5 +29,9 @@ export function levelThresholds(rows: number, nodePoints = 20_000, growth = 4): 
   }
 }
 
-/** The hash limits of the levels (t_L · 2³²): row i's level is the first L with hash(i) < limit[L]. */
-export const hashLimits = (t: number[]): number[] => t.map((v) => v * 4294967296);
+/**
+ * The hash limits of the levels, in hashRowSigned's terms: row i's level is the first L with
+ * hashRowSigned(i) < limit[L], i.e. hash(i) < t_L · 2³². For an integer hash, h < v ⟺ h < ⌈v⌉,
+ * and ⌈v⌉ − 2³¹ is exact in a double.
+ */
+export const hashLimits = (t: number[]): number[] => t.map((v) => Math.ceil(v * 4294967296) - 2147483648);

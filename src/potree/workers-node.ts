@@ -17,7 +17,7 @@ const early = new Map<Worker, () => void>();
 const workerFile = () => path.join(packageRoot(), 'dist', 'potree-worker.mjs');
 
 /** Starts `n` workers now, to be taken by the conversion; none if the bundle is not built (the conversion says so). */
-export function startWorkers(n: number): void {
+function startWorkers(n: number): void {
   const file = workerFile();
   if (!fs.existsSync(file)) return;
   for (let i = 0; i < n; i++) {
