@@ -198,7 +198,7 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
     const counts = grid.cells.map((cells, L) => {
       const merged = new CellTable(cells, denseLimit);
       for (const r of r2) {
-        const { cells: c, counts: v } = r.counts[L]!;
+        const { cells: c, values: v } = r.counts[L]!;
         for (let i = 0; i < c.length; i++) merged.add(c[i]!, v[i]!);
       }
       return merged;
@@ -212,7 +212,7 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
       const size = r.counts.reduce((a, c) => a + c.cells.length, 0);
       const cur = { nodes: new Uint32Array(size), at: new Float64Array(size) };
       let i = 0;
-      r.counts.forEach(({ cells, counts: v }, L) => {
+      r.counts.forEach(({ cells, values: v }, L) => {
         for (let j = 0; j < cells.length; j++, i++) {
           const k = nodes.index[L]!.get(cells[j]!);
           cur.nodes[i] = k;

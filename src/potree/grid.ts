@@ -79,6 +79,17 @@ export class CellTable {
     if (this.dense) this.dense[cell] = v;
     else this.map!.set(cell, v);
   }
+  /** The cells holding a non-zero value and their values, in typed arrays (what a thread sends back). */
+  nonZero(): { cells: Float64Array; values: Float64Array } {
+    let n = 0;
+    if (this.dense) for (const v of this.dense) n += v !== 0 ? 1 : 0;
+    else n = this.map!.size;
+    const cells = new Float64Array(n);
+    const values = new Float64Array(n);
+    let i = 0;
+    this.forEach((c, v) => ((cells[i] = c), (values[i++] = v)));
+    return { cells: cells.subarray(0, i), values: values.subarray(0, i) };
+  }
   /** Calls f for every cell holding a non-zero value. */
   forEach(f: (cell: number, v: number) => void): void {
     if (this.dense) {

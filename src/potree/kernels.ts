@@ -67,7 +67,7 @@ export interface ColumnRange {
  */
 export function rangeBlock(block: Uint8Array, rows: number, stride: number, cols: { name: string; offset: number; dtype: SmlmDType }[], ranges: ColumnRange[], row0: number, where: string): void {
   const dv = dataView(block);
-  const acc = new Float64Array(3);
+  const acc = new Float64Array(2);
   for (let j = 0; j < cols.length; j++) {
     const c = cols[j]!;
     const r = ranges[j]!;
@@ -83,15 +83,15 @@ export function rangeBlock(block: Uint8Array, rows: number, stride: number, cols
       scanView(col, 0, 1, rows, acc);
     }
     // a point without a place cannot go in a box
-    if ((c.name === 'x' || c.name === 'y' || c.name === 'z') && acc[2] !== 0) {
+    if ((c.name === 'x' || c.name === 'y' || c.name === 'z') && scannedBad !== 0) {
       const get = getter(c.dtype);
       for (let k = 0, o = c.offset; k < rows; k++, o += stride) {
         const v = get(dv, o);
         if (!Number.isFinite(v)) throw new Error(`${where}: row ${row0 + k}: ${c.name} is ${v}, not a finite coordinate`);
       }
     }
-    r.min = acc[0];
-    r.max = acc[1];
+    r.min = scannedLo;
+    r.max = scannedHi;
     if (c.dtype === 'uint8') {
       const h = (r.hist ??= new Array(256).fill(0));
       for (let k = 0, o = c.offset; k < rows; k++, o += stride) h[block[o]!]!++;
@@ -99,7 +99,18 @@ export function rangeBlock(block: Uint8Array, rows: number, stride: number, cols
   }
 }
 
-/** acc[0], acc[1]: min and max so far (NaN skipped); acc[2]: 0 while every value is finite (v·0 is NaN for NaN and ±Infinity). */
+/**
+ * scanView's results: min and max (NaN skipped) of the values and of acc[0], acc[1] (the range so
+ * far, read as doubles: given as arguments they came boxed, and the loop got ~25 % slower);
+ * `scannedBad` 0 while every value is finite (v·0 is NaN for NaN and ±Infinity). Module variables,
+ * not stores into an array or an object: V8 compiles scanView's loop while the first block runs it,
+ * before the code after the loop has run once, and such stores (which need type feedback, none
+ * yet) deoptimized it in each thread; a variable needs none.
+ */
+let scannedLo = 0;
+let scannedHi = 0;
+let scannedBad = 0;
+
 function scanView(a: ArrayLike<number>, first: number, step: number, rows: number, acc: Float64Array): void {
   let lo = acc[0]!;
   let hi = acc[1]!;
@@ -110,9 +121,9 @@ function scanView(a: ArrayLike<number>, first: number, step: number, rows: numbe
     if (v > hi) hi = v;
     bad += v * 0;
   }
-  acc[0] = lo;
-  acc[1] = hi;
-  acc[2] = bad;
+  scannedLo = lo;
+  scannedHi = hi;
+  scannedBad = bad;
 }
 
 export interface Locator {
@@ -317,7 +328,7 @@ export function placeBlock(
   block: Uint8Array, rows: number, inStride: number, t: TablePlan, plan: RecordPlan, q: Quant,
   level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, out: Uint8Array, seen: Uint32Array,
 ): Run[] {
-  const touched = nodesOf(rows, level, cell, index, inBlock, nodeOf, seen);
+  const touched = seen.subarray(0, nodesOf(rows, level, cell, index, inBlock, nodeOf, seen)).sort();
   const runs: Run[] = [];
   let at = 0;
   for (const node of touched) {
@@ -334,19 +345,21 @@ export function placeBlock(
 }
 
 /**
- * Each row's node, counted per node in `inBlock`; the nodes the block holds, in order, in `seen`
- * (scratch of one slot per node). A typed array: node numbers read from a Float64Array came as
- * small integers or as doubles, and a plain array holding both changed its kind, deoptimizing
- * this loop again and again (--trace-deopt: "wrong map").
+ * Each row's node, counted per node in `inBlock`; the nodes the block holds in `seen` (scratch of
+ * one slot per node), how many returned. A typed array: node numbers read from a Float64Array came
+ * as small integers or as doubles, and a plain array holding both changed its kind, deoptimizing
+ * this loop again and again (--trace-deopt: "wrong map"). Nothing after the loop: V8 compiles the
+ * loop while the first block runs it (on-stack replacement), before code after it has run once, and
+ * the sort that was there deoptimized that code in each thread ("insufficient type feedback").
  */
-function nodesOf(rows: number, level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, seen: Uint32Array): Uint32Array {
+function nodesOf(rows: number, level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, seen: Uint32Array): number {
   let n = 0;
   for (let r = 0; r < rows; r++) {
     const node = index[level[r]!]!.get(cell[r]!);
     nodeOf[r] = node;
     if (inBlock[node]++ === 0) seen[n++] = node;
   }
-  return seen.subarray(0, n).sort();
+  return n;
 }
 
 /**
