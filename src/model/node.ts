@@ -26,9 +26,10 @@ export async function loadOrtNode(): Promise<OrtModule> {
 
 /**
  * A zarrita store for a model input region: kerchunk references (.json, local or URL; data files
- * may be local paths or URLs), an http(s) Zarr URL, or a local Zarr folder.
+ * may be local paths or URLs), an http(s) Zarr URL, or a local Zarr folder. `close` lets go of the
+ * files references opened (one handle per data file, kept for the store's reads).
  */
-export async function openZarrStoreNode(loc: string): Promise<Readable> {
+export async function openZarrStoreNode(loc: string): Promise<Readable & { close(): Promise<void> }> {
   const isUrl = /^https?:\/\//i.test(loc);
   if (/\.json($|\?)/i.test(loc)) {
     let refs: References;
@@ -44,12 +45,14 @@ export async function openZarrStoreNode(loc: string): Promise<Readable> {
         throw new Error(`${loc}: not valid JSON (${(e as Error).message})`);
       }
     }
-    return new ReferenceStore(refs, { base, openSource: (u) => openNodeSource(u) }) as unknown as Readable;
+    return new ReferenceStore(refs, { base, openSource: (u) => openNodeSource(u) }) as unknown as Readable & { close(): Promise<void> };
   }
-  if (isUrl) return new FetchStore(loc);
+  // these read each key whole and hold nothing open
+  const nothingHeld = async () => {};
+  if (isUrl) return Object.assign(new FetchStore(loc), { close: nothingHeld });
   const st = await fs.stat(loc).catch(() => undefined);
   if (!st?.isDirectory()) throw new Error(`${loc}: not a Zarr folder, a references .json or an http(s) URL`);
-  return new FileSystemStore(loc);
+  return Object.assign(new FileSystemStore(loc), { close: nothingHeld });
 }
 
 /**

@@ -58,14 +58,18 @@ describe('a region of a Zarr array as model input', { timeout: 240_000 }, () => 
   for (const kind of ['folder', 'references'] as const) {
     it(`reads exactly numpy's slice through ${kind} (zlib chunks, and an order='F' array)`, async () => {
       const store = await openZarrStoreNode(kind === 'folder' ? path.join(dir, 'img.zarr') : path.join(dir, 'refs.json'));
-      const r = await readZarrRegion(store, '0', [1, [20, 276], [50, 370]]);
-      const want = readNpy(fs.readFileSync(path.join(dir, 'region0.npy')));
-      expect(r.shape).toEqual([256, 320]);
-      expect(r.dtype).toBe('float32');
-      same(r.data as Float32Array, want.data as Float32Array);
-      const f = await readZarrRegion(store, 'f', [[3, 40], [10, 65]]);
-      expect(f.dtype).toBe('uint16');
-      same(f.data as Uint16Array, readNpy(fs.readFileSync(path.join(dir, 'regionf.npy'))).data as Uint16Array);
+      try {
+        const r = await readZarrRegion(store, '0', [1, [20, 276], [50, 370]]);
+        const want = readNpy(fs.readFileSync(path.join(dir, 'region0.npy')));
+        expect(r.shape).toEqual([256, 320]);
+        expect(r.dtype).toBe('float32');
+        same(r.data as Float32Array, want.data as Float32Array);
+        const f = await readZarrRegion(store, 'f', [[3, 40], [10, 65]]);
+        expect(f.dtype).toBe('uint16');
+        same(f.data as Uint16Array, readNpy(fs.readFileSync(path.join(dir, 'regionf.npy'))).data as Uint16Array);
+      } finally {
+        await store.close();
+      }
     });
   }
   it('names the array and the problem for a bad selection', async () => {

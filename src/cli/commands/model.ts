@@ -103,9 +103,13 @@ async function readInput(input: string, opts: { array?: string; region?: string 
       return await readInputImageNode(input, { maxBytes, check: (axes, shape) => void mapAxes(axes, shape, spec, input) });
     }
     const store = await openZarrStoreNode(input);
-    const path0 = opts.array ?? '';
-    const sel = opts.region ? parseSelection(opts.region) : await wholeSelection(store, path0);
-    return { array: await readZarrRegion(store, path0, sel, input, { maxBytes }) };
+    try {
+      const path0 = opts.array ?? '';
+      const sel = opts.region ? parseSelection(opts.region) : await wholeSelection(store, path0);
+      return { array: await readZarrRegion(store, path0, sel, input, { maxBytes }) };
+    } finally {
+      await store.close();
+    }
   } catch (e) {
     if (e instanceof InputTooLargeError) throw new Error(`${e.message}; IMJOY_SHARE_MAX_INPUT_BYTES sets the limit`);
     throw e;
