@@ -157,15 +157,16 @@ async function main() {
   // conversions). A pair is skipped when the CPUs differ before it; one that began alike is kept
   // and printed, judged only if the four speeds still agree after it.
   const wanted = Number(process.env.POTREE_PAIRS ?? 5);
-  const alike = (c?: [number, number]) => !c || Math.max(...c) / Math.min(...c) <= 1.12;
+  // loop times (ms) within 12 % of each other; none measured (no taskset): nothing to judge by
+  const alike = (...ms: number[]) => Math.max(...ms) / Math.min(...ms) <= 1.12;
   const pairs: { cpus?: [number, number]; after?: [number, number]; one: Run; two: Run; side: number[]; workload: number; speedUp: number }[] = [];
-  const steady = (p: { cpus?: [number, number]; after?: [number, number] }) => !p.cpus || !p.after || Math.max(...p.cpus, ...p.after) / Math.min(...p.cpus, ...p.after) <= 1.12;
+  const steady = (p: (typeof pairs)[number]) => !p.cpus || !p.after || alike(...p.cpus, ...p.after);
   const judged = () => pairs.filter(steady);
   let skipped = 0;
   for (let i = 0; judged().length < wanted && i < wanted * 4; i++) {
     const cpus = cpuSpeeds();
-    if (!alike(cpus)) {
-      console.log(`  (cpu0 ${cpus![0].toFixed(0)} ms and cpu1 ${cpus![1].toFixed(0)} ms on one loop: no pair now)`);
+    if (cpus && !alike(...cpus)) {
+      console.log(`  (cpu0 ${cpus[0].toFixed(0)} ms and cpu1 ${cpus[1].toFixed(0)} ms on one loop: no pair now)`);
       skipped++;
       await new Promise((resolve) => setTimeout(resolve, 10_000));
       continue;

@@ -24,12 +24,14 @@ export async function loadOrtNode(): Promise<OrtModule> {
   return ort;
 }
 
+type ClosableStore = Readable & { close(): Promise<void> };
+
 /**
  * A zarrita store for a model input region: kerchunk references (.json, local or URL; data files
  * may be local paths or URLs), an http(s) Zarr URL, or a local Zarr folder. `close` lets go of the
  * files references opened (one handle per data file, kept for the store's reads).
  */
-export async function openZarrStoreNode(loc: string): Promise<Readable & { close(): Promise<void> }> {
+export async function openZarrStoreNode(loc: string): Promise<ClosableStore> {
   const isUrl = /^https?:\/\//i.test(loc);
   if (/\.json($|\?)/i.test(loc)) {
     let refs: References;
@@ -45,7 +47,7 @@ export async function openZarrStoreNode(loc: string): Promise<Readable & { close
         throw new Error(`${loc}: not valid JSON (${(e as Error).message})`);
       }
     }
-    return new ReferenceStore(refs, { base, openSource: (u) => openNodeSource(u) }) as unknown as Readable & { close(): Promise<void> };
+    return new ReferenceStore(refs, { base, openSource: (u) => openNodeSource(u) }) as unknown as ClosableStore;
   }
   // these read each key whole and hold nothing open
   const nothingHeld = async () => {};

@@ -23,7 +23,9 @@ export interface RecordFile {
  * run took turns at every run, each spinning in the kernel while the other copied — and, done at
  * the same moment, computed their next blocks in step and met again (seen: 60–290 ms of
  * rwsem_spin_on_owner per two-thread conversion of 20 M points). Writing whole blocks in turn
- * puts them out of step after the first meeting: ~4 waits, ~30 ms in all.
+ * puts them out of step; they still meet a few times a run (seen: 50–130 ms of waiting in all,
+ * ~16 ms a write), which costs little wall time: doing other work instead of waiting made two
+ * threads no faster (docs/potree.md, session 11).
  */
 export type Task = Pass & { tables: RecordFile[]; out?: string; writeLock?: Int32Array };
 
