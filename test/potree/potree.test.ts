@@ -17,6 +17,14 @@ import { python, repoRoot } from '../helpers/paths.js';
 // (zipfile + numpy), checked by an independent numpy reader of the octree (py/check_potree.py).
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), ...args], { encoding: 'utf8' });
 let dir: string;
+let bigFile: string | undefined;
+/** 2 M localizations, written by the bench's generator (numpy) once for the tests that need that many. */
+const bigSmlm = () => {
+  if (bigFile) return bigFile;
+  bigFile = path.join(dir, 'big.smlm');
+  execFileSync(python, [path.join(repoRoot, 'bench/py/potree_points.py'), bigFile, '2000000']);
+  return bigFile;
+};
 
 beforeAll(() => {
   execFileSync(process.execPath, ['build.mjs', '--cli-only'], { cwd: repoRoot });
@@ -200,9 +208,22 @@ describe('imjoy-share potree convert', () => {
     expect(takeWriteLock(lock, 0)).toBe(true);
   });
 
+  it('two threads over many blocks write the octree one thread writes: pass 3 joins the fine ranges of passes 1–2 into block-sized tasks', () => {
+    // 64M: blocks of ~200 k rows, so the fine ranges of the last tenth of the rows join into several tasks
+    const one = path.join(dir, 'big-1.potree');
+    const two = path.join(dir, 'big-2.potree');
+    const a = cli('potree', 'convert', bigSmlm(), '-o', one, '--threads', '1', '--json');
+    const b = cli('potree', 'convert', bigSmlm(), '-o', two, '--threads', '2', '--max-memory', '64M', '--json');
+    expect(a.status, a.stderr).toBe(0);
+    expect(b.status, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout)).toMatchObject({ threads: 2, points: 2_000_000 });
+    for (const f of ['octree.bin', 'hierarchy.bin']) expect(Buffer.compare(fs.readFileSync(path.join(one, f)), fs.readFileSync(path.join(two, f))), f).toBe(0);
+    fs.rmSync(one, { recursive: true });
+    fs.rmSync(two, { recursive: true });
+  });
+
   it('a conversion killed midway leaves nothing that looks like an octree, and the .smlm it was appending to as it was', async () => {
-    const big = path.join(dir, 'big.smlm');
-    execFileSync(python, [path.join(repoRoot, 'bench/py/potree_points.py'), big, '2000000']);
+    const big = bigSmlm();
     const original = fs.readFileSync(big);
     for (const args of [['-o', path.join(dir, 'killed.zip')], ['-o', path.join(dir, 'killed.potree')], ['--into', big]]) {
       const child = spawn(process.execPath, [path.join(repoRoot, 'bin/imjoy-share.mjs'), 'potree', 'convert', big, ...args, '--threads', '1', '--no-progress'], { stdio: 'ignore' });
