@@ -15,15 +15,16 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    globalSetup: ['test/fixtures/setup.ts'],
+    // tmp-root first: a temporary folder for the run, removed at its end (every temporary file in it)
+    globalSetup: ['test/fixtures/tmp-root.ts', 'test/fixtures/setup.ts'],
     // Tests run in Node as the CLI does: the Node entry's socket transport and zlib registered.
     setupFiles: ['test/setup-node.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [browser, 'test/**/*.e2e.test.ts', corpus] } },
       { extends: true, test: { name: 'browser', include: [browser], fileParallelism: false } },
       { extends: true, test: { name: 'e2e', include: ['test/**/*.e2e.test.ts'], fileParallelism: false } },
-      { extends: true, test: { name: 'corpus', include: [corpus], exclude: [browserCorpus], globalSetup: ['test/fixtures/corpus-setup.ts'] } },
-      { extends: true, test: { name: 'corpus-browser', include: [browserCorpus], fileParallelism: false, globalSetup: ['test/fixtures/corpus-setup.ts'] } },
+      { extends: true, test: { name: 'corpus', include: [corpus], exclude: [browserCorpus], globalSetup: ['test/fixtures/tmp-root.ts', 'test/fixtures/corpus-setup.ts'] } },
+      { extends: true, test: { name: 'corpus-browser', include: [browserCorpus], fileParallelism: false, globalSetup: ['test/fixtures/tmp-root.ts', 'test/fixtures/corpus-setup.ts'] } },
     ],
   },
 });

@@ -153,6 +153,8 @@ http {
     } catch {
       // already gone (it failed to start: its output is in the error above)
     }
+    // the data, the caches and nginx's files; retried while the stopping servers close theirs
+    fs.rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
 

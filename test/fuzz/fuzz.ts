@@ -204,8 +204,10 @@ class Runner {
     });
   }
 
-  close() {
-    return this.worker.terminate();
+  /** Stops the worker and removes its folder (the mutants of the last job). */
+  async close() {
+    await this.worker.terminate();
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 /**
  * An independent .smlm reader: Debian's Python with zipfile + numpy (a structured little-endian
@@ -37,8 +34,7 @@ export interface PyTable {
 }
 
 export function pyReadSmlm(file: string): { manifest: any; tables: PyTable[] } {
-  const script = path.join(os.tmpdir(), `smlm-pyreader-${process.pid}.py`);
-  fs.writeFileSync(script, SCRIPT);
-  const out = execFileSync('/usr/bin/python3', [script, file], { maxBuffer: 1 << 30 }).toString();
+  // the script as -c: a script file per test process was left behind in the temporary folder
+  const out = execFileSync('/usr/bin/python3', ['-c', SCRIPT, file], { maxBuffer: 1 << 30 }).toString();
   return JSON.parse(out);
 }
