@@ -101,10 +101,10 @@ class Pool {
   async run(tasks: Task[], progress: (rows: number) => void): Promise<PassResult[]> {
     if (!this.workers.length) return tasks.map((t) => runTask(t, progress));
     // what every task holds (the plan, the cell → node index, Poisson's table: megabytes at 10⁹
-    // points) goes to each worker once, with each task's own part (its rows, its cursors)
+    // points) goes to each worker once, with each task's own part (its rows; pass 3: its number)
     const keys = Object.keys(tasks[0]!) as (keyof Task)[];
     const same = keys.filter((k) => tasks.every((t) => t[k] === tasks[0]![k]));
-    const shared = Object.fromEntries(same.map((k) => [k, tasks[0]![k]]));
+    const shared = Object.fromEntries(same.map((k) => [k, inSharedMemory(tasks[0]![k])]));
     const own = tasks.map((t) => Object.fromEntries(keys.filter((k) => !same.includes(k)).map((k) => [k, t[k]])));
     const counter = new Int32Array(new SharedArrayBuffer(4));
     const results: PassResult[] = new Array(tasks.length);
@@ -149,6 +149,19 @@ class Pool {
   async close() {
     for (const w of this.workers) void w.terminate();
   }
+}
+
+/**
+ * A large typed array in shared memory, so that posting it to each worker shares it instead of
+ * copying it (pass 3's rows of each node before each task: 4 bytes a node and a task, megabytes
+ * at 10⁹ points).
+ */
+function inSharedMemory<T>(v: T): T {
+  if (!ArrayBuffer.isView(v) || v instanceof DataView || v.buffer instanceof SharedArrayBuffer || v.byteLength < 2 ** 20) return v;
+  const a = v as unknown as Uint8Array;
+  const copy = new (a.constructor as Uint8ArrayConstructor)(new SharedArrayBuffer(a.byteLength));
+  copy.set(a);
+  return copy as unknown as T;
 }
 
 /** Passes run over record files: in this thread, and in worker threads beside it. */

@@ -14,7 +14,7 @@ import { CellTable, gridOf, type Box, type Vec3 } from './grid.js';
 import type { ColumnRange, Locator } from './kernels.js';
 import { hashLimits, levelThresholds } from './lod.js';
 import { hierarchyOf, listNodes } from './nodes.js';
-import { type CellCounts, dropScratch, type NodeCursors, type Pass, type PassResult } from './passes.js';
+import { type CellCounts, dropScratch, type Pass, type PassResult } from './passes.js';
 import { planRecords, type InputTable, type RecordPlan } from './record-plan.js';
 import { tableLayout, type TableLayout } from '../smlm/layout.js';
 import type { SmlmTable } from '../smlm/types.js';
@@ -81,23 +81,25 @@ export function recordLayout(t: SmlmTable, where: string): TableLayout {
 }
 
 const SCAN_ROWS = 16_384;
+/** Blocks grow past a million rows rather than make more ranges than this: pass 2 keeps each range's count of each node. */
+const MAX_TASKS = 256;
 
 /** Fewer than 100 000 rows per thread are not worth one. */
 const threadsFor = (rows: number, wanted: number) => Math.max(1, Math.min(wanted, Math.ceil(rows / 100_000)));
 
 /**
- * Rows [0, rows) in contiguous ranges for the threads to take in turn as they finish: one for one
- * thread; else each a quarter of what is left per thread (whole blocks while that is a block or
- * more), down to a small last few — so a pass ends with both threads busy to within a small range,
- * not a block of a second of work, and a slower core takes fewer rows.
+ * Rows [0, rows) in contiguous ranges of at most a block for the threads to take in turn as they
+ * finish: blocks in order for one thread; else whole blocks while a quarter of what is left per
+ * thread is a block or more, then each a quarter of that, down to a small last few — so a pass
+ * ends with both threads busy to within a small range, not a block of a second of work, and a
+ * slower core takes fewer rows. Pass 2 counts each range's points of each node, so that pass 3
+ * can place a range's records as it reads them (passes.ts).
  */
 function split(rows: number, threads: number, blockRows: number): (readonly [number, number])[] {
-  if (threads === 1) return [[0, rows]];
-  const least = Math.min(blockRows, Math.max(SCAN_ROWS, Math.ceil(rows / (threads * 32))));
+  const least = threads === 1 ? blockRows : Math.min(blockRows, Math.max(SCAN_ROWS, Math.ceil(rows / (threads * 32))));
   const out: (readonly [number, number])[] = [];
   for (let at = 0; at < rows; ) {
-    const share = Math.ceil((rows - at) / (threads * 4));
-    const size = share >= blockRows ? Math.round(share / blockRows) * blockRows : Math.max(least, share);
+    const size = Math.min(blockRows, Math.max(least, Math.ceil((rows - at) / (threads * 4))));
     out.push([at, Math.min(rows, at + size)]);
     at += size;
   }
@@ -122,17 +124,25 @@ function joinRanges(ranges: readonly (readonly [number, number])[], blockRows: n
   return groups;
 }
 
-/** The cursors of consecutive ranges joined: each node's first place among them (its later ranges' rows follow it there). */
-function joinCursors(parts: NodeCursors[], nodes: number): NodeCursors {
-  if (parts.length === 1) return parts[0]!;
-  const first = new Float64Array(nodes).fill(-1);
-  for (let p = parts.length - 1; p >= 0; p--) {
-    const c = parts[p]!;
-    for (let i = 0; i < c.nodes.length; i++) first[c.nodes[i]!] = c.at[i]!;
+/**
+ * Each task's rows of each node before it: row t of a (tasks + 1) × nodes matrix, the last row
+ * every node's points. A task's rows of node k are then `before[(t + 1)·n + k] − before[t·n + k]`,
+ * and they go at node k's offset plus `before[t·n + k]` records. One array for every task (shared
+ * memory for worker threads), not a list per task for each worker: 4 bytes a node and a task.
+ */
+function rowsBefore(groups: number[][], r2: { counts: CellCounts[] }[], index: CellTable[], n: number): Uint32Array {
+  const before = new Uint32Array((groups.length + 1) * n); // row 0: nothing before the first task
+  for (const [t, g] of groups.entries()) {
+    const row = before.subarray((t + 1) * n, (t + 2) * n);
+    row.set(before.subarray(t * n, (t + 1) * n));
+    for (const i of g) addCounts(r2[i]!.counts, index, row);
   }
-  const held: number[] = [];
-  for (let k = 0; k < nodes; k++) if (first[k]! >= 0) held.push(k);
-  return { nodes: Uint32Array.from(held), at: Float64Array.from(held, (k) => first[k]!) };
+  return before;
+}
+
+/** A range's counts by level and cell, added to `row` by node. */
+function addCounts(counts: CellCounts[], index: CellTable[], row: Uint32Array): void {
+  for (const [L, { cells, values }] of counts.entries()) for (let j = 0; j < cells.length; j++) row[index[L]!.get(cells[j]!)] += values[j]!;
 }
 
 export async function buildOctree(tables: InputTable[], channels: string[], opts: ConvertOptions, where: string, runner: Runner): Promise<BuiltOctree> {
@@ -144,16 +154,16 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
   if (rows > 2 ** 32 - 1) throw new Error(`${where}: ${rows} rows; at most 2³²−1 points`);
   const maxMemory = opts.maxMemory ?? GiB;
   const threads = threadsFor(rows, opts.threads ?? runner.threads);
-  // memory: a quarter for the per-level cell tables (one per thread plus the merged one), the
-  // rest for each thread's blocks (input + output records + 13 bytes of scratch per row)
-  const maxIn = Math.max(...tables.map((t) => t.layout.stride));
-  const blockRows = Math.max(1024, Math.min(1 << 20, Math.floor((maxMemory * 0.5) / threads / (maxIn + plan.stride + 13))));
+  // memory: a quarter for the per-level cell tables (one per thread plus the merged one) and the
+  // ranges' counts, half for each thread's output block (pass 3 places a task's records into it
+  // as it reads them). A block is a million rows (a write per node and block, ~7.5 µs each here),
+  // more when that makes over MAX_TASKS ranges: each range's counts hold a number per node.
+  const blockRows = Math.max(1024, Math.min(Math.max(1 << 20, Math.ceil(rows / MAX_TASKS)), Math.floor((maxMemory * 0.5) / threads / plan.stride)));
   const denseLimit = Math.floor((maxMemory * 0.25) / 8 / (threads + 2));
   const ranges = split(rows, threads, blockRows);
-  const common = (start: number, end: number) => ({ plan, start, end, blockRows, where });
-  // passes 1 and 2 read each block a column or two at a time: blocks that stay in a core's cache
-  // (16 384 rows, ½ MB) scale over two threads where 1 M-row blocks do not (measured: pass 1 1.0×
-  // → 2.1×); pass 3 writes each block's runs, so bigger blocks mean fewer, longer writes
+  // every pass reads 16 384 rows (½ MB) at a time: reads that stay in a core's cache scale over
+  // two threads where 1 M-row reads do not (measured: pass 1 1.0× → 2.1×); pass 3 places them
+  // into its task's output block, written once it is full: a write per node and block
   const scan = (start: number, end: number) => ({ plan, start, end, blockRows: Math.min(blockRows, SCAN_ROWS), where });
   const pool = await runner.start(threads);
   const passSeconds: number[] = [];
@@ -217,7 +227,7 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
       const limit = Math.floor((maxMemory * 0.25) / tableBytes(1) / (threads + 1));
       // one range per thread here: each returns a table of up to `limit` cells, all held until merged
       const halves = Array.from({ length: threads }, (_, i) => [Math.floor((rows * i) / threads), Math.floor((rows * (i + 1)) / threads)] as const);
-      const rs = (await pool.run(halves.map(([a, b]) => ({ kind: 'sample', grid, seed: loc.seed, res, limit, ...common(a, b) })), report('sample'))) as { table: MinTable }[];
+      const rs = (await pool.run(halves.map(([a, b]) => ({ kind: 'sample', grid, seed: loc.seed, res, limit, ...scan(a, b) })), report('sample'))) as { table: MinTable }[];
       const table = rs[0]!.table;
       for (const r of rs.slice(1)) mergeMin(table, r.table, limit, where);
       resolveLevels(table, grid.depth);
@@ -237,22 +247,6 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
     const nodes = listNodes(grid, counts, plan.stride, denseLimit);
     const n = nodes.level.length;
     const octreeBytes = nodes.offset[n - 1]! + nodes.points[n - 1]! * plan.stride;
-    // each range writes its rows of a node after those of the ranges before it
-    const next = Float64Array.from(nodes.offset);
-    const cursors: NodeCursors[] = r2.map((r) => {
-      const size = r.counts.reduce((a, c) => a + c.cells.length, 0);
-      const cur = { nodes: new Uint32Array(size), at: new Float64Array(size) };
-      let i = 0;
-      r.counts.forEach(({ cells, values: v }, L) => {
-        for (let j = 0; j < cells.length; j++, i++) {
-          const k = nodes.index[L]!.get(cells[j]!);
-          cur.nodes[i] = k;
-          cur.at[i] = next[k]!;
-          next[k] += v[j]! * plan.stride;
-        }
-      });
-      return cur;
-    });
     await pool.allocate(octreeBytes);
     // the coordinates' own precision: a float's spacing at the largest magnitude, 1 for integers
     const far = Math.max(...extent.min.map(Math.abs), ...extent.max.map(Math.abs));
@@ -260,14 +254,20 @@ export async function buildOctree(tables: InputTable[], channels: string[], opts
     const ulp = xyz.some((c) => c.dtype === 'float32') ? 2 ** -23 : xyz.some((c) => c.dtype === 'float64') ? 2 ** -52 : 0;
     const q = quantization(grid.cube, ulp ? far * ulp : 1);
     const index = nodes.index.map((c) => ({ dense: c.dense, map: c.map }));
-    const tasks = joinRanges(ranges, blockRows).map((g) => ({
+    const groups = joinRanges(ranges, blockRows);
+    // each task writes its rows of a node after those of the tasks before it
+    const before = rowsBefore(groups, r2, nodes.index, n);
+    const tasks = groups.map((g, task) => ({
       kind: 'place' as const,
       loc,
       q,
       index,
       nodes: n,
-      cursor: joinCursors(g.map((i) => cursors[i]!), n),
-      ...common(ranges[g[0]!]![0], ranges[g.at(-1)!]![1]),
+      offsets: nodes.offset,
+      before,
+      task,
+      outRows: blockRows,
+      ...scan(ranges[g[0]!]![0], ranges[g.at(-1)!]![1]),
     }));
     await pool.run(tasks, report('write'));
 

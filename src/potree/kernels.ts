@@ -173,7 +173,7 @@ export function sampleBlock(block: Uint8Array, rows: number, stride: number, t: 
  * Each record's level (from the hash of its global row number) and its cell index at that level.
  * Three small loops rather than one: levels, then cells through a Float32Array when x, y, z are
  * aligned float32 (the usual .smlm), else through DataView getters. One loop doing all of it (and
- * one placeBlock) was deoptimized and recompiled again and again, in each thread, while both cores
+ * one placing loop) was deoptimized and recompiled again and again, in each thread, while both cores
  * were busy converting: ~0.5 s of a two-thread run's CPU went to compiling the two (--trace-opt),
  * ~0.1 s after the split.
  */
@@ -282,20 +282,13 @@ export const roundHalfUp = (x: number): number => {
   return y - 0.5 > x ? y - 1 : y;
 };
 
-/** A run of output records for one node, in the output block. */
-export interface Run {
-  node: number;
-  start: number;
-  length: number;
-}
-
 export interface Quant {
   scale: [number, number, number];
   offset: [number, number, number];
 }
 
 /**
- * Views for placeBlock's fast path, when it applies: records in whole aligned 4-byte words, x and y
+ * Views for placeRows's fast path, when it applies: records in whole aligned 4-byte words, x and y
  * (and z, if present) float32, every other output column a copied span of words.
  */
 function fastWords(block: Uint8Array, rows: number, inStride: number, t: TablePlan, S: number, out: Uint8Array) {
@@ -319,56 +312,24 @@ function fastWords(block: Uint8Array, rows: number, inStride: number, t: TablePl
 }
 
 /**
- * The block's Potree records grouped by node (rows in input order inside each group) in `out`,
- * and the runs to write. `index` maps each level's cells to node numbers; `inBlock` (zero on entry
- * and on return) and `seen` are scratch of one slot per node. The grouping, the common case's copy and the
- * general copy are three functions, so that each is compiled for what it runs (see locateBlock);
- * the loops over the block's nodes too, so that this one, run once a block, is never compiled
- * whole with all of them inlined (~10–17 ms of TurboFan in each thread).
+ * Rows' Potree records, each at its node's next slot of `out` (`slot`: records, by node number,
+ * advanced past each record placed). `index` maps each level's cells to node numbers. The node
+ * lookup, the common case's copy and the general copy are three functions, so that each is
+ * compiled for what it runs (see locateBlock).
  */
-export function placeBlock(
+export function placeRows(
   block: Uint8Array, rows: number, inStride: number, t: TablePlan, plan: RecordPlan, q: Quant,
-  level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, out: Uint8Array, seen: Uint32Array,
-): Run[] {
-  const touched = seen.subarray(0, nodesOf(rows, level, cell, index, inBlock, nodeOf, seen)).sort();
-  const runs = runsOf(touched, inBlock, plan.stride);
+  level: Uint8Array, cell: Float64Array, index: CellTable[], slot: Uint32Array, nodeOf: Uint32Array, out: Uint8Array,
+): void {
+  nodesOf(rows, level, cell, index, nodeOf);
   const fast = fastWords(block, rows, inStride, t, plan.stride, out);
-  if (fast) placeWords(fast, rows, inStride, plan.stride, q, inBlock, nodeOf);
-  else placeAny(block, rows, inStride, t, plan.stride, q, inBlock, nodeOf, out);
-  inBlock.fill(0); // one slot per node: a few kilobytes, against a block's megabytes
-  return runs;
+  if (fast) placeWords(fast, rows, inStride, plan.stride, q, slot, nodeOf);
+  else placeAny(block, rows, inStride, t, plan.stride, q, slot, nodeOf, out);
 }
 
-/** The runs of the block's nodes in `out`, in node order; each node's count in `inBlock` becomes its first free slot. */
-function runsOf(touched: Uint32Array, inBlock: Uint32Array, stride: number): Run[] {
-  const runs: Run[] = [];
-  let at = 0;
-  for (let i = 0; i < touched.length; i++) {
-    const node = touched[i]!;
-    const n = inBlock[node]!;
-    runs.push({ node, start: at * stride, length: n * stride });
-    inBlock[node] = at;
-    at += n;
-  }
-  return runs;
-}
-
-/**
- * Each row's node, counted per node in `inBlock`; the nodes the block holds in `seen` (scratch of
- * one slot per node), how many returned. A typed array: node numbers read from a Float64Array came
- * as small integers or as doubles, and a plain array holding both changed its kind, deoptimizing
- * this loop again and again (--trace-deopt: "wrong map"). Nothing after the loop: V8 compiles the
- * loop while the first block runs it (on-stack replacement), before code after it has run once, and
- * the sort that was there deoptimized that code in each thread ("insufficient type feedback").
- */
-function nodesOf(rows: number, level: Uint8Array, cell: Float64Array, index: CellTable[], inBlock: Uint32Array, nodeOf: Uint32Array, seen: Uint32Array): number {
-  let n = 0;
-  for (let r = 0; r < rows; r++) {
-    const node = index[level[r]!]!.get(cell[r]!);
-    nodeOf[r] = node;
-    if (inBlock[node]++ === 0) seen[n++] = node;
-  }
-  return n;
+/** Each row's node. */
+function nodesOf(rows: number, level: Uint8Array, cell: Float64Array, index: CellTable[], nodeOf: Uint32Array): void {
+  for (let r = 0; r < rows; r++) nodeOf[r] = index[level[r]!]!.get(cell[r]!);
 }
 
 /**
@@ -376,7 +337,7 @@ function nodesOf(rows: number, level: Uint8Array, cell: Float64Array, index: Cel
  * loop without per-column dispatch: 6–13 % less time than the general loop (256k rows of 8
  * float32/uint32 columns, random and sorted); the rest is the scattered writes themselves.
  */
-function placeWords(f: NonNullable<ReturnType<typeof fastWords>>, rows: number, inStride: number, S: number, q: Quant, inBlock: Uint32Array, nodeOf: Uint32Array): void {
+function placeWords(f: NonNullable<ReturnType<typeof fastWords>>, rows: number, inStride: number, S: number, q: Quant, slot: Uint32Array, nodeOf: Uint32Array): void {
   const { in32, inF, out32, src, dst, len, xo, yo, zo } = f;
   const [sx, sy, sz] = q.scale;
   const [qx, qy, qz] = q.offset;
@@ -385,7 +346,7 @@ function placeWords(f: NonNullable<ReturnType<typeof fastWords>>, rows: number, 
   const ns = src.length;
   const z0 = Math.round((0 - qz) / sz);
   for (let r = 0, i = 0; r < rows; r++, i += IW) {
-    const o = inBlock[nodeOf[r]!]++ * SW;
+    const o = slot[nodeOf[r]!]++ * SW;
     out32[o] = roundHalfUp((inF[i + xo]! - qx) / sx);
     out32[o + 1] = roundHalfUp((inF[i + yo]! - qy) / sy);
     out32[o + 2] = zo < 0 ? z0 : roundHalfUp((inF[i + zo]! - qz) / sz);
@@ -398,7 +359,7 @@ function placeWords(f: NonNullable<ReturnType<typeof fastWords>>, rows: number, 
 }
 
 /** Any record layout: values through DataViews, spans in words where aligned, else bytes. */
-function placeAny(block: Uint8Array, rows: number, inStride: number, t: TablePlan, S: number, q: Quant, inBlock: Uint32Array, nodeOf: Uint32Array, out: Uint8Array): void {
+function placeAny(block: Uint8Array, rows: number, inStride: number, t: TablePlan, S: number, q: Quant, slot: Uint32Array, nodeOf: Uint32Array, out: Uint8Array): void {
   const [sx, sy, sz] = q.scale;
   const [qx, qy, qz] = q.offset;
   const ops = t.ops;
@@ -417,7 +378,7 @@ function placeAny(block: Uint8Array, rows: number, inStride: number, t: TablePla
   const conv = ops.map((op) => (op.kind === 'convert' ? { get: getter(op.from), set: setter(op.to) } : undefined));
   for (let r = 0, i = 0; r < rows; r++, i += inStride) {
     const node = nodeOf[r]!;
-    const o = inBlock[node]++ * S;
+    const o = slot[node]++ * S;
     const x = cx.view ? cx.view.a[cx.view.first + r * cx.view.step]! : cx.get(dv, i + cx.offset);
     const y = cy.view ? cy.view.a[cy.view.first + r * cy.view.step]! : cy.get(dv, i + cy.offset);
     const z = cz.view ? cz.view.a[cz.view.first + r * cz.view.step]! : cz.get(dv, i + cz.offset);

@@ -6,7 +6,7 @@
  * byte ranges, so they need no locks.
  */
 import { CellTable } from './grid.js';
-import { type ColumnRange, countBlock, locateBlock, type Locator, placeBlock, type Quant, rangeBlock, sampleBlock } from './kernels.js';
+import { type ColumnRange, countBlock, locateBlock, type Locator, placeRows, type Quant, rangeBlock, sampleBlock } from './kernels.js';
 import type { Grid } from './grid.js';
 import { type MinTable, newMinTable } from './poisson.js';
 import type { InputTable, RecordPlan } from './record-plan.js';
@@ -29,17 +29,24 @@ export interface CellCounts {
   values: Float64Array;
 }
 
-/** Where a row range's records of each node it holds points of go in octree.bin. */
-export interface NodeCursors {
-  nodes: Uint32Array;
-  at: Float64Array;
-}
-
 export type Pass =
   | ({ kind: 'range' } & Common)
   | ({ kind: 'sample'; grid: Grid; seed: number; res: number; limit: number } & Common)
   | ({ kind: 'count'; loc: Locator; denseLimit: number } & Common)
-  | ({ kind: 'place'; loc: Locator; q: Quant; index: CellData[]; nodes: number; cursor: NodeCursors } & Common);
+  | ({
+      kind: 'place';
+      loc: Locator;
+      q: Quant;
+      index: CellData[];
+      nodes: number;
+      /** each node's byte offset in octree.bin */
+      offsets: Float64Array;
+      /** each task's rows of each node before it, a row per task and one more (convert.ts rowsBefore) */
+      before: Uint32Array;
+      task: number;
+      /** rows the output block holds: the task's at most */
+      outRows: number;
+    } & Common);
 
 export type PassResult = { ranges: ColumnRange[][] } | { table: MinTable } | { counts: CellCounts[] } | { written: number };
 
@@ -88,17 +95,6 @@ function eachBlock(pass: Common, io: PassIo, f: (t: number, block: Uint8Array, r
   });
 }
 
-/**
- * Each node's next place in octree.bin, by node number. A function of its own: a loop in runPass
- * made V8 compile runPass whole (~18 ms, every kernel inlined) in each thread; a closure per task
- * (forEach) was recompiled for each task's new shape.
- */
-function cursorOf(c: NodeCursors, nodes: number): Float64Array {
-  const cursor = new Float64Array(nodes);
-  for (let i = 0; i < c.nodes.length; i++) cursor[c.nodes[i]!] = c.at[i]!;
-  return cursor;
-}
-
 export function runPass(pass: Pass, io: PassIo, progress?: (rows: number) => void): PassResult {
   if (pass.kind === 'range') {
     const ranges = io.tables.map((t) => t.layout.columns.map(() => ({ min: Infinity, max: -Infinity })));
@@ -130,30 +126,55 @@ export function runPass(pass: Pass, io: PassIo, progress?: (rows: number) => voi
     return { counts: counts.map((c) => c.nonZero()) };
   }
   const index = pass.index.map((d) => CellTable.from(d));
-  const inBlock = new Uint32Array(pass.nodes);
-  const seen = new Uint32Array(pass.nodes);
+  const S = pass.plan.stride;
+  const out = scratch('out', Uint8Array, pass.outRows * S);
+  const level = scratch('level', Uint8Array, pass.blockRows);
+  const cell = scratch('cell', Float64Array, pass.blockRows);
   const nodeOf = scratch('nodeOf', Uint32Array, pass.blockRows);
-  const out = scratch('out', Uint8Array, pass.blockRows * pass.plan.stride);
-  // each row's level and cell are read up (into nodeOf) before the block's records are written
-  // into `out`, so they live in its first 9 bytes per row: 9 MB less of fresh memory per thread
-  // at a million rows a block, whose first touch costs more than the pass's work on it here (a VM
-  // where a fresh megabyte costs 1–3 ms)
-  const cell = new Float64Array(out.buffer, out.byteOffset, pass.blockRows);
-  const level = new Uint8Array(out.buffer, out.byteOffset + 8 * pass.blockRows, pass.blockRows);
-  const cursor = cursorOf(pass.cursor, pass.nodes);
-  let written = 0;
+  // each node's next slot in `out` (records): the task's nodes one after the other, in node order
+  const slot = scratch('slot', Uint32Array, pass.nodes);
+  const first = scratch('first', Uint32Array, pass.nodes);
+  slotsOf(pass, slot, first);
   eachBlock(pass, io, (t, block, rows, row0) => {
     const stride = io.tables[t]!.layout.stride;
     locateBlock(block, rows, stride, pass.plan.tables[t]!, row0, pass.loc, level, cell);
-    const runs = placeBlock(block, rows, stride, pass.plan.tables[t]!, pass.plan, pass.q, level, cell, index, inBlock, nodeOf, out, seen);
-    const parts = runs.map((r) => out.subarray(r.start, r.start + r.length));
-    const at = runs.map((r) => {
-      const a = cursor[r.node]!;
-      cursor[r.node] += r.length;
-      written += r.length;
-      return a;
-    });
-    io.write(parts, at);
+    placeRows(block, rows, stride, pass.plan.tables[t]!, pass.plan, pass.q, level, cell, index, slot, nodeOf, out);
   }, progress);
-  return { written };
+  const { parts, at } = runsOf(pass, first, slot, out);
+  io.write(parts, at);
+  return { written: (pass.end - pass.start) * S };
+}
+
+type Place = Extract<Pass, { kind: 'place' }>;
+const rowsOf = (p: Place, k: number) => p.before[(p.task + 1) * p.nodes + k]! - p.before[p.task * p.nodes + k]!;
+
+/**
+ * Each node's first slot in the task's output block, in `first` and `slot`. Functions of their own,
+ * with the write's runs: a loop over the nodes in runPass made V8 compile it whole, every kernel
+ * inlined (~18 ms of TurboFan in each thread).
+ */
+function slotsOf(p: Place, slot: Uint32Array, first: Uint32Array): void {
+  let at = 0;
+  for (let k = 0; k < p.nodes; k++) {
+    first[k] = slot[k] = at;
+    at += rowsOf(p, k);
+  }
+  if (at !== p.end - p.start) throw new RangeError(`${p.where}: pass 2 counted ${at} points for rows ${p.start}–${p.end}`);
+}
+
+/** The task's run of each node it holds points of, and where it goes in octree.bin. */
+function runsOf(p: Place, first: Uint32Array, slot: Uint32Array, out: Uint8Array): { parts: Uint8Array[]; at: number[] } {
+  const S = p.plan.stride;
+  const parts: Uint8Array[] = [];
+  const at: number[] = [];
+  for (let k = 0; k < p.nodes; k++) {
+    const n = rowsOf(p, k);
+    // a row placed in another node's slots would leave its own short: a bug (a RangeError, reported
+    // as one), never a wrong octree
+    if (slot[k] !== first[k]! + n) throw new RangeError(`${p.where}: node ${k} got ${slot[k]! - first[k]!} points of rows ${p.start}–${p.end}, pass 2 counted ${n}`);
+    if (n === 0) continue;
+    parts.push(out.subarray(first[k]! * S, (first[k]! + n) * S));
+    at.push(p.offsets[k]! + p.before[p.task * p.nodes + k]! * S);
+  }
+  return { parts, at };
 }
