@@ -152,12 +152,12 @@ class Pool {
 }
 
 /**
- * A large typed array in shared memory, so that posting it to each worker shares it instead of
- * copying it (pass 3's rows of each node before each task: 4 bytes a node and a task, megabytes
- * at 10⁹ points).
+ * A typed array every task holds, in shared memory, so that posting it to each worker shares it
+ * instead of copying it (pass 3's rows of each node before each task: 4 bytes a node and a task,
+ * megabytes at 10⁹ points). Every one, whatever its size, so that every two-thread test runs it.
  */
 function inSharedMemory<T>(v: T): T {
-  if (!ArrayBuffer.isView(v) || v instanceof DataView || v.buffer instanceof SharedArrayBuffer || v.byteLength < 2 ** 20) return v;
+  if (!ArrayBuffer.isView(v) || v instanceof DataView || v.buffer instanceof SharedArrayBuffer) return v;
   const a = v as unknown as Uint8Array;
   const copy = new (a.constructor as Uint8ArrayConstructor)(new SharedArrayBuffer(a.byteLength));
   copy.set(a);

@@ -19,7 +19,7 @@ export interface RecordFile {
 /**
  * A pass, with the files it reads and (pass 3) writes: all a worker thread needs. `writeLock`
  * (several threads): an Int32Array on shared memory, 0 when free, held by a thread while it writes
- * a block's runs. ext4 locks a file for each write(), so two threads writing their blocks run by
+ * a task's runs (one per node). ext4 locks a file for each write(), so two threads writing their blocks run by
  * run took turns at every run, each spinning in the kernel while the other copied — and, done at
  * the same moment, computed their next blocks in step and met again (seen: 60–290 ms of
  * rwsem_spin_on_owner per two-thread conversion of 20 M points). Writing whole blocks in turn
