@@ -58,9 +58,10 @@ function run(cmd: string, args: string[]): Run {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-500)}`);
   const m = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`/usr/bin/time printed no times: ${r.stderr.slice(-300)}`);
-  const converting = /"seconds":([\d.]+)/.exec(r.stdout)?.[1];
-  const passes = /"pass_seconds":\[([\d.,]+)\]/.exec(r.stdout)?.[1]?.split(',').map(Number);
-  return { seconds: (performance.now() - t) / 1000, cpu: Number(m[1]) + Number(m[2]), peak_rss_mb: Math.round(Number(m[3]) / 1024), converting: converting ? Number(converting) : undefined, passes };
+  // `potree convert --json` prints its summary as the last line; other commands (PotreeConverter) print none
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  const summary: { seconds?: number; pass_seconds?: number[] } = last.startsWith('{') ? JSON.parse(last) : {};
+  return { seconds: (performance.now() - t) / 1000, cpu: Number(m[1]) + Number(m[2]), peak_rss_mb: Math.round(Number(m[3]) / 1024), converting: summary.seconds, passes: summary.pass_seconds };
 }
 
 /**
@@ -211,12 +212,12 @@ async function main() {
   // of Node's start-up and module loading that both runs pay alike
   const converting = fair.filter((p) => p.one.converting && p.two.converting).map((p) => p.one.converting! / p.two.converting!);
   if (converting.length) console.log(`  the conversion itself (the command's own seconds, without Node's start-up): ${median(converting).toFixed(2)}× (median; pairs ${converting.map((v) => v.toFixed(2)).join(', ')})`);
-  // each pass alone: where the threads work, and the seconds around the passes that they cannot share
+  // each pass alone: where the threads work, and the time around and between the passes that they cannot share
   const withPasses = fair.filter((p) => p.one.passes?.length === 3 && p.two.passes?.length === 3);
   if (withPasses.length) {
     const ratios = ['column ranges', 'counts', 'placing'].map((name, k) => `${name} ${median(withPasses.map((p) => p.one.passes![k]! / p.two.passes![k]!)).toFixed(2)}×`);
     const outside = (r: Run) => Math.round((r.seconds - r.passes!.reduce((a, b) => a + b, 0)) * 1000);
-    console.log(`  each pass (median): ${ratios.join(', ')}; outside the passes (Node's start-up, loading, exit): ${median(withPasses.map((p) => outside(p.one)))} ms on 1 thread, ${median(withPasses.map((p) => outside(p.two)))} ms on 2`);
+    console.log(`  each pass (median): ${ratios.join(', ')}; outside the passes (Node's start-up, loading, the merges between passes, the end): ${median(withPasses.map((p) => outside(p.one)))} ms on 1 thread, ${median(withPasses.map((p) => outside(p.two)))} ms on 2`);
   }
   console.log(`  two independent 1-thread conversions at once ran at ${workload.toFixed(2)}× one's rate (median): the most any threading of this work could gain here; the converter got ${(((speedUp - 1) / (workload - 1)) * 100).toFixed(0)} % of that gain`);
   console.log(`1 thread vs naive: ${(nv.cpu / one.cpu).toFixed(2)}× less CPU, peak memory ${(one.peak_rss_mb / nv.peak_rss_mb).toFixed(2)}× the naive builder's`);
